@@ -1,0 +1,3 @@
+from perito.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,12 @@
+"""The artifact registry: a plain dict from artifact id to its declaration."""
+
+from __future__ import annotations
+
+from perito.artifacts.base import Artifact
+from perito.artifacts.ios import safari_history
+
+IOS_BACKUP: tuple[Artifact, ...] = (
+    safari_history.ARTIFACT,
+)
+
+REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in IOS_BACKUP}

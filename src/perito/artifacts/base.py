@@ -1,0 +1,132 @@
+"""An artifact is a declaration: where it lives, what records it yields, how to read them."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from perito.levels import Level
+from perito.records import Record
+from perito.sources.base import Source
+from perito.sources.evidence import EvidenceFile
+from perito.sources.locations import Location
+from perito.sources.sqlite import missing_from, schema
+from perito.timestamps import Encoding, Timestamp, decode
+
+
+class SchemaMismatch(Exception):
+    """A database lacks the tables or columns that identify the artifact."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("unknown schema: missing " + ", ".join(missing))
+        self.missing = missing
+
+
+@dataclass
+class Context:
+    """What an extractor gets: the source, the file, and a way to report problems."""
+
+    source: Source
+    evidence: EvidenceFile
+    notes: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """A non-fatal problem (rows skipped, WAL applied…), shown in the summary."""
+        self.notes.append(message)
+
+
+Extractor = Callable[[Context], Iterator[Record]]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """The declaration of one artifact (see DESIGN.md)."""
+
+    id: str  # platform.app.thing
+    title: str
+    slug: str  # the incumbent's result-file slug, for interoperability
+    plugin: str  # the incumbent's module class name (timeline "Plugin" column)
+    locations: tuple[Location, ...]
+    records: tuple[type[Record], ...]
+    extract: Extractor
+    match_level: Level = Level.CRITICAL
+    doc: str = ""
+
+
+# -- the generic SQLite engine ---------------------------------------------------------------
+
+QueryFor = str | Callable[[Mapping[str, set[str]]], str]
+
+
+def sqlite_rows(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor
+                ) -> Iterator[sqlite3.Row]:
+    """Open the evidence database, check it is the artifact, and stream the query's rows."""
+    with ctx.source.open_sqlite(ctx.evidence) as opened:
+        if opened.wal_applied:
+            ctx.warn("write-ahead log applied (read from a private copy)")
+        found = schema(opened.connection)
+        missing = missing_from(found, identify)
+        if missing:
+            raise SchemaMismatch(missing)
+        text = query if isinstance(query, str) else query(found)
+        opened.connection.row_factory = sqlite3.Row
+        yield from opened.connection.execute(text)
+
+
+def build_record(cls: type[Record], row: Mapping[str, Any] | sqlite3.Row,
+                 encodings: Mapping[str, Encoding], source: str,
+                 extra: Mapping[str, Any] | None = None) -> Record:
+    """Map same-named row columns to record fields; Timestamp fields use `encodings`."""
+    keys = set(row.keys())
+    values: dict[str, Any] = {"source": source}
+    for f in dataclasses.fields(cls):
+        if f.name in keys:
+            raw = row[f.name]
+            if f.name in encodings:
+                raw = decode(_plain(raw), encodings[f.name])
+            elif isinstance(raw, bytes) and _wants_text(cls, f.name):
+                raw = raw.decode("utf-8", errors="replace")
+            values[f.name] = raw
+    if extra:
+        values.update(extra)
+    return cls(**values)
+
+
+def _plain(value: Any) -> int | float | str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value if isinstance(value, int | float | str) or value is None else str(value)
+
+
+_TEXT_FIELDS: dict[tuple[type[Record], str], bool] = {}
+
+
+def _wants_text(cls: type[Record], name: str) -> bool:
+    key = (cls, name)
+    if key not in _TEXT_FIELDS:
+        hint = typing.get_type_hints(cls).get(name)
+        _TEXT_FIELDS[key] = hint is not None and str in typing.get_args(hint) or hint is str
+    return _TEXT_FIELDS[key]
+
+
+def sqlite_artifact(*, identify: Mapping[str, list[str]], query: QueryFor,
+                    record: type[Record], encodings: Mapping[str, Encoding] | None = None,
+                    derive: Callable[[sqlite3.Row], Mapping[str, Any]] | None = None
+                    ) -> Extractor:
+    """An extractor for the common case: one query, one record per row."""
+    enc = dict(encodings or {})
+
+    def extract(ctx: Context) -> Iterator[Record]:
+        for row in sqlite_rows(ctx, identify, query):
+            extra = derive(row) if derive else None
+            yield build_record(record, row, enc, ctx.evidence.address, extra)
+
+    return extract
+
+
+def timestamp(value: Any, encoding: Encoding) -> Timestamp:
+    return decode(_plain(value), encoding)

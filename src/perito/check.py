@@ -1,0 +1,92 @@
+"""A whole check: open the acquisition, load indicators, scan, write every output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from perito.artifacts.base import Artifact
+from perito.errors import InputError
+from perito.indicators.index import IndicatorIndex
+from perito.indicators.model import IndicatorSet
+from perito.indicators.stix import load_indicators
+from perito.output.alerts import write_alerts
+from perito.output.info import RunInfo, info_document, write_info
+from perito.output.jsonl import RecordFiles
+from perito.pipeline import Progress, ScanResult, scan
+from perito.sources.base import Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    result: ScanResult
+    indicators: IndicatorSet
+    output: Path
+    info_sha256: str
+
+
+class ExitCode:
+    """Documented in the README."""
+
+    NOTHING_FOUND = 0
+    COULD_NOT_RUN = 1
+    FOUND = 2
+    INCOMPLETE = 3
+
+
+def exit_code(result: ScanResult) -> int:
+    if result.matched or result.serious:
+        return ExitCode.FOUND
+    if result.failed:
+        return ExitCode.INCOMPLETE
+    return ExitCode.NOTHING_FOUND
+
+
+def prepare_output(output: Path, evidence_root: Path) -> Path:
+    """Create the output folder, refusing any place inside the evidence."""
+    resolved = output.resolve()
+    evidence = evidence_root.resolve()
+    if resolved == evidence or evidence in resolved.parents:
+        raise InputError(f"{output}: the output folder must not be inside the acquisition")
+    try:
+        resolved.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"{output}: cannot create the output folder ({error.strerror})") \
+            from error
+    return resolved
+
+
+def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
+              ioc_paths: Sequence[Path], output: Path, command: list[str],
+              progress: Progress | None = None) -> CheckOutcome:
+    """Everything `perito <platform> check-*` does, without the console."""
+    started = dt.datetime.now(dt.UTC)
+    indicators = load_indicators(ioc_paths)
+    for problem in indicators.problems:
+        if problem.severity == "error":
+            log.warning("indicators: %s: %s", problem.file, problem.message)
+    index = IndicatorIndex.build(indicators)
+    source = open_source()
+    try:
+        folder = prepare_output(output, source.root)
+        records = RecordFiles(folder / "records")
+        try:
+            result = scan(source, artifacts, index, records, progress)
+        finally:
+            records.close()
+        write_alerts(folder / "alerts.json", result.detections)
+        result.timeline.write_csv(folder / "timeline.csv")
+        result.timeline.write_timesketch(folder / "timeline.jsonl")
+        run = RunInfo(command=command, target=source.root, source_kind=source.kind,
+                      started=started, finished=dt.datetime.now(dt.UTC))
+        document = info_document(run, source.custody, indicators, result)
+        digest = write_info(folder / "info.json", document)
+        log.info("reference hash of info.json: %s", digest)
+    finally:
+        source.close()
+    return CheckOutcome(result, indicators, folder, digest)

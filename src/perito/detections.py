@@ -1,0 +1,65 @@
+"""Detections: an indicator match or a heuristic finding about one record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from perito.levels import Level
+from perito.records import Record, first_time
+from perito.timestamps import Timestamp
+
+if TYPE_CHECKING:
+    from perito.indicators.match import Match
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One alert. `match` is set for indicator matches, `finding` names a heuristic."""
+
+    level: Level
+    artifact: str
+    module: str  # the incumbent's slug, kept for tools that read alerts.json
+    message: str
+    record: Record
+    match: Match | None = None
+    finding: str = ""
+    rationale: str = ""
+    event_time: Timestamp | None = None
+
+    @property
+    def is_indicator_match(self) -> bool:
+        return self.match is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Heuristic:
+    """A named check over one record that needs no indicators."""
+
+    name: str
+    level: Level
+    rationale: str
+    check: Callable[[Record], Iterable[str]]  # yields one message per finding
+
+
+HEURISTICS: dict[type[Record], list[Heuristic]] = {}
+
+
+def heuristic(record_type: type[Record], name: str, level: Level, rationale: str
+              ) -> Callable[[Callable[[Record], Iterable[str]]], Callable[[Record],
+                                                                           Iterable[str]]]:
+    """Register `check` as a heuristic for records of `record_type`."""
+    def register(check: Callable[[Record], Iterable[str]]) -> Callable[[Record], Iterable[str]]:
+        HEURISTICS.setdefault(record_type, []).append(Heuristic(name, level, rationale, check))
+        return check
+    return register
+
+
+def analyse(record: Record, artifact: str, module: str) -> Iterator[Detection]:
+    """Every heuristic finding for a record."""
+    for rule in HEURISTICS.get(type(record), ()):
+        for message in rule.check(record):
+            yield Detection(level=rule.level, artifact=artifact, module=module,
+                            message=message, record=record, finding=rule.name,
+                            rationale=rule.rationale, event_time=first_time(record))

@@ -1,0 +1,210 @@
+"""STIX 2 patterns reduced to the equality comparisons that can be matched one observable at a time.
+
+Two paths, one meaning:
+
+- A strict fast path: one precise regular expression for the form every field feed uses,
+  `[object-type:property.path = 'value']` (ASCII whitespace around the tokens, `\\'` and `\\\\`
+  escapes, quoted path segments such as `hashes.'SHA-256'`, any other character in the value,
+  `=`, `]`, `[` and unicode included). It exists because the OASIS ANTLR parser costs about
+  half a millisecond per pattern, which alone would spend the loader's budget on a large feed.
+- Everything else (OR, AND, other operators, qualifiers, comments, odd whitespace, errors) goes
+  to the OASIS `stix2patterns` parser, whose tree is walked by `_ComparisonCollector`.
+
+The fast path accepts a subset of what the grammar accepts and must give the same result on
+it; a test checks both on generated patterns. An OR of equalities (inside or between
+observation expressions) becomes several alternatives. Anything that cannot be reduced to
+"this one observable equals this value" raises `UnsupportedPattern`; a pattern that does not
+parse raises `InvalidPattern`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from stix2patterns.exceptions import ParseException
+from stix2patterns.v21.grammars.STIXPatternListener import STIXPatternListener
+from stix2patterns.v21.pattern import Pattern
+
+
+class PatternError(ValueError):
+    """A pattern that yields no indicator; `severity` says whether it is our limit or theirs."""
+
+    severity: ClassVar[str] = "error"
+
+
+class UnsupportedPattern(PatternError):
+    """Valid STIX that cannot be matched against one observable (AND, LIKE, qualifiers…)."""
+
+    severity: ClassVar[str] = "unsupported"
+
+
+class InvalidPattern(PatternError):
+    """Text that is not a STIX pattern."""
+
+    severity: ClassVar[str] = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """`object_type:path = value`, with the string value unescaped."""
+
+    object_type: str
+    path: tuple[str, ...]
+    value: str
+
+    @property
+    def key(self) -> str:
+        """The key as feeds write it: `file:hashes.'SHA-256'`, `domain-name:value`."""
+        return f"{self.object_type}:{'.'.join(_render_step(step) for step in self.path)}"
+
+
+_KEYWORDS = frozenset({
+    "AND", "OR", "NOT", "FOLLOWEDBY", "LIKE", "MATCHES", "ISSUPERSET", "ISSUBSET", "EXISTS",
+    "LAST", "IN", "START", "STOP", "SECONDS", "true", "false", "WITHIN", "REPEATS", "TIMES",
+})
+_IDENTIFIER = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_WS = r"[ \t\r\n\f\v]*"
+_STRING = r"'(?:[^'\\]|\\['\\])*'"
+_STEP = rf"(?:[a-zA-Z_][a-zA-Z0-9_]*|{_STRING})"
+_FAST = re.compile(
+    rf"{_WS}\[{_WS}(?P<type>[a-zA-Z_][a-zA-Z0-9_\-]*):(?P<path>{_STEP}(?:\.{_STEP})*)"
+    rf"{_WS}={_WS}(?P<value>{_STRING}){_WS}\]{_WS}",
+)
+_STEPS = re.compile(rf"\.?({_STEP})")
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _unquote(literal: str) -> str:
+    return _ESCAPE.sub(r"\1", literal[1:-1])
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _render_step(step: str) -> str:
+    if _IDENTIFIER.fullmatch(step) and step not in _KEYWORDS:
+        return step
+    return _quote(step)
+
+
+def _fast_parse(text: str) -> Comparison | None:
+    found = _FAST.fullmatch(text)
+    if found is None or found.group("type") in _KEYWORDS:
+        return None
+    steps: list[str] = []
+    for raw in _STEPS.findall(found.group("path")):
+        if raw in _KEYWORDS:
+            return None
+        steps.append(_unquote(raw) if raw.startswith("'") else raw)
+    return Comparison(found.group("type"), tuple(steps), _unquote(found.group("value")))
+
+
+class _ComparisonCollector(STIXPatternListener):  # type: ignore[misc]
+    """Collects the equality comparisons of a parse tree and the first reason it cannot."""
+
+    def __init__(self) -> None:
+        self.comparisons: list[Comparison] = []
+        self.unsupported = ""
+        self._type = ""
+        self._path: list[str] = []
+
+    def _refuse(self, reason: str) -> None:
+        if not self.unsupported:
+            self.unsupported = reason
+
+    def exitObservationExpressions(self, ctx: Any) -> None:
+        if ctx.FOLLOWEDBY():
+            self._refuse("FOLLOWEDBY needs a sequence of observations")
+
+    def exitObservationExpressionAnd(self, ctx: Any) -> None:
+        if ctx.AND():
+            self._refuse("AND of observations cannot be matched against one observable")
+
+    def exitComparisonExpressionAnd(self, ctx: Any) -> None:
+        if ctx.AND():
+            self._refuse("AND of comparisons cannot be matched against one observable")
+
+    def exitStartStopQualifier(self, ctx: Any) -> None:
+        self._refuse("START/STOP qualifier")
+
+    def exitWithinQualifier(self, ctx: Any) -> None:
+        self._refuse("WITHIN qualifier")
+
+    def exitRepeatedQualifier(self, ctx: Any) -> None:
+        self._refuse("REPEATS qualifier")
+
+    def exitObjectType(self, ctx: Any) -> None:
+        self._type = ctx.getText()
+
+    def exitFirstPathComponent(self, ctx: Any) -> None:
+        literal = ctx.StringLiteral()
+        self._path = [_unquote(literal.getText()) if literal else ctx.getText()]
+
+    def exitKeyPathStep(self, ctx: Any) -> None:
+        literal = ctx.StringLiteral()
+        self._path.append(
+            _unquote(literal.getText()) if literal else ctx.IdentifierWithoutHyphen().getText()
+        )
+
+    def exitIndexPathStep(self, ctx: Any) -> None:
+        self._refuse(f"list index in property path ({ctx.getText()})")
+
+    def exitPropTestEqual(self, ctx: Any) -> None:
+        literal = ctx.primitiveLiteral()
+        if ctx.NOT() or ctx.NEQ():
+            self._refuse("operator != / NOT =")
+        elif literal.BoolLiteral() or literal.orderableLiteral().StringLiteral() is None:
+            self._refuse(f"non-string value {literal.getText()}")
+        else:
+            text = literal.orderableLiteral().StringLiteral().getText()
+            self.comparisons.append(Comparison(self._type, tuple(self._path), _unquote(text)))
+
+    def exitPropTestOrder(self, ctx: Any) -> None:
+        self._refuse("ordering operator (<, <=, >, >=)")
+
+    def exitPropTestSet(self, ctx: Any) -> None:
+        self._refuse("operator IN")
+
+    def exitPropTestLike(self, ctx: Any) -> None:
+        self._refuse("operator LIKE")
+
+    def exitPropTestRegex(self, ctx: Any) -> None:
+        self._refuse("operator MATCHES")
+
+    def exitPropTestIsSubset(self, ctx: Any) -> None:
+        self._refuse("operator ISSUBSET")
+
+    def exitPropTestIsSuperset(self, ctx: Any) -> None:
+        self._refuse("operator ISSUPERSET")
+
+    def exitPropTestExists(self, ctx: Any) -> None:
+        self._refuse("operator EXISTS")
+
+
+def parse_with_library(text: str) -> list[Comparison]:
+    """Alternatives of a pattern through the OASIS parser only (slow; see module docstring)."""
+    try:
+        tree = Pattern(text)
+    except ParseException as error:
+        raise InvalidPattern(f"not a STIX pattern: {error}") from None
+    collector = _ComparisonCollector()
+    tree.walk(collector)
+    if collector.unsupported:
+        raise UnsupportedPattern(collector.unsupported)
+    return collector.comparisons
+
+
+def parse_pattern(text: str) -> list[Comparison]:
+    """The alternatives of a pattern: it matches when any one of these comparisons holds.
+
+    Raises `UnsupportedPattern` or `InvalidPattern` (both `PatternError`).
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidPattern("empty or missing pattern")
+    fast = _fast_parse(text)
+    if fast is not None:
+        return [fast]
+    return parse_with_library(text)

@@ -1,0 +1,166 @@
+"""detect → locate → extract → persist → match → analyse → timeline, for one acquisition."""
+
+from __future__ import annotations
+
+import logging
+import plistlib
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from perito.artifacts.base import Artifact, Context, SchemaMismatch
+from perito.detections import Detection, analyse
+from perito.indicators.index import IndicatorIndex
+from perito.indicators.match import match_record
+from perito.indicators.model import IndicatorSet
+from perito.levels import Level
+from perito.output.jsonl import RecordFiles
+from perito.output.timeline import Timeline
+from perito.records import Record, first_time
+from perito.sources.base import Source
+from perito.sources.evidence import EvidenceFile
+from perito.sources.plist import PlistError
+from perito.sources.sqlite import NotADatabase
+
+log = logging.getLogger(__name__)
+
+
+class ArtifactState:
+    READ = "read"
+    ABSENT = "absent"
+    FAILED = "failed"
+    PARTIAL = "partial"  # some files read, some failed
+
+
+@dataclass
+class ArtifactStatus:
+    """What happened to one artifact during a scan."""
+
+    id: str
+    title: str
+    state: str = ArtifactState.ABSENT
+    files: list[str] = field(default_factory=list)
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class ScanResult:
+    statuses: list[ArtifactStatus]
+    detections: list[Detection]
+    timeline: Timeline
+    seconds: float
+
+    @property
+    def matched(self) -> bool:
+        return any(d.is_indicator_match for d in self.detections)
+
+    @property
+    def serious(self) -> bool:
+        return any(d.level.serious for d in self.detections)
+
+    @property
+    def failed(self) -> list[ArtifactStatus]:
+        return [s for s in self.statuses if s.state in (ArtifactState.FAILED,
+                                                         ArtifactState.PARTIAL)]
+
+    def levels(self) -> Counter[str]:
+        return Counter(d.level.name for d in self.detections)
+
+
+Progress = Callable[[str, int, int], None]  # (artifact title, index, total)
+
+
+def describe_error(error: BaseException) -> str:
+    """A one-line, content-free description of why a file could not be read."""
+    if isinstance(error, SchemaMismatch | NotADatabase):
+        return str(error)
+    if isinstance(error, sqlite3.DatabaseError):
+        return f"damaged or unreadable database ({error})"
+    if isinstance(error, PlistError):
+        return str(error)
+    if isinstance(error, plistlib.InvalidFileException):
+        return "unreadable property list"
+    if isinstance(error, OSError):
+        return f"cannot read file ({error.strerror or type(error).__name__})"
+    return f"unexpected {type(error).__name__} while reading"
+
+
+def _files(source: Source, artifact: Artifact) -> list[EvidenceFile]:
+    seen: set[Path] = set()
+    found: list[EvidenceFile] = []
+    for location in artifact.locations:
+        for evidence in source.find(location):
+            if evidence.path not in seen:
+                seen.add(evidence.path)
+                found.append(evidence)
+    return found
+
+
+def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorIndex | None,
+         record_files: RecordFiles | None, progress: Progress | None = None) -> ScanResult:
+    """Run every artifact over the source; problems become statuses, never exceptions."""
+    started = time.perf_counter()
+    statuses: list[ArtifactStatus] = []
+    detections: list[Detection] = []
+    timeline = Timeline()
+    for position, artifact in enumerate(artifacts):
+        if progress:
+            progress(artifact.title, position, len(artifacts))
+        status = ArtifactStatus(artifact.id, artifact.title)
+        statuses.append(status)
+        t0 = time.perf_counter()
+        files = _files(source, artifact)
+        for location in artifact.locations:
+            for missing in source.missing_rows(location):
+                status.notes.append(f"{missing}: listed in the acquisition but not included")
+        read_ok = failed = 0
+        for evidence in files:
+            ctx = Context(source, evidence)
+            try:
+                for record in artifact.extract(ctx):
+                    status.records += 1
+                    if record_files is not None:
+                        record_files.write(artifact.id, record)
+                    timeline.add(record, artifact.id, artifact.plugin)
+                    detections.extend(analyse(record, artifact.id, artifact.slug))
+                    if indicators is not None:
+                        detections.extend(_matches(indicators, record, artifact, source))
+                read_ok += 1
+            except Exception as error:  # one bad file never ends the scan
+                failed += 1
+                reason = describe_error(error)
+                status.problems.append(f"{evidence.address}: {reason}")
+                log.warning("%s: %s: %s", artifact.id, evidence.address, reason)
+                log.debug("details", exc_info=True)
+            status.files.append(evidence.address)
+            status.notes.extend(f"{evidence.address}: {note}" for note in ctx.notes)
+        status.state = (ArtifactState.ABSENT if not files else ArtifactState.READ if not failed
+                        else ArtifactState.FAILED if not read_ok else ArtifactState.PARTIAL)
+        status.seconds = time.perf_counter() - t0
+    return ScanResult(statuses, detections, timeline, time.perf_counter() - started)
+
+
+def _matches(index: IndicatorIndex, record: Record, artifact: Artifact,
+             source: Source) -> Iterable[Detection]:
+    for match in match_record(index, record, platform=source.platform):
+        owners = ", ".join(sorted({o.name for o in match.indicator.owners})) or "unattributed"
+        message = (f"{artifact.title}: {match.field} {match.observed!r} matches the "
+                   f"{match.kind} indicator {match.indicator.value!r} ({owners})")
+        level = artifact.match_level
+        if match.indicator.broad and level > Level.MEDIUM:
+            level = Level.MEDIUM
+        yield Detection(level=level, artifact=artifact.id, module=artifact.slug,
+                        message=message, record=record, match=match,
+                        event_time=first_time(record))
+
+
+def load_indicator_set(paths: Sequence[Path]) -> IndicatorSet:
+    from perito.indicators.stix import load_indicators
+
+    return load_indicators(paths)

@@ -1,0 +1,182 @@
+"""The record model: typed, frozen values whose fields declare what they hold.
+
+A field declares an observable (`observable(Kind.URL)`) so that the matcher finds it without
+per-artifact code, or a timeline event (`timeline("Safari visit")`) so that the timeline and
+its writers need no per-artifact code either.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from perito.timestamps import Timestamp
+
+
+class Kind(enum.StrEnum):
+    """Kinds of observable that indicators can name."""
+
+    URL = "url"
+    DOMAIN = "domain"
+    IP = "ip"
+    EMAIL = "email"
+    PHONE = "phone"
+    PROCESS = "process"
+    APP_ID = "app_id"
+    FILE_PATH = "file_path"
+    FILE_NAME = "file_name"
+    PROFILE_ID = "profile_id"
+    FILE_MD5 = "file_md5"
+    FILE_SHA1 = "file_sha1"
+    FILE_SHA256 = "file_sha256"
+    CERT_MD5 = "cert_md5"
+    CERT_SHA1 = "cert_sha1"
+    CERT_SHA256 = "cert_sha256"
+    ANDROID_PROPERTY = "android_property"
+
+
+OBSERVABLE_KEY = "perito.observable"
+TIMELINE_KEY = "perito.timeline"
+
+
+def observable(kind: Kind) -> dict[str, Kind]:
+    """Field metadata: the field holds a value (or a tuple of values) of this kind."""
+    return {OBSERVABLE_KEY: kind}
+
+
+def timeline(label: str) -> dict[str, str]:
+    """Field metadata: this Timestamp field is a timeline event with this description."""
+    return {TIMELINE_KEY: label}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    """Base of every extracted record: where it came from."""
+
+    source: str = ""  # evidence address, e.g. "HomeDomain/Library/Safari/History.db"
+
+    record_name: ClassVar[str] = "record"
+
+    def describe(self) -> str:
+        """One line a person can read, used by the timeline."""
+        return self.record_name
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    name: str
+    kind: Kind | None
+    timeline: str | None
+
+
+_FIELDS: dict[type[Record], tuple[FieldInfo, ...]] = {}
+RECORD_TYPES: dict[str, type[Record]] = {}
+
+
+def register_record(cls: type[Record]) -> type[Record]:
+    """Make a record type known to readers of saved records (by its class name)."""
+    RECORD_TYPES[cls.__name__] = cls
+    return cls
+
+
+def field_infos(cls: type[Record]) -> tuple[FieldInfo, ...]:
+    cached = _FIELDS.get(cls)
+    if cached is None:
+        cached = tuple(
+            FieldInfo(f.name, f.metadata.get(OBSERVABLE_KEY), f.metadata.get(TIMELINE_KEY))
+            for f in dataclasses.fields(cls)
+        )
+        _FIELDS[cls] = cached
+    return cached
+
+
+def observables(record: Record) -> Iterator[tuple[str, Kind, str]]:
+    """(field name, kind, value) for every non-empty observable value of a record."""
+    for info in field_infos(type(record)):
+        if info.kind is None:
+            continue
+        value = getattr(record, info.name)
+        if isinstance(value, str):
+            if value:
+                yield info.name, info.kind, value
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, str) and item:
+                    yield info.name, info.kind, item
+
+
+def events(record: Record) -> Iterator[tuple[str, str, Timestamp]]:
+    """(field name, label, timestamp) for every set timeline field of a record."""
+    for info in field_infos(type(record)):
+        if info.timeline is None:
+            continue
+        value = getattr(record, info.name)
+        if isinstance(value, Timestamp) and value.ok:
+            yield info.name, info.timeline, value
+
+
+def first_time(record: Record) -> Timestamp | None:
+    for _name, _label, stamp in events(record):
+        return stamp
+    return None
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Timestamp):
+        return value.to_json()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return {"base64": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def to_dict(record: Record) -> dict[str, object]:
+    """A JSON-ready dict of the record, with its type name."""
+    out: dict[str, object] = {"record_type": type(record).__name__}
+    for info in field_infos(type(record)):
+        out[info.name] = _jsonable(getattr(record, info.name))
+    return out
+
+
+def _revive(value: object, hint: object) -> object:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        for arg in args:
+            if arg is not type(None):
+                return _revive(value, arg)
+    if hint is Timestamp and isinstance(value, dict):
+        return Timestamp.from_json(value)
+    if hint is bytes and isinstance(value, dict) and "base64" in value:
+        return base64.b64decode(str(value["base64"]))
+    if origin is tuple and isinstance(value, list):
+        inner = args[0] if args else Any
+        return tuple(_revive(v, inner) for v in value)
+    return value
+
+
+def from_dict(data: Mapping[str, Any]) -> Record:
+    """Rebuild a record saved by `to_dict`; unknown keys are ignored."""
+    cls = RECORD_TYPES.get(str(data.get("record_type")))
+    if cls is None:
+        raise KeyError(f"unknown record type {data.get('record_type')!r}")
+    hints = typing.get_type_hints(cls)
+    values = {f.name: _revive(data[f.name], hints[f.name])
+              for f in dataclasses.fields(cls) if f.name in data}
+    return cls(**values)
+
+
+__all__ = ["Kind", "Record", "field", "observable", "timeline"]

@@ -1,0 +1,292 @@
+"""Read-only access to an iTunes/Finder iOS backup through its Manifest.db.
+
+Files are addressed by (domain, relativePath); their bytes sit at `<root>/<id[:2]>/<id>` with
+`id = sha1(domain + "-" + relativePath)`. A `-wal` or `-journal` is a separate Manifest row and
+never sits beside its database in the hashed store, so it is found through the Manifest and
+reassembled under matching names before the database is opened (ios.md §2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perito.errors import InputError
+from perito.sources.evidence import Custody, EvidenceFile
+from perito.sources.locations import BackupFile, BackupGlob, BackupRoot, Location
+from perito.sources.plist import PlistError, load_plist, unarchive
+from perito.sources.sqlite import NotADatabase, OpenedDatabase, open_sqlite
+
+log = logging.getLogger(__name__)
+
+_FILE_ID = re.compile(r"[0-9a-f]{40}")
+_SIDECARS = ("-wal", "-journal", "-shm")
+
+DOMAIN_ROOTS: dict[str, str] = {
+    "HomeDomain": "/private/var/mobile",
+    "RootDomain": "/private/var/root",
+    "WirelessDomain": "/private/var/wireless",
+    "MediaDomain": "/private/var/mobile",
+    "CameraRollDomain": "/private/var/mobile",
+    "KeychainDomain": "/private/var/Keychains",
+    "SystemPreferencesDomain": "/private/var/preferences",
+    "ManagedPreferencesDomain": "/private/var/Managed Preferences",
+    "DatabaseDomain": "/private/var/db",
+    "MobileDeviceDomain": "/private/var/MobileDevice",
+    "InstallDomain": "/private/var/installd",
+    "TonesDomain": "/private/var/mobile",
+    "BooksDomain": "/private/var/mobile/Media/Books",
+    "HealthDomain": "/private/var/mobile/Library",
+}
+# Containers are named by a random UUID on the device; the backup keeps only the bundle or
+# group id, which stands in for the UUID component here.
+_PREFIX_ROOTS: tuple[tuple[str, str], ...] = (
+    ("AppDomainGroup-", "/private/var/mobile/Containers/Shared/AppGroup/"),
+    ("AppDomainPlugin-", "/private/var/mobile/Containers/Data/PluginKitPlugin/"),
+    ("AppDomain-", "/private/var/mobile/Containers/Data/Application/"),
+    ("SysSharedContainerDomain-", "/private/var/containers/Shared/SystemGroup/"),
+    ("SysContainerDomain-", "/private/var/containers/Data/System/"),
+)
+
+
+def device_path(domain: str, relative_path: str) -> str:
+    """The device-absolute path of a backup file (ios.md §1.2), or "" for unknown domains."""
+    root = DOMAIN_ROOTS.get(domain)
+    if root is None:
+        for prefix, base in _PREFIX_ROOTS:
+            if domain.startswith(prefix):
+                root = base + domain[len(prefix):]
+                break
+    if root is None:
+        return ""
+    return f"{root}/{relative_path}" if relative_path else root
+
+
+def file_id(domain: str, relative_path: str) -> str:
+    return hashlib.sha1(f"{domain}-{relative_path}".encode(), usedforsecurity=False).hexdigest()
+
+
+class EncryptedBackup(InputError):
+    """The backup is encrypted and no key was given."""
+
+
+def find_backup_root(path: Path) -> Path:
+    """The backup folder at `path` or in exactly one direct subfolder; else a clear error."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if not path.is_dir():
+        raise InputError(f"{path}: an iOS backup is a folder, this is a file")
+    if _looks_like_backup(path):
+        return path
+    candidates = sorted(child for child in _subfolders(path) if _looks_like_backup(child))
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1:
+        names = ", ".join(c.name for c in candidates)
+        raise InputError(f"{path} holds {len(candidates)} backups ({names}); name one of them")
+    missing = [name for name in ("Manifest.db", "Info.plist") if not (path / name).exists()]
+    if (path / "Manifest.mbdb").exists():
+        raise InputError(f"{path}: a backup of iOS 9 or older (Manifest.mbdb), "
+                         "which perito cannot read yet")
+    raise InputError(f"{path} is not an iOS backup: {' and '.join(missing)} missing "
+                     "(nor is there exactly one backup in a subfolder)")
+
+
+def _subfolders(path: Path) -> list[Path]:
+    try:
+        return [child for child in path.iterdir() if child.is_dir()]
+    except OSError:
+        return []
+
+
+def _looks_like_backup(path: Path) -> bool:
+    return (path / "Info.plist").is_file() and (path / "Manifest.db").is_file()
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    file_id: str
+    domain: str
+    relative_path: str
+    flags: int
+    blob: bytes | None
+
+
+class IosBackup:
+    """An opened backup: Manifest lookups, file reads, safe SQLite opens, custody."""
+
+    kind = "ios-backup"
+    platform = "ios"
+
+    def __init__(self, path: Path, custody: Custody | None = None) -> None:
+        self.root = find_backup_root(path)
+        self.custody = custody or Custody()
+        self.encrypted = self._manifest_says_encrypted()
+        manifest = self.root / "Manifest.db"
+        try:
+            self._stack = contextlib.ExitStack()
+            opened: OpenedDatabase = self._stack.enter_context(open_sqlite(
+                manifest, {s: self.root / f"Manifest.db{s}" for s in _SIDECARS}))
+        except NotADatabase as error:
+            if self.encrypted:
+                raise EncryptedBackup(
+                    f"{self.root} is an encrypted backup; scanning encrypted backups needs "
+                    "its password, which this version of perito cannot use yet") from error
+            raise InputError(f"{manifest}: Manifest.db is not an SQLite database") from error
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"{manifest}: Manifest.db is unreadable ({error})") from error
+        self._db = opened.connection
+        try:
+            self._db.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1")
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise InputError(f"{manifest}: no readable Files table ({error})") from error
+        self.custody.record("Manifest.db", manifest)
+        # A plaintext Manifest.db means the backup was decrypted already (the incumbent's
+        # decrypt-backup copies Manifest.plist with IsEncrypted still true).
+        self.encrypted = False
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> IosBackup:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _manifest_says_encrypted(self) -> bool:
+        path = self.root / "Manifest.plist"
+        if not path.is_file():
+            return False
+        try:
+            value = load_plist(path.read_bytes())
+        except (PlistError, OSError):
+            return False
+        return isinstance(value, dict) and value.get("IsEncrypted") is True
+
+    # Manifest queries -------------------------------------------------------------------
+
+    def rows(self, domain: str | None = None, relative_glob: str | None = None,
+             domain_glob: str | None = None) -> Iterator[ManifestRow]:
+        """Manifest rows, filtered; GLOB is case-sensitive and has no `_` wildcard trap."""
+        clauses: list[str] = []
+        args: list[str] = []
+        if domain is not None:
+            clauses.append("domain = ?")
+            args.append(domain)
+        if domain_glob is not None and domain_glob != "*":
+            clauses.append("domain GLOB ?")
+            args.append(domain_glob)
+        if relative_glob is not None:
+            clauses.append("relativePath GLOB ?")
+            args.append(relative_glob)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        query = f"SELECT fileID, domain, relativePath, flags, file FROM Files{where} ORDER BY domain, relativePath"  # noqa: E501
+        for fid, dom, rel, flags, blob in self._db.execute(query, args):
+            yield ManifestRow(str(fid or ""), str(dom or ""), str(rel or ""),
+                              int(flags or 0), blob if isinstance(blob, bytes) else None)
+
+    def row(self, domain: str, relative_path: str) -> ManifestRow | None:
+        for found in self.rows(domain=domain, relative_glob=None):
+            if found.relative_path == relative_path:
+                return found
+        return None
+
+    def stored_path(self, fid: str) -> Path | None:
+        """Where the bytes of a fileID are, refusing anything that is not 40 hex chars."""
+        if not _FILE_ID.fullmatch(fid):
+            return None
+        for candidate in (self.root / fid[:2] / fid, self.root / fid):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def evidence(self, row: ManifestRow) -> EvidenceFile | None:
+        stored = self.stored_path(row.file_id)
+        if stored is None:
+            return None
+        return EvidenceFile(address=f"{row.domain}/{row.relative_path}", path=stored,
+                            device_path=device_path(row.domain, row.relative_path),
+                            domain=row.domain, relative_path=row.relative_path,
+                            file_id=row.file_id)
+
+    def find(self, location: Location) -> Iterator[EvidenceFile]:
+        """Every stored regular file at `location` (all domains and containers that match)."""
+        if isinstance(location, BackupRoot):
+            path = self.root / location.name
+            if path.is_file():
+                yield EvidenceFile(address=location.name, path=path)
+            return
+        if isinstance(location, BackupFile):
+            found = self.row(location.domain, location.relative_path)
+            if found is None:
+                # The fileID is a shortcut, not a requirement (ios.md §2.5).
+                fid = file_id(location.domain, location.relative_path)
+                found = ManifestRow(fid, location.domain, location.relative_path, 1, None)
+            rows: Iterator[ManifestRow] = iter([found])
+        elif isinstance(location, BackupGlob):
+            rows = self.rows(relative_glob=location.relative_path, domain_glob=location.domain)
+        else:
+            return
+        for row in rows:
+            if row.flags in (0, 1):
+                evidence = self.evidence(row)
+                if evidence is not None:
+                    yield evidence
+
+    def missing_rows(self, location: Location) -> list[str]:
+        """Addresses that the Manifest lists at `location` but whose bytes are absent."""
+        if isinstance(location, BackupFile):
+            rows = [r for r in [self.row(location.domain, location.relative_path)] if r]
+        elif isinstance(location, BackupGlob):
+            rows = list(self.rows(relative_glob=location.relative_path,
+                                  domain_glob=location.domain))
+        else:
+            return []
+        return [f"{r.domain}/{r.relative_path}" for r in rows
+                if r.flags in (0, 1) and self.stored_path(r.file_id) is None]
+
+    # Reading -----------------------------------------------------------------------------
+
+    def read_bytes(self, evidence: EvidenceFile) -> bytes:
+        self.custody.record(evidence.address, evidence.path)
+        return evidence.path.read_bytes()
+
+    def sidecars(self, evidence: EvidenceFile) -> dict[str, Path]:
+        if not evidence.domain:
+            return {}
+        found: dict[str, Path] = {}
+        for suffix in _SIDECARS:
+            row = self.row(evidence.domain, evidence.relative_path + suffix)
+            stored = self.stored_path(row.file_id) if row else None
+            if stored is not None:
+                found[suffix] = stored
+        return found
+
+    @contextlib.contextmanager
+    def open_sqlite(self, evidence: EvidenceFile) -> Iterator[OpenedDatabase]:
+        sidecars = self.sidecars(evidence)
+        self.custody.record(evidence.address, evidence.path)
+        for suffix, path in sidecars.items():
+            self.custody.record(evidence.address + suffix, path)
+        with open_sqlite(evidence.path, sidecars) as opened:
+            yield opened
+
+
+def decode_mbfile(blob: bytes | None) -> dict[str, Any]:
+    """The MBFile dict of a Manifest row's `file` blob (NSKeyedArchiver), or {}."""
+    if not blob:
+        return {}
+    archive = load_plist(blob)
+    if not isinstance(archive, dict) or "$objects" not in archive:
+        return {}
+    value = unarchive(archive)
+    return value if isinstance(value, dict) else {}

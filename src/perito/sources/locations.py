@@ -1,0 +1,38 @@
+"""Where an artifact may live in an acquisition, one type per addressing scheme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BackupFile:
+    """A file in an iOS backup, by Manifest domain and relativePath."""
+
+    domain: str
+    relative_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackupGlob:
+    """Backup files whose relativePath (and domain) match glob patterns (case-sensitive)."""
+
+    relative_path: str
+    domain: str = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRoot:
+    """A file at the root of the backup folder (Info.plist, Manifest.db)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FsGlob:
+    """A path glob relative to the root of a filesystem dump."""
+
+    pattern: str
+
+
+Location = BackupFile | BackupGlob | BackupRoot | FsGlob

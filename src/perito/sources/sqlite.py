@@ -1,0 +1,111 @@
+"""Open SQLite evidence without ever changing it.
+
+A database with no sidecar is opened in place with `mode=ro&immutable=1`. When a `-wal` or
+`-journal` belongs to it, the database and its sidecars are copied under matching names into a
+private temporary directory and the copy is opened, so the newest rows are seen and the
+original is never checkpointed (ios.md §3).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class NotADatabase(Exception):
+    """The file is not SQLite (or is encrypted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedDatabase:
+    connection: sqlite3.Connection
+    wal_applied: bool
+
+
+def _uri(path: Path, immutable: bool) -> str:
+    quoted = urllib.parse.quote(str(path.resolve()))
+    return f"file:{quoted}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _connect(uri: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    _harden(connection)
+    connection.execute("PRAGMA query_only = ON")
+    return connection
+
+
+def _harden(connection: sqlite3.Connection) -> None:
+    """Evidence is hostile: no extension loading, no functions trusted from the schema."""
+    connection.text_factory = _text
+    if hasattr(connection, "enable_load_extension"):  # absent when Python's build lacks it
+        connection.enable_load_extension(False)
+    connection.execute("PRAGMA trusted_schema = OFF")
+
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", errors="replace")
+
+
+def check_header(path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if head != SQLITE_MAGIC:
+        raise NotADatabase("not an SQLite database (encrypted, or another kind of file)")
+
+
+@contextmanager
+def open_sqlite(path: Path, sidecars: Mapping[str, Path] | None = None
+                ) -> Iterator[OpenedDatabase]:
+    """Open `path` read-only; `sidecars` maps "-wal"/"-journal"/"-shm" to their files."""
+    check_header(path)
+    sidecars = {suffix: p for suffix, p in (sidecars or {}).items()
+                if suffix in ("-wal", "-journal", "-shm") and p.is_file()}
+    if not (sidecars.keys() & {"-wal", "-journal"}):
+        connection = _connect(_uri(path, immutable=True))
+        try:
+            yield OpenedDatabase(connection, wal_applied=False)
+        finally:
+            connection.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="perito-db-") as tmp:
+        copy = Path(tmp) / "evidence.db"
+        shutil.copyfile(path, copy)
+        for suffix, source in sidecars.items():
+            shutil.copyfile(source, Path(tmp) / f"evidence.db{suffix}")
+        # A private copy may be opened read-write: that is how SQLite applies the WAL.
+        connection = sqlite3.connect(str(copy), check_same_thread=False)
+        _harden(connection)
+        try:
+            yield OpenedDatabase(connection, wal_applied=True)
+        finally:
+            connection.close()
+
+
+def schema(connection: sqlite3.Connection) -> dict[str, set[str]]:
+    """Tables (and views) with their column names, read from the database itself."""
+    tables = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    result: dict[str, set[str]] = {}
+    for table in tables:
+        quoted = table.replace('"', '""')
+        result[table] = {row[1] for row in connection.execute(f'PRAGMA table_info("{quoted}")')}
+    return result
+
+
+def missing_from(found: Mapping[str, set[str]], wanted: Mapping[str, list[str]]) -> list[str]:
+    """Names of wanted tables or `table.column`s that the schema lacks."""
+    missing: list[str] = []
+    for table, columns in wanted.items():
+        if table not in found:
+            missing.append(table)
+            continue
+        missing.extend(f"{table}.{c}" for c in columns if c not in found[table])
+    return missing

@@ -1,0 +1,176 @@
+"""Time values as stored by phones: the only module that knows epochs and units.
+
+A `Timestamp` keeps the raw stored value, the encoding it was read with, the normalised
+nanoseconds since 1970-01-01 UTC and a state. Zero and NULL are "unset", never 1970 or 2001.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+from dataclasses import dataclass
+
+COCOA_EPOCH_S = 978_307_200  # 2001-01-01T00:00:00Z in unix seconds
+WEBKIT_EPOCH_S = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
+_NS = 1_000_000_000
+# Anything outside 1990..2100 after decoding is treated as invalid: no phone artifact is
+# older than the smartphone, and far-future values are corruption or a wrong encoding.
+_MIN_NS = 631_152_000 * _NS
+_MAX_NS = 4_102_444_800 * _NS
+
+Raw = int | float | str | None
+
+
+class Encoding(enum.StrEnum):
+    """How a stored time value is encoded."""
+
+    UNIX_S = "unix_s"
+    UNIX_MS = "unix_ms"
+    UNIX_US = "unix_us"
+    UNIX_NS = "unix_ns"
+    COCOA_S = "cocoa_s"
+    COCOA_NS = "cocoa_ns"
+    COCOA_AUTO = "cocoa_auto"  # seconds or nanoseconds since 2001, decided per value (sms.db)
+    WEBKIT_US = "webkit_us"  # microseconds since 1601 (Chrome)
+    ISO_TEXT = "iso_text"  # ISO 8601 text; no zone means UTC
+    PLIST_DATE = "plist_date"  # a plist <date>, stored here as ISO text in UTC
+    UTC_TEXT = "utc_text"  # "YYYY-MM-DD HH:MM:SS[.f]" known to be UTC
+
+
+class TimeState(enum.StrEnum):
+    OK = "ok"
+    UNSET = "unset"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Timestamp:
+    """A decoded time value that remembers what was stored."""
+
+    raw: Raw
+    encoding: Encoding
+    ns: int | None
+    state: TimeState
+
+    @property
+    def ok(self) -> bool:
+        return self.state is TimeState.OK
+
+    def datetime(self) -> dt.datetime | None:
+        """The value as an aware UTC datetime (microsecond precision), or None."""
+        if self.ns is None:
+            return None
+        seconds, rest = divmod(self.ns, _NS)
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=rest // 1000)
+
+    def iso(self) -> str:
+        """ISO 8601 with offset (`2024-02-28T21:14:05.120000+00:00`), or "" when not ok."""
+        value = self.datetime()
+        return "" if value is None else value.isoformat(timespec="microseconds")
+
+    def mvt_text(self) -> str:
+        """The incumbent tool's `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, no zone), or ""."""
+        value = self.datetime()
+        return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def micros(self) -> int | None:
+        return None if self.ns is None else self.ns // 1000
+
+    def to_json(self) -> dict[str, object]:
+        return {"iso": self.iso(), "raw": self.raw, "encoding": str(self.encoding),
+                "state": str(self.state)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Timestamp:
+        raw = data.get("raw")
+        if not isinstance(raw, int | float | str) and raw is not None:
+            raw = None
+        return decode(raw, Encoding(str(data.get("encoding", Encoding.ISO_TEXT))))
+
+
+def unset(encoding: Encoding) -> Timestamp:
+    return Timestamp(None, encoding, None, TimeState.UNSET)
+
+
+def _checked(raw: Raw, encoding: Encoding, ns: int) -> Timestamp:
+    if _MIN_NS <= ns <= _MAX_NS:
+        return Timestamp(raw, encoding, ns, TimeState.OK)
+    return Timestamp(raw, encoding, None, TimeState.INVALID)
+
+
+def _number(raw: Raw) -> float | int | None:
+    if isinstance(raw, bool):
+        return int(raw)
+    if isinstance(raw, int | float):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw)
+        except ValueError:
+            try:
+                return float(raw)
+            except ValueError:
+                return None
+    return None
+
+
+def _scaled(value: float | int, unit_ns: int, offset_s: int) -> int:
+    """`value` units of `unit_ns` nanoseconds after an epoch `offset_s` seconds from 1970."""
+    if isinstance(value, int):
+        return value * unit_ns + offset_s * _NS
+    return round(value * unit_ns) + offset_s * _NS
+
+
+_UNITS: dict[Encoding, tuple[int, int]] = {
+    Encoding.UNIX_S: (_NS, 0),
+    Encoding.UNIX_MS: (1_000_000, 0),
+    Encoding.UNIX_US: (1_000, 0),
+    Encoding.UNIX_NS: (1, 0),
+    Encoding.COCOA_S: (_NS, COCOA_EPOCH_S),
+    Encoding.COCOA_NS: (1, COCOA_EPOCH_S),
+    Encoding.WEBKIT_US: (1_000, -WEBKIT_EPOCH_S),
+}
+
+
+def decode(raw: Raw, encoding: Encoding) -> Timestamp:
+    """Decode a stored value; 0, NULL, "" and -1 are unset, nonsense is invalid."""
+    if raw is None or raw == "" or (isinstance(raw, int | float) and raw in (0, -1)):
+        return Timestamp(raw, encoding, None, TimeState.UNSET)
+    if encoding in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT):
+        return _decode_text(raw, encoding)
+    value = _number(raw)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return Timestamp(raw, encoding, None, TimeState.INVALID)
+    if encoding is Encoding.COCOA_AUTO:
+        # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
+        unit = 1 if abs(value) >= 1e14 else _NS
+        return _checked(raw, encoding, _scaled(value, unit, COCOA_EPOCH_S))
+    unit, offset = _UNITS[encoding]
+    return _checked(raw, encoding, _scaled(value, unit, offset))
+
+
+def _decode_text(raw: Raw, encoding: Encoding) -> Timestamp:
+    text = str(raw).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return Timestamp(raw, encoding, None, TimeState.INVALID)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return _checked(raw, encoding, _datetime_ns(parsed))
+
+
+def _datetime_ns(value: dt.datetime) -> int:
+    delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return (delta.days * 86_400 + delta.seconds) * _NS + delta.microseconds * 1000
+
+
+def from_datetime(value: dt.datetime) -> Timestamp:
+    """A plist `date` (naive values are UTC, as plistlib returns them)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    text = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return _checked(text, Encoding.PLIST_DATE, _datetime_ns(value))
