@@ -17,12 +17,12 @@ from rich.table import Table
 from perito import __version__
 from perito.artifacts import IOS_BACKUP, REGISTRY
 from perito.artifacts.base import Artifact
-from perito.check import CheckOutcome, ExitCode, exit_code, run_check
+from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.errors import InputError
 from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
 from perito.pipeline import ArtifactState
-from perito.sources.ios_backup import IosBackup
+from perito.sources.ios_backup import IosBackup, find_backup_root
 
 log = logging.getLogger("perito")
 _LEVEL_STYLE = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan",
@@ -114,19 +114,14 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
         if not path.exists():
             raise InputError(f"{path}: indicator file or folder not found")
     command = ["perito", *safe_command(argv)]
-    handler: logging.Handler | None = None
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        handler = _attach_log_file(output)
-    except OSError:
-        handler = None  # prepare_output reports the problem clearly
+    folder = prepare_output(output, find_backup_root(target))
+    handler = _attach_log_file(folder)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
-            lambda: IosBackup(target), artifacts, ioc_paths, output, command, progress))
+            lambda: IosBackup(target), artifacts, ioc_paths, folder, command, progress))
     finally:
-        if handler is not None:
-            logging.getLogger("perito").removeHandler(handler)
-            handler.close()
+        logging.getLogger("perito").removeHandler(handler)
+        handler.close()
     _summary(console, outcome)
     return exit_code(outcome.result)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import perito.analysis  # noqa: F401  (registers the heuristics)
 from perito.artifacts.base import Artifact, Context, SchemaMismatch
 from perito.detections import Detection, analyse
 from perito.indicators.index import IndicatorIndex
@@ -148,7 +149,13 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
 
 def _matches(index: IndicatorIndex, record: Record, artifact: Artifact,
              source: Source) -> Iterable[Detection]:
+    """One detection per indicator per record, however many fields carry it."""
+    seen: set[tuple[str, str]] = set()
     for match in match_record(index, record, platform=source.platform):
+        key = (match.indicator.kind, match.indicator.value)
+        if key in seen:
+            continue
+        seen.add(key)
         owners = ", ".join(sorted({o.name for o in match.indicator.owners})) or "unattributed"
         message = (f"{artifact.title}: {match.field} {match.observed!r} matches the "
                    f"{match.kind} indicator {match.indicator.value!r} ({owners})")

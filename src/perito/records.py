@@ -174,7 +174,7 @@ def from_dict(data: Mapping[str, Any]) -> Record:
     if cls is None:
         raise KeyError(f"unknown record type {data.get('record_type')!r}")
     hints = typing.get_type_hints(cls)
-    values = {f.name: _revive(data[f.name], hints[f.name])
+    values: dict[str, Any] = {f.name: _revive(data[f.name], hints[f.name])
               for f in dataclasses.fields(cls) if f.name in data}
     return cls(**values)
 

@@ -133,9 +133,15 @@ _UNITS: dict[Encoding, tuple[int, int]] = {
 }
 
 
+_NEVER_IS_MINUS_ONE = frozenset({Encoding.UNIX_S, Encoding.UNIX_MS, Encoding.UNIX_US,
+                                 Encoding.UNIX_NS})
+
+
 def decode(raw: Raw, encoding: Encoding) -> Timestamp:
-    """Decode a stored value; 0, NULL, "" and -1 are unset, nonsense is invalid."""
-    if raw is None or raw == "" or (isinstance(raw, int | float) and raw in (0, -1)):
+    """Decode a stored value; 0, NULL and "" are unset (-1 too, in unix units: WebKit's
+    "never"), nonsense is invalid."""
+    if raw is None or raw == "" or (isinstance(raw, int | float) and (
+            raw == 0 or (raw == -1 and encoding in _NEVER_IS_MINUS_ONE))):
         return Timestamp(raw, encoding, None, TimeState.UNSET)
     if encoding in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT):
         return _decode_text(raw, encoding)

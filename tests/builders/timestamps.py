@@ -11,8 +11,8 @@ def cocoa_s(unix: float) -> float:
 
 
 def cocoa_ns(unix: float) -> int:
-    return int(round((unix - COCOA_EPOCH) * 1_000_000_000))
+    return round((unix - COCOA_EPOCH) * 1_000_000_000)
 
 
 def webkit_us(unix: float) -> int:
-    return int(round((unix + WEBKIT_EPOCH) * 1_000_000))
+    return round((unix + WEBKIT_EPOCH) * 1_000_000)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from perito.artifacts.base import Artifact
-from perito.artifacts.ios import safari_history
+from perito.artifacts.ios import backup_info, manifest, safari_history
 
 IOS_BACKUP: tuple[Artifact, ...] = (
+    backup_info.ARTIFACT,
+    manifest.ARTIFACT,
     safari_history.ARTIFACT,
 )
 

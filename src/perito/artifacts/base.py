@@ -109,7 +109,7 @@ def _wants_text(cls: type[Record], name: str) -> bool:
     key = (cls, name)
     if key not in _TEXT_FIELDS:
         hint = typing.get_type_hints(cls).get(name)
-        _TEXT_FIELDS[key] = hint is not None and str in typing.get_args(hint) or hint is str
+        _TEXT_FIELDS[key] = (hint is not None and str in typing.get_args(hint)) or hint is str
     return _TEXT_FIELDS[key]
 
 

@@ -154,7 +154,8 @@ def _split_authority(authority: str) -> tuple[str, str]:
     if hostport.startswith("["):
         end = hostport.find("]")
         if end >= 0:
-            return hostport[: end + 1], hostport[end + 2:] if hostport[end + 1:end + 2] == ":" else ""
+            after = hostport[end + 1:]
+            return hostport[: end + 1], after[1:] if after.startswith(":") else ""
     host, colon, port = hostport.rpartition(":")
     if colon and (port.isdigit() or port == ""):
         return host, port

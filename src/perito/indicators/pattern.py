@@ -197,10 +197,11 @@ def parse_with_library(text: str) -> list[Comparison]:
     return collector.comparisons
 
 
-def parse_pattern(text: str) -> list[Comparison]:
+def parse_pattern(text: object) -> list[Comparison]:
     """The alternatives of a pattern: it matches when any one of these comparisons holds.
 
-    Raises `UnsupportedPattern` or `InvalidPattern` (both `PatternError`).
+    Takes any object because bundles are untrusted JSON. Raises `UnsupportedPattern` or
+    `InvalidPattern` (both `PatternError`).
     """
     if not isinstance(text, str) or not text.strip():
         raise InvalidPattern("empty or missing pattern")

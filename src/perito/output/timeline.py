@@ -31,12 +31,17 @@ class Timeline:
     events: list[Event] = field(default_factory=list)
 
     def add(self, record: Record, artifact: str, plugin: str) -> None:
-        description = ""
-        for _name, label, stamp in events(record):
-            if not description:
-                description = record.describe()
+        """One event per distinct time of the record; equal times share one event."""
+        found = list(events(record))
+        if not found:
+            return
+        description = record.describe()
+        by_time: dict[int, tuple[list[str], Timestamp]] = {}
+        for _name, label, stamp in found:
             assert stamp.ns is not None
-            self.events.append(Event(stamp.ns, plugin, label, description, artifact,
+            by_time.setdefault(stamp.ns, ([], stamp))[0].append(label)
+        for ns, (labels, stamp) in by_time.items():
+            self.events.append(Event(ns, plugin, " / ".join(labels), description, artifact,
                                      record.source, stamp))
 
     def sorted(self) -> list[Event]:

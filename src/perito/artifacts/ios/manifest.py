@@ -1,0 +1,121 @@
+"""Manifest entries: every file, folder and link the backup lists, with its times (ios.md §2.4).
+
+Paths are made device-absolute (domain → device root) so that absolute file-path indicators
+can match; the incumbent prepends "/" to the domain-relative path instead, so they rarely do.
+WebKit and cache folders embed origins in names (`https_example.com_0`), which yields URLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from perito.artifacts.base import Artifact, Context
+from perito.levels import Level
+from perito.records import Kind, Record, observable, register_record, timeline
+from perito.sources.ios_backup import IosBackup, decode_mbfile, device_path
+from perito.sources.locations import BackupRoot
+from perito.sources.plist import PlistError
+from perito.timestamps import Encoding, Timestamp, decode, from_datetime, unset
+
+_ORIGIN = re.compile(r"^(https?)_([A-Za-z0-9.-]+)_(\d+)(?:\.localstorage)?$")
+_KIND = {1: "file", 2: "directory", 4: "symlink"}
+
+
+@register_record
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManifestEntry(Record):
+    """One row of Manifest.db's Files table with its decoded MBFile metadata."""
+
+    file_id: str = ""
+    domain: str = ""
+    relative_path: str = ""
+    flags: int = 0
+    device_path: str = field(default="", metadata=observable(Kind.FILE_PATH))
+    file_name: str = field(default="", metadata=observable(Kind.FILE_NAME))
+    origin_urls: tuple[str, ...] = field(default=(), metadata=observable(Kind.URL))
+    mode: int | None = None
+    size: int | None = None
+    user_id: int | None = None
+    protection_class: int | None = None
+    link_target: str | None = None
+    created: Timestamp = field(default=unset(Encoding.UNIX_S), metadata=timeline("File created"))
+    modified: Timestamp = field(default=unset(Encoding.UNIX_S),
+                                metadata=timeline("File modified"))
+    status_changed: Timestamp = field(default=unset(Encoding.UNIX_S),
+                                      metadata=timeline("File status changed"))
+
+    record_name = "Backup file"
+
+    def describe(self) -> str:
+        kind = _KIND.get(self.flags, "entry")
+        return f"{self.relative_path} - {self.domain} ({kind})"
+
+
+def origin_urls(relative_path: str) -> tuple[str, ...]:
+    """URLs encoded in WebKit/cache folder names along a path."""
+    found: list[str] = []
+    for part in relative_path.split("/"):
+        matched = _ORIGIN.match(part)
+        if matched:
+            scheme, host, port = matched.groups()
+            default = (scheme == "http" and port in ("0", "80")) or \
+                      (scheme == "https" and port in ("0", "443"))
+            found.append(f"{scheme}://{host}/" if default else f"{scheme}://{host}:{port}/")
+    return tuple(dict.fromkeys(found))
+
+
+def _time(value: Any) -> Timestamp:
+    if isinstance(value, dt.datetime):
+        return from_datetime(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return decode(value, Encoding.UNIX_S)
+    return unset(Encoding.UNIX_S)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def extract(ctx: Context) -> Iterator[Record]:
+    backup = ctx.source
+    if not isinstance(backup, IosBackup):
+        return
+    ctx.source.custody.record(ctx.evidence.address, ctx.evidence.path)
+    undecodable = 0
+    for row in backup.rows():
+        try:
+            meta = decode_mbfile(row.blob)
+        except PlistError:
+            meta, undecodable = {}, undecodable + 1
+        target = meta.get("Target")
+        yield ManifestEntry(
+            source=ctx.evidence.address, file_id=row.file_id, domain=row.domain,
+            relative_path=row.relative_path, flags=row.flags,
+            device_path=device_path(row.domain, row.relative_path),
+            file_name=row.relative_path.rsplit("/", 1)[-1],
+            origin_urls=origin_urls(row.relative_path),
+            mode=_int(meta.get("Mode")), size=_int(meta.get("Size")),
+            user_id=_int(meta.get("UserID")),
+            protection_class=_int(meta.get("ProtectionClass")),
+            link_target=target if isinstance(target, str) else None,
+            created=_time(meta.get("Birth")), modified=_time(meta.get("LastModified")),
+            status_changed=_time(meta.get("LastStatusChange")))
+    if undecodable:
+        ctx.warn(f"{undecodable} Manifest rows had unreadable metadata")
+
+
+ARTIFACT = Artifact(
+    id="ios.backup.manifest",
+    title="Backup file list (Manifest)",
+    slug="manifest",
+    plugin="Manifest",
+    locations=(BackupRoot("Manifest.db"),),
+    records=(ManifestEntry,),
+    extract=extract,
+    match_level=Level.HIGH,
+    doc=__doc__ or "",
+)

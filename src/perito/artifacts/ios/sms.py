@@ -1,0 +1,183 @@
+"""SMS, MMS, RCS and iMessage messages from sms.db, one record per message (ios.md §5.10).
+
+- `message` is LEFT JOINed to `handle`: messages with `handle_id` 0 (own messages in group
+  chats, some system messages) are kept. The incumbent inner-joins and silently drops them.
+- Dates are seconds since 2001 up to iOS 10 and nanoseconds since 2001 from iOS 11 on;
+  `Encoding.COCOA_AUTO` decides per value and keeps full precision (the incumbent truncates
+  to 9 digits).
+- On recent iOS `text` can be NULL while the text survives only in `attributedBody`
+  (`perito.artifacts.ios.attributed_body`). Links hidden there are found too; `text_source`
+  tells which column the text came from.
+- A handle is a phone number, a short code, an alphanumeric sender id or an email address
+  (an iMessage Apple ID). Emails go to `handle_email` so that `email-addr` indicators match,
+  which the incumbent never does; number-like ids go to `handle_phone`.
+- Links: every `https?://` run of non-space characters in the text, raw (the matcher strips
+  trailing punctuation).
+- The message body is evidence kept in the record, but never shown by `describe()` nor logged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from perito.artifacts.base import Artifact, Context, sqlite_rows, timestamp
+from perito.artifacts.ios.attributed_body import decode_attributed_body
+from perito.artifacts.sql import col, has
+from perito.indicators.normalise import extract_links
+from perito.records import Kind, Record, observable, register_record, timeline
+from perito.sources.locations import BackupFile, FsGlob
+from perito.timestamps import Encoding, Timestamp, unset
+
+_NUMBER_LIKE = re.compile(r"\+?[0-9][0-9 ().\-]*")
+
+
+@register_record
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsMessage(Record):
+    """One message of sms.db (SMS, MMS, RCS or iMessage)."""
+
+    rowid: int | None = None
+    guid: str | None = None
+    service: str | None = None  # "SMS", "iMessage", "RCS"
+    account: str | None = None
+    handle_id: int | None = None  # 0: no counterpart handle
+    handle: str | None = None  # handle.id as stored
+    handle_email: str = field(default="", metadata=observable(Kind.EMAIL))
+    handle_phone: str = field(default="", metadata=observable(Kind.PHONE))
+    chat_identifier: str | None = None
+    is_from_me: int | None = None
+    direction: str = ""  # "sent" / "received" from is_from_me
+    date: Timestamp = field(default=unset(Encoding.COCOA_AUTO),
+                            metadata=timeline("SMS message"))
+    date_read: Timestamp = field(default=unset(Encoding.COCOA_AUTO),
+                                 metadata=timeline("SMS read"))
+    date_delivered: Timestamp = field(default=unset(Encoding.COCOA_AUTO))
+    text: str | None = None
+    text_source: str = ""  # "text", "attributedBody" or "" when there is none
+    links: tuple[str, ...] = field(default=(), metadata=observable(Kind.URL))
+    cache_has_attachments: int | None = None
+
+    record_name = "SMS message"
+
+    def describe(self) -> str:
+        service = self.service or "Message"
+        counterpart = self.handle or self.chat_identifier
+        if self.direction == "sent":
+            text = f"{service} sent" + (f" to {counterpart}" if counterpart else "")
+        elif self.direction == "received":
+            text = f"{service} received" + (f" from {counterpart}" if counterpart else "")
+        else:
+            text = f"{service} message" + (f" with {counterpart}" if counterpart else "")
+        if self.links:
+            text += " with links: " + " ".join(self.links)
+        return text
+
+
+def _query(found: Mapping[str, set[str]]) -> str:
+    columns = ", ".join([
+        col(found, "message", "guid", prefix="m"),
+        col(found, "message", "text", prefix="m"),
+        col(found, "message", "attributedBody", "attributed_body", prefix="m"),
+        col(found, "message", "service", prefix="m"),
+        col(found, "message", "account", prefix="m"),
+        col(found, "message", "handle_id", prefix="m"),
+        col(found, "message", "is_from_me", prefix="m"),
+        col(found, "message", "date", prefix="m"),
+        col(found, "message", "date_read", prefix="m"),
+        col(found, "message", "date_delivered", prefix="m"),
+        col(found, "message", "cache_has_attachments", prefix="m"),
+    ])
+    if (has(found, "chat_message_join", "chat_id") and has(found, "chat_message_join", "message_id")
+            and has(found, "chat", "chat_identifier")):
+        # A message belongs to one chat; ORDER/LIMIT keeps one row per message regardless.
+        chat = ("(SELECT c.chat_identifier FROM chat_message_join j JOIN chat c "
+                "ON c.ROWID = j.chat_id WHERE j.message_id = m.ROWID ORDER BY j.chat_id "
+                "LIMIT 1) AS chat_identifier")
+    else:
+        chat = "NULL AS chat_identifier"
+    return (f"SELECT m.ROWID AS rowid, {columns}, h.id AS handle, {chat} "
+            f"FROM message m LEFT JOIN handle h ON h.ROWID = m.handle_id ORDER BY m.ROWID")
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def classify_handle(handle: str | None) -> tuple[str, str]:
+    """(email, phone) observables of a handle id; alphanumeric sender ids give neither."""
+    if not handle:
+        return "", ""
+    value = handle.strip()
+    if "@" in value:
+        return value, ""
+    if _NUMBER_LIKE.fullmatch(value):
+        return "", value
+    return "", ""
+
+
+def extract(ctx: Context) -> Iterator[SmsMessage]:
+    """Every message of one sms.db."""
+    undecodable = 0
+    identify = {"message": ["guid", "handle_id", "date", "is_from_me"], "handle": ["id"]}
+    for row in sqlite_rows(ctx, identify, _query):
+        text = _text(row["text"])
+        source = "text" if text else ""
+        if not text:
+            blob = row["attributed_body"]
+            decoded = decode_attributed_body(blob)
+            if decoded:
+                text, source = decoded, "attributedBody"
+            elif isinstance(blob, bytes) and blob and decoded is None:
+                undecodable += 1
+        handle = _text(row["handle"])
+        email, phone = classify_handle(handle)
+        from_me = _int(row["is_from_me"])
+        yield SmsMessage(
+            source=ctx.evidence.address,
+            rowid=_int(row["rowid"]),
+            guid=_text(row["guid"]),
+            service=_text(row["service"]),
+            account=_text(row["account"]),
+            handle_id=_int(row["handle_id"]),
+            handle=handle,
+            handle_email=email,
+            handle_phone=phone,
+            chat_identifier=_text(row["chat_identifier"]),
+            is_from_me=from_me,
+            direction="sent" if from_me == 1 else "received" if from_me == 0 else "",
+            date=timestamp(row["date"], Encoding.COCOA_AUTO),
+            date_read=timestamp(row["date_read"], Encoding.COCOA_AUTO),
+            date_delivered=timestamp(row["date_delivered"], Encoding.COCOA_AUTO),
+            text=text or None,
+            text_source=source,
+            links=_unique(extract_links(text)) if text else (),
+            cache_has_attachments=_int(row["cache_has_attachments"]),
+        )
+    if undecodable:
+        ctx.warn(f"{undecodable} message bodies stored only in attributedBody could not be "
+                 "decoded; their links are not checked")
+
+
+ARTIFACT = Artifact(
+    id="ios.sms.messages",
+    title="SMS and iMessage messages",
+    slug="sms",
+    plugin="SMS",
+    locations=(BackupFile("HomeDomain", "Library/SMS/sms.db"),
+               FsGlob("private/var/mobile/Library/SMS/sms.db")),
+    records=(SmsMessage,),
+    extract=extract,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,119 @@
+"""Matching observed values and whole records against an `IndicatorIndex`.
+
+`match_value` derives the other forms a value should be checked as (a URL's host, a path's
+basename, an Android process's package…); `IndicatorIndex.lookup` only compares one kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from perito.indicators import normalise
+from perito.indicators.model import Indicator
+from perito.records import Kind, Record, observables
+
+if TYPE_CHECKING:
+    from perito.indicators.index import IndicatorIndex
+
+PATH_COMPONENT = "path-component"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One indicator matched by one observed value, and why.
+
+    `kind` is the indicator's kind (a URL can match a DOMAIN indicator through its host);
+    `normalised` is the compared form of the observed side; `rule` is one of "exact",
+    "subdomain", "cidr", "truncated", "path-prefix", "path-suffix", "path-component" (a
+    process indicator equal to a directory or file name in a path: weaker), "url-normalised".
+    """
+
+    indicator: Indicator
+    kind: Kind
+    observed: str
+    normalised: str
+    rule: str
+    field: str = ""
+
+
+def _host_checks(host: str) -> Iterator[tuple[Kind, str]]:
+    if not host:
+        return
+    yield (Kind.IP if normalise.ip_literal(host) is not None else Kind.DOMAIN), host
+
+
+def _derivations(kind: Kind, value: str, platform: str) -> Iterator[tuple[Kind, str, str]]:
+    """(kind, value, forced rule or "") pairs to look up for one observed value."""
+    yield kind, value, ""
+    if kind is Kind.URL:
+        if value.strip()[:7].lower() == "mailto:":
+            yield Kind.EMAIL, value, ""
+            address = normalise.email(value)
+            for check in _host_checks(normalise.domain(address.rpartition("@")[2])):
+                yield *check, ""
+        else:
+            for check in _host_checks(normalise.host_of_url(value)):
+                yield *check, ""
+    elif kind is Kind.DOMAIN:
+        literal = normalise.ip_literal(value)
+        if literal is not None:
+            yield Kind.IP, literal, ""
+        elif any(char in value for char in "/@\\") or value.count(":") == 1:
+            for check in _host_checks(normalise.host_of_url(value)):
+                yield *check, ""
+    elif kind is Kind.PROCESS:
+        name = value.strip()
+        if "/" in name:
+            yield Kind.PROCESS, normalise.basename(name), ""
+            if not name.startswith("/"):
+                yield Kind.PROCESS, name.split("/", 1)[0], ""
+        if platform == "android" and ":" in name:
+            yield Kind.APP_ID, name.split(":", 1)[0], ""
+    elif kind is Kind.FILE_PATH:
+        yield Kind.FILE_NAME, normalise.basename(value), ""
+        for component in normalise.file_path(value).split("/"):
+            if component:
+                yield Kind.PROCESS, component, PATH_COMPONENT
+    elif kind is Kind.FILE_NAME:
+        if "/" in value:
+            yield Kind.FILE_NAME, normalise.basename(value), ""
+            yield Kind.FILE_PATH, value, ""
+    elif kind is Kind.APP_ID and "/" in value:
+        yield Kind.APP_ID, value.split("/", 1)[0], ""
+
+
+def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str = "ios",
+                field: str = "") -> list[Match]:
+    """Every indicator an observed value matches, directly or through its derived forms.
+
+    An indicator appears once per value, with the first (most direct) rule that found it.
+    """
+    found: dict[tuple[Kind, str], Match] = {}
+    for derived_kind, derived, forced_rule in _derivations(kind, value, platform):
+        for match in index.lookup(derived_kind, derived, platform=platform):
+            if forced_rule and match.rule != "exact":
+                continue
+            key = (match.indicator.kind, match.indicator.value)
+            if key not in found:
+                found[key] = dataclasses.replace(
+                    match, observed=value, rule=forced_rule or match.rule, field=field)
+    return list(found.values())
+
+
+def match_record(index: IndicatorIndex, record: Record, *, platform: str = "ios") -> list[Match]:
+    """Every match of every observable field of a record, `field` naming the field.
+
+    The same indicator matched by the same value in two fields is reported once (first field).
+    """
+    seen: set[tuple[Kind, str, str]] = set()
+    out = []
+    for field_name, kind, value in observables(record):
+        for match in match_value(index, kind, value, platform=platform, field=field_name):
+            key = (match.indicator.kind, match.indicator.value, value)
+            if key not in seen:
+                seen.add(key)
+                out.append(match)
+    return out
