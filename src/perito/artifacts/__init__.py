@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from perito.artifacts.base import Artifact
-from perito.artifacts.ios import backup_info, manifest, safari_history
+from perito.artifacts.ios import (
+    backup_info,
+    datausage,
+    global_preferences,
+    manifest,
+    safari_history,
+    tcc,
+)
 
 IOS_BACKUP: tuple[Artifact, ...] = (
     backup_info.ARTIFACT,
     manifest.ARTIFACT,
     safari_history.ARTIFACT,
+    datausage.ARTIFACT,
+    tcc.ARTIFACT,
+    global_preferences.ARTIFACT,
 )
 
 REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in IOS_BACKUP}

@@ -7,8 +7,12 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from perito.indicators.model import FileLoad, Indicator, IndicatorFile, LoadProblem
+from perito.indicators.merge import IndicatorKey
+from perito.indicators.model import IndicatorFile, LoadProblem
 from perito.records import Kind
+
+# A file's summary (None when it gave nothing) and its problems.
+FileOutcome = tuple[IndicatorFile | None, list[LoadProblem]]
 
 
 def read_feed(path: Path) -> tuple[bytes, str] | LoadProblem:
@@ -20,21 +24,20 @@ def read_feed(path: Path) -> tuple[bytes, str] | LoadProblem:
     return data, hashlib.sha256(data).hexdigest()
 
 
-def describe(path: Path, sha256: str, indicators: Iterable[Indicator],
+def describe(path: Path, sha256: str, keys: Iterable[IndicatorKey],
              collections: Iterable[str]) -> IndicatorFile:
-    """The `IndicatorFile` summary of a loaded file."""
-    tally = Counter(indicator.kind for indicator in indicators)
-    counts = tuple((kind, tally[kind]) for kind in Kind if tally[kind])
+    """The `IndicatorFile` summary of a file that contributed these distinct indicators."""
+    tally = Counter(kind for kind, _value in keys)
     return IndicatorFile(
         path=str(path),
         name=path.name,
         sha256=sha256,
         indicator_count=sum(tally.values()),
-        counts=counts,
+        counts=tuple((kind, tally[kind]) for kind in Kind if tally[kind]),
         collections=tuple(dict.fromkeys(collections)),
     )
 
 
-def failed(problem: LoadProblem) -> FileLoad:
-    """The load of a file that gave nothing but this problem."""
-    return FileLoad((), None, (problem,))
+def file_error(path: Path, message: str, severity: str = "error") -> FileOutcome:
+    """The outcome of a file that gave nothing but one problem."""
+    return None, [LoadProblem(str(path), "", message, severity)]

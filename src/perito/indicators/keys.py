@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from perito.indicators import normalise
 from perito.indicators.pattern import Comparison, InvalidPattern, UnsupportedPattern
 from perito.records import Kind
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One (kind, normalised value) that a comparison contributes, before merging."""
+class Entry(NamedTuple):
+    """One (kind, normalised value) that a comparison contributes, before merging.
+
+    A NamedTuple for construction speed (one per pattern), like `Comparison`.
+    """
 
     kind: Kind
     value: str
@@ -68,7 +71,7 @@ def _read_domain(comparison: Comparison) -> Reading:
     domain = normalise.domain(host)
     if not domain:
         return Reading([], [*warnings, f"empty domain-name value {raw!r}; skipped"])
-    joined = _CONCATENATED.fullmatch(domain)
+    joined = _CONCATENATED.fullmatch(domain) if domain[0].isdigit() else None
     if joined and normalise.ip_literal(joined.group(1)) is not None:
         address, name = joined.group(1), joined.group(2)
         note = f"split from {raw!r}"

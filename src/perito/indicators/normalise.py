@@ -15,8 +15,7 @@ import urllib.parse
 
 from perito.records import Kind
 
-_HOST_BAD = re.compile(r"[^a-z0-9_\-.]")
-_LABEL = re.compile(r"(?!-)[a-z0-9_\-]{1,63}(?<!-)")
+_HOST_CHARS = re.compile(r"[a-z0-9_](?:[a-z0-9_.\-]*[a-z0-9_])?")
 _IDNA_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*)://")
 _OPAQUE_SCHEME = re.compile(r"(mailto|tel|sms|smsto|data|javascript|about|blob):", re.IGNORECASE)
@@ -45,17 +44,18 @@ def domain(value: str) -> str:
     IDNA uses the standard library codec (IDNA 2003 with nameprep); a label it rejects is kept
     lower-cased as written, so a bad value still compares equal to itself.
     """
-    host = value.strip().translate(_IDNA_DOTS).rstrip(".")
+    host = value.strip()
     if host.isascii():
-        return host.lower()
+        return host.rstrip(".").lower()
+    host = host.translate(_IDNA_DOTS).rstrip(".")
     return ".".join(_idna_label(label) for label in host.split("."))
 
 
 def is_hostname(host: str) -> bool:
     """Whether a normalised host is a syntactically valid DNS name (underscores allowed)."""
-    if not host or len(host) > 253 or _HOST_BAD.search(host):
-        return False
-    return all(_LABEL.fullmatch(label) for label in host.split("."))
+    return (len(host) <= 253 and _HOST_CHARS.fullmatch(host) is not None
+            and ".." not in host and ".-" not in host and "-." not in host
+            and (len(host) <= 63 or max(map(len, host.split("."))) <= 63))
 
 
 def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -78,6 +78,8 @@ def ip_literal(value: str) -> str | None:
     address or a bracketed v6, an IPv6 zone id, and IPv4-mapped IPv6 (returned as IPv4).
     """
     text = value.strip().removeprefix("/")
+    if not text or (":" not in text and not (text[0].isdigit() and text[-1].isdigit())):
+        return None  # cheap refusal: most values are names, and ipaddress refuses slowly
     if text.startswith("["):
         end = text.find("]")
         if end < 0:

@@ -11,15 +11,15 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perito.indicators import csvfeed
-from perito.indicators.feedfile import describe, failed, read_feed
+from perito.indicators.csvfeed import read_csv_into
+from perito.indicators.feedfile import FileOutcome, describe, file_error, read_feed
 from perito.indicators.keys import read_comparison
-from perito.indicators.merge import IndicatorPool
+from perito.indicators.merge import IndicatorKey, IndicatorPool
 from perito.indicators.model import (
     DEFAULT_COLLECTION,
     FileLoad,
@@ -33,25 +33,33 @@ from perito.indicators.pattern import PatternError, parse_pattern
 log = logging.getLogger(__name__)
 
 ENV_VARIABLE = "PERITO_IOCS"
-STIX_SUFFIXES = frozenset({".stix2", ".stix", ".json"})
-FOLDER_SUFFIXES = STIX_SUFFIXES | {".csv"}
+FOLDER_SUFFIXES = frozenset({".stix2", ".json", ".csv"})
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
 @dataclass(slots=True)
 class _Bundle:
-    """A bundle's objects by id and its owner maps, built once (never scanned per indicator)."""
+    """A bundle's objects by id and its owner map, built once (never scanned per indicator)."""
 
     path: Path
     sha256: str
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     owners: defaultdict[str, list[Owner]] = field(default_factory=lambda: defaultdict(list))
     problems: list[LoadProblem] = field(default_factory=list)
+    keys: dict[IndicatorKey, None] = field(default_factory=dict)
+    used_default: bool = False
+    _owner_cache: dict[str, Owner] = field(default_factory=dict)
 
     def owner(self, obj: Mapping[str, Any]) -> Owner:
-        name = obj.get("name")
-        return Owner(str(name) if name else str(obj["id"]), str(obj["id"]),
-                     self.path.name, str(self.path), self.sha256)
+        """The owner an object (malware, report…) stands for; one instance per object."""
+        object_id = str(obj["id"])
+        cached = self._owner_cache.get(object_id)
+        if cached is None:
+            name = obj.get("name")
+            cached = self._owner_cache[object_id] = Owner(
+                str(name) if name else object_id, object_id,
+                self.path.name, str(self.path), self.sha256)
+        return cached
 
     def problem(self, object_id: str, message: str, severity: str = "warning") -> None:
         self.problems.append(LoadProblem(str(self.path), object_id, message, severity))
@@ -71,89 +79,105 @@ def _index_objects(bundle: _Bundle, objects: list[Any]) -> None:
 
 def _attach_owners(bundle: _Bundle) -> None:
     """Reports first, then `indicates` relationships, as the field's tools do."""
-    for obj in bundle.objects.values():
+    objects = bundle.objects
+    for obj in objects.values():
         if obj.get("type") != "report":
             continue
         refs = obj.get("object_refs")
         for ref in refs if isinstance(refs, list) else []:
-            if ref in bundle.objects:
+            if isinstance(ref, str) and ref in objects:
                 bundle.owners[ref].append(bundle.owner(obj))
             else:
                 bundle.problem(obj["id"], f"report refers to {ref!r}, which is not in the bundle")
-    for obj in bundle.objects.values():
+    for obj in objects.values():
         if obj.get("type") != "relationship" or obj.get("relationship_type") != "indicates":
             continue
         source, target = obj.get("source_ref"), obj.get("target_ref")
-        missing = [ref for ref in (source, target) if ref not in bundle.objects]
-        if missing:
-            bundle.problem(obj["id"], f"relationship refers to {missing[0]!r}, "
+        if not isinstance(source, str) or not isinstance(target, str) \
+                or source not in objects or target not in objects:
+            missing = target if isinstance(source, str) and source in objects else source
+            bundle.problem(obj["id"], f"relationship refers to {missing!r}, "
                                       "which is not in the bundle; ignored")
             continue
-        bundle.owners[str(source)].append(bundle.owner(bundle.objects[str(target)]))
+        bundle.owners[source].append(bundle.owner(objects[target]))
 
 
-def _load_indicators(bundle: _Bundle, pool: IndicatorPool) -> None:
-    default = Owner(DEFAULT_COLLECTION, "", bundle.path.name, str(bundle.path), bundle.sha256)
-    for object_id, obj in bundle.objects.items():
-        if obj.get("type") != "indicator":
-            continue
-        pattern_type = obj.get("pattern_type", "stix")
-        if pattern_type != "stix":
-            bundle.problem(object_id, f"pattern_type {pattern_type!r} is not STIX", "unsupported")
-            continue
-        pattern = obj.get("pattern")
+def _read_indicator(bundle: _Bundle, object_id: str, obj: Mapping[str, Any],
+                    pool: IndicatorPool) -> None:
+    pattern_type = obj.get("pattern_type", "stix")
+    if pattern_type != "stix":
+        bundle.problem(object_id, f"pattern_type {pattern_type!r} is not STIX", "unsupported")
+        return
+    pattern = obj.get("pattern")
+    try:
+        comparisons = parse_pattern(pattern)
+    except PatternError as error:
+        bundle.problem(object_id, f"{error} in {pattern!r}", error.severity)
+        return
+    except Exception as error:  # noqa: BLE001 - one indicator must never abort a load
+        bundle.problem(object_id, f"pattern {pattern!r} broke the parser: {error!r}", "error")
+        return
+    owners = bundle.owners.get(object_id)
+    if not owners:
+        owners = [Owner(DEFAULT_COLLECTION, "", bundle.path.name, str(bundle.path),
+                        bundle.sha256)]
+        bundle.used_default = True
+    for comparison in comparisons:
         try:
-            comparisons = parse_pattern(pattern)
+            reading = read_comparison(comparison)
         except PatternError as error:
             bundle.problem(object_id, f"{error} in {pattern!r}", error.severity)
             continue
-        except Exception as error:  # noqa: BLE001 - one indicator must never abort a load
-            bundle.problem(object_id, f"pattern {pattern!r} broke the parser: {error!r}", "error")
-            continue
-        owners = bundle.owners.get(object_id) or [default]
-        for comparison in comparisons:
-            try:
-                reading = read_comparison(comparison)
-            except PatternError as error:
-                bundle.problem(object_id, f"{error} in {pattern!r}", error.severity)
-                continue
-            for warning in reading.warnings:
-                bundle.problem(object_id, warning)
-            for entry in reading.entries:
-                pool.add_entry(entry, (object_id,), owners)
+        for warning in reading.warnings:
+            bundle.problem(object_id, warning)
+        for entry in reading.entries:
+            bundle.keys[pool.add_entry(entry, (object_id,), owners)] = None
 
 
-def load_stix_file(path: Path) -> FileLoad:
-    """Indicators of one STIX 2 bundle file, deduplicated within it, with their owners."""
+def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
+    """Add a STIX 2 bundle file's indicators to a pool; its summary and problems."""
     read = read_feed(path)
     if isinstance(read, LoadProblem):
-        return failed(read)
+        return None, [read]
     data, sha256 = read
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        return failed(LoadProblem(str(path), "", f"not a JSON file: {error}", "error"))
+        return file_error(path, f"not a JSON file: {error}")
     objects = document.get("objects") if isinstance(document, dict) else None
-    if not isinstance(document, dict) or document.get("type") != "bundle" \
-            or not isinstance(objects, list):
-        return failed(LoadProblem(str(path), "", "not a STIX 2 bundle "
-                                  "(no top-level type 'bundle' with an objects list)", "error"))
+    if not isinstance(objects, list) or document.get("type") != "bundle":
+        return file_error(path, "not a STIX 2 bundle (no top-level type 'bundle' with a list "
+                                "of objects)")
     bundle = _Bundle(path, sha256)
     _index_objects(bundle, objects)
     _attach_owners(bundle)
-    pool = IndicatorPool()
-    _load_indicators(bundle, pool)
-    indicators = tuple(pool.freeze())
+    for object_id, obj in bundle.objects.items():
+        if obj.get("type") == "indicator":
+            _read_indicator(bundle, object_id, obj, pool)
     collections = [str(obj.get("name") or obj["id"]) for obj in bundle.objects.values()
                    if obj.get("type") in ("malware", "report")]
-    if any(owner.name == DEFAULT_COLLECTION and not owner.stix_id
-           for indicator in indicators for owner in indicator.owners):
+    if bundle.used_default:
         collections.append(DEFAULT_COLLECTION)
-    return FileLoad(indicators, describe(path, sha256, indicators, collections),
-                    tuple(bundle.problems))
+    return describe(path, sha256, bundle.keys, collections), bundle.problems
 
 
-def _files_in(folder: Path) -> Iterator[Path]:
+def _read_into(path: Path, pool: IndicatorPool) -> FileOutcome:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv_into(path, pool)
+    if suffix in YAML_SUFFIXES:
+        return file_error(path, "YAML feeds are not supported yet", "unsupported")
+    return read_stix_into(path, pool)
+
+
+def load_stix_file(path: Path) -> FileLoad:
+    """One file on its own (STIX, or CSV by its suffix): indicators deduplicated within it."""
+    pool = IndicatorPool()
+    summary, problems = _read_into(path, pool)
+    return FileLoad(tuple(pool.freeze()), summary, tuple(problems))
+
+
+def _files_in(folder: Path) -> list[Path]:
     found = []
     for path in folder.rglob("*"):
         suffix = path.suffix.lower()
@@ -161,50 +185,40 @@ def _files_in(folder: Path) -> Iterator[Path]:
             found.append(path)
         elif suffix in YAML_SUFFIXES:
             log.debug("skipping %s: YAML feeds are not supported yet", path)
-    yield from sorted(found)
-
-
-def _load_file(path: Path) -> FileLoad:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return csvfeed.load_csv_file(path)
-    if suffix in YAML_SUFFIXES:
-        return failed(LoadProblem(str(path), "", "YAML feeds are not supported yet", "unsupported"))
-    return load_stix_file(path)
+    return sorted(found)
 
 
 def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
-    files: dict[Path, None] = {}
+    """Files to read, each once (by resolved path), and problems for paths that do not exist."""
+    files: dict[Path, Path] = {}
     problems = []
     for path in paths:
         if path.is_dir():
-            files.update(dict.fromkeys(_files_in(path)))
+            found = _files_in(path)
         elif path.exists():
-            files[path] = None
+            found = [path]
         else:
             problems.append(LoadProblem(str(path), "", "no such file or folder", "error"))
-    unique: dict[Path, Path] = {}
-    for path in files:
-        unique.setdefault(path.resolve(), path)
-    return list(unique.values()), problems
+            found = []
+        for file in found:
+            files.setdefault(file.resolve(), file)
+    return list(files.values()), problems
 
 
 def load_indicators(paths: Iterable[Path]) -> IndicatorSet:
     """Load files and folders (searched recursively for *.stix2, *.json, *.csv) into one set.
 
-    Identical (kind, value) pairs across files merge their ids and owners. A file given twice
-    (or through two routes) is read once.
+    Identical (kind, value) pairs across files and bundles merge their ids and owners. A file
+    named twice (or reached through two routes) is read once. Never raises for bad content.
     """
     files, problems = _expand(paths)
     pool = IndicatorPool()
     loaded: list[IndicatorFile] = []
     for path in files:
-        result = _load_file(path)
-        problems.extend(result.problems)
-        if result.file is not None:
-            loaded.append(result.file)
-        for indicator in result.indicators:
-            pool.add_indicator(indicator)
+        summary, file_problems = _read_into(path, pool)
+        problems.extend(file_problems)
+        if summary is not None:
+            loaded.append(summary)
     indicators = tuple(pool.freeze())
     log.info("loaded %d indicators from %d files (%d problems)",
              len(indicators), len(loaded), len(problems))

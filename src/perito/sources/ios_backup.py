@@ -175,30 +175,28 @@ class IosBackup:
     # Manifest queries -------------------------------------------------------------------
 
     def rows(self, domain: str | None = None, relative_glob: str | None = None,
-             domain_glob: str | None = None) -> Iterator[ManifestRow]:
+             domain_glob: str | None = None, relative_path: str | None = None
+             ) -> Iterator[ManifestRow]:
         """Manifest rows, filtered; GLOB is case-sensitive and has no `_` wildcard trap."""
         clauses: list[str] = []
         args: list[str] = []
-        if domain is not None:
-            clauses.append("domain = ?")
-            args.append(domain)
+        for clause, value in (("domain = ?", domain), ("relativePath = ?", relative_path),
+                              ("relativePath GLOB ?", relative_glob)):
+            if value is not None:
+                clauses.append(clause)
+                args.append(value)
         if domain_glob is not None and domain_glob != "*":
             clauses.append("domain GLOB ?")
             args.append(domain_glob)
-        if relative_glob is not None:
-            clauses.append("relativePath GLOB ?")
-            args.append(relative_glob)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        query = f"SELECT fileID, domain, relativePath, flags, file FROM Files{where} ORDER BY domain, relativePath"  # noqa: E501
+        query = ("SELECT fileID, domain, relativePath, flags, file FROM Files"
+                 f"{where} ORDER BY domain, relativePath")
         for fid, dom, rel, flags, blob in self._db.execute(query, args):
             yield ManifestRow(str(fid or ""), str(dom or ""), str(rel or ""),
                               int(flags or 0), blob if isinstance(blob, bytes) else None)
 
     def row(self, domain: str, relative_path: str) -> ManifestRow | None:
-        for found in self.rows(domain=domain, relative_glob=None):
-            if found.relative_path == relative_path:
-                return found
-        return None
+        return next(self.rows(domain=domain, relative_path=relative_path), None)
 
     def stored_path(self, fid: str) -> Path | None:
         """Where the bytes of a fileID are, refusing anything that is not 40 hex chars."""
