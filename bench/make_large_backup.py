@@ -60,7 +60,7 @@ PLANT_MANIFEST_ORIGIN = "tookcheckout.com"  # WebKit LocalStorage folder name in
 PLANT_PROCESS = "roleaccountd"  # a DataUsage ZPROCESS name
 PLANT_PROCESS_TRUNCATED = "ReminderIntentsUIExtension"  # stored as its first 16 characters
 
-WORDS = """
+_WORDS = """
 alpha amber apex arbor atlas aurora autumn badger beacon birch blue bolt breeze bright brook
 canyon cedar central chrono cinder citrus civic clear cloud cobalt comet coral cosmo crest
 crystal daily delta desert digital drift eagle echo ember equator evening falcon fern fiesta
@@ -73,7 +73,8 @@ radiant rain raven reef ridge river robin rocket ruby saffron sage salt sapphire
 scarlet sequoia shadow sierra silver sky slate solar sonic spark spruce star stone storm
 summit sun swift tango terra thunder tiger timber topaz trail tulip tundra urban valley
 velvet vista voyage walnut wave willow wind winter wolf yellow zenith zephyr
-""".split()
+"""
+WORDS = tuple(_WORDS.split())
 KINDS = ("news", "shop", "blog", "tech", "travel", "food", "sport", "bank", "learn", "media",
          "health", "auto", "home", "music", "games", "jobs", "maps", "photo", "cloud", "app")
 TLDS = (("com", 50), ("org", 8), ("net", 8), ("io", 4), ("co.uk", 4), ("de", 4), ("fr", 3),
@@ -258,7 +259,8 @@ def new_path(rng: random.Random, host: Host) -> str:
     else:
         path = "/" + "/".join(rng.choice(WORDS) for _ in range(rng.randint(0, 3)))
     if rng.random() < 0.1:
-        path += f"{'&' if '?' in path else '?'}utm_source={rng.choice(('twitter', 'newsletter', 'whatsapp'))}"
+        source = rng.choice(("twitter", "newsletter", "whatsapp"))
+        path += f"{'&' if '?' in path else '?'}utm_source={source}"
     if rng.random() < 0.03:
         path += f"#{rng.choice(WORDS)}"
     return path

@@ -68,13 +68,11 @@ def _select(available: Sequence[Artifact], wanted: Sequence[str]) -> list[Artifa
 
 
 def _print_artifacts(console: Console, artifacts: Sequence[Artifact]) -> None:
-    table = Table(title="Artifacts", show_lines=False)
-    for column in ("id", "title", "records", "module"):
-        table.add_column(column)
+    """One line per artifact: id, the incumbent's module slug, title (plain, for scripts)."""
+    width = max((len(a.id) for a in artifacts), default=0)
     for artifact in artifacts:
-        table.add_row(artifact.id, artifact.title,
-                      ", ".join(r.__name__ for r in artifact.records), artifact.slug)
-    console.print(table)
+        console.print(f"{artifact.id:<{width}}  {artifact.slug:<20}  {artifact.title}",
+                      highlight=False, soft_wrap=True, markup=False)
 
 
 def _setup_logging(verbose: bool) -> None:

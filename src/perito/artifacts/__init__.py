@@ -9,13 +9,17 @@ from perito.artifacts.ios import (
     global_preferences,
     manifest,
     safari_history,
+    sms,
     tcc,
+    whatsapp,
 )
 
 IOS_BACKUP: tuple[Artifact, ...] = (
     backup_info.ARTIFACT,
     manifest.ARTIFACT,
     safari_history.ARTIFACT,
+    sms.ARTIFACT,
+    whatsapp.ARTIFACT,
     datausage.ARTIFACT,
     tcc.ARTIFACT,
     global_preferences.ARTIFACT,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from perito.indicators import normalise
+from perito.indicators.bulk import paused_gc
 from perito.indicators.match import Match
 from perito.indicators.model import Indicator, IndicatorSet
 from perito.records import Kind
@@ -53,6 +54,11 @@ class IndicatorIndex:
     def build(cls, indicators: IndicatorSet | Iterable[Indicator]) -> IndicatorIndex:
         """Index every indicator of a set (or any iterable of indicators)."""
         items = indicators.indicators if isinstance(indicators, IndicatorSet) else tuple(indicators)
+        with paused_gc():
+            return cls._build(items)
+
+    @classmethod
+    def _build(cls, items: tuple[Indicator, ...]) -> IndicatorIndex:
         exact: defaultdict[Kind, defaultdict[str, list[Indicator]]] = defaultdict(
             lambda: defaultdict(list))
         urls: defaultdict[str, list[Indicator]] = defaultdict(list)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perito.indicators.bulk import paused_gc
 from perito.indicators.csvfeed import read_csv_into
 from perito.indicators.feedfile import FileOutcome, describe, file_error, read_feed
 from perito.indicators.keys import read_comparison
@@ -173,8 +174,9 @@ def _read_into(path: Path, pool: IndicatorPool) -> FileOutcome:
 def load_stix_file(path: Path) -> FileLoad:
     """One file on its own (STIX, or CSV by its suffix): indicators deduplicated within it."""
     pool = IndicatorPool()
-    summary, problems = _read_into(path, pool)
-    return FileLoad(tuple(pool.freeze()), summary, tuple(problems))
+    with paused_gc():
+        summary, problems = _read_into(path, pool)
+        return FileLoad(tuple(pool.freeze()), summary, tuple(problems))
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -214,12 +216,13 @@ def load_indicators(paths: Iterable[Path]) -> IndicatorSet:
     files, problems = _expand(paths)
     pool = IndicatorPool()
     loaded: list[IndicatorFile] = []
-    for path in files:
-        summary, file_problems = _read_into(path, pool)
-        problems.extend(file_problems)
-        if summary is not None:
-            loaded.append(summary)
-    indicators = tuple(pool.freeze())
+    with paused_gc():
+        for path in files:
+            summary, file_problems = _read_into(path, pool)
+            problems.extend(file_problems)
+            if summary is not None:
+                loaded.append(summary)
+        indicators = tuple(pool.freeze())
     log.info("loaded %d indicators from %d files (%d problems)",
              len(indicators), len(loaded), len(problems))
     return IndicatorSet(indicators, tuple(loaded), tuple(problems))
