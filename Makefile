@@ -22,11 +22,11 @@ demo: install
 	  echo "perito exit code: $$rc (2 = indicators matched, see README)"; [ $$rc -ne 1 ]
 
 lint:
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench samples
 	$(BIN)/mypy
 
 test: install-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench samples
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

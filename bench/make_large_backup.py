@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.builders.ios import datausage
 from tests.builders.ios.safari import HISTORY_SCHEMA
 from tests.builders.ios.sms import (
     CHAT_IOS17,
@@ -142,6 +143,7 @@ class Composition:
     sms_body_only: int = 0
     datausage_processes: int = 0
     datausage_live_rows: int = 0
+    datausage_deleted: int = 0  # ZPROCESS rows missing from the key range
     manifest_rows: int = 0
     planted: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -591,16 +593,43 @@ def add_manifest_rows(root: Path, rows: Sequence[tuple[str, str, int]], rng: ran
 # -- DataUsage.sqlite -----------------------------------------------------------------------
 
 def datausage_fill(rng: random.Random, count: int, comp: Composition, avoid: Avoid
-                   ) -> Callable[[sqlite3.Connection], None] | None:
-    """The DataUsage builder's bulk generator, when tests/builders/ios/datausage.py exists."""
-    try:
-        from tests.builders.ios import datausage
-    except ImportError:
-        print("tests/builders/ios/datausage.py not there yet: no DataUsage.sqlite",
-              file=sys.stderr)
-        return None
-    del datausage, rng, count, comp, avoid
-    return None
+                   ) -> Callable[[sqlite3.Connection], None]:
+    """DataUsage.sqlite through the DataUsage builder (real CoreData schema, bulk insert).
+
+    `count` ZPROCESS rows: daemons and apps seen again and again over two years, each with
+    one to three ZLIVEUSAGE rows; about 0.5 % of the process rows were deleted by CoreData's
+    housekeeping (key gaps), and one traffic row lost its process (the Pegasus clean-up trace).
+    """
+    names = [(d, None) for d in DAEMONS if avoid.process_ok(d)]
+    names += [(b.rsplit(".", 1)[-1], b) for b in BUNDLES]
+    plants = {count // 3: (PLANT_PROCESS, None),
+              (2 * count) // 3: (PLANT_PROCESS_TRUNCATED[:16], None)}
+    comp.planted += [
+        {"where": "datausage", "kind": "process", "value": PLANT_PROCESS, "expected": "both"},
+        {"where": "datausage", "kind": "process", "value": PLANT_PROCESS_TRUNCATED,
+         "expected": "both (stored truncated to 16 characters)"}]
+    processes: list[datausage.Process] = []
+    usage: list[datausage.Usage] = []
+    weights = [1.0 / (rank + 3) for rank in range(len(names))]
+    picked = rng.choices(names, weights=weights, k=count)
+    orphan = count // 2
+    for pk in range(1, count + 1):
+        first = START + (END - START) * (pk - 1) / count + rng.uniform(0, 600)
+        last = min(END, first + rng.uniform(60, 30 * 86400))
+        name, bundle = plants.get(pk, picked[pk - 1])
+        deleted = pk == orphan or (pk not in plants and rng.random() < 0.005)
+        if not deleted:
+            processes.append(datausage.Process(pk, name, bundle, first, last))
+        if deleted and pk != orphan:
+            continue
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            usage.append(datausage.Usage(len(usage) + 1, pk, rng.uniform(first, last),
+                                         wwan_in=float(rng.randint(0, 50_000_000)),
+                                         wwan_out=float(rng.randint(0, 5_000_000))))
+    comp.datausage_processes = len(processes)
+    comp.datausage_live_rows = len(usage)
+    comp.datausage_deleted = count - len(processes)
+    return datausage.datausage_db(processes, usage, wifi=False, process_max=count)
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -632,9 +661,10 @@ def build(args: argparse.Namespace) -> Composition:
         print(f"sms: {comp.sms_messages} messages, {comp.sms_handles} handles", file=sys.stderr)
 
     if args.processes:
-        fill = datausage_fill(rng, args.processes, comp, avoid)
-        if fill is not None:
-            builder.add_sqlite("WirelessDomain", "Library/Databases/DataUsage.sqlite", fill)
+        builder.add_sqlite("WirelessDomain", "Library/Databases/DataUsage.sqlite",
+                           datausage_fill(rng, args.processes, comp, avoid))
+        print(f"datausage: {comp.datausage_processes} processes, {comp.datausage_live_rows} "
+              "traffic rows", file=sys.stderr)
 
     out: Path = args.out
     if out.exists():

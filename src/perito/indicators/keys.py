@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from perito.indicators import normalise
@@ -30,12 +29,11 @@ class Entry(NamedTuple):
     note: str = ""
 
 
-@dataclass(slots=True)
-class Reading:
+class Reading(NamedTuple):
     """What one comparison yields: entries, and warnings about how it was read."""
 
-    entries: list[Entry]
-    warnings: list[str]
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
 
 
 _HASH_KINDS = {"md5": Kind.FILE_MD5, "sha1": Kind.FILE_SHA1, "sha256": Kind.FILE_SHA256}
@@ -51,66 +49,74 @@ def _entry(kind: Kind, value: str, comparison: Comparison, note: str = "") -> En
     return Entry(kind, value, comparison.value, comparison.key, note)
 
 
+def _one(kind: Kind, value: str, comparison: Comparison, *warnings: str) -> Reading:
+    return Reading((_entry(kind, value, comparison),), warnings)
+
+
 def _read_domain(comparison: Comparison) -> Reading:
     raw = comparison.value.strip()
-    warnings: list[str] = []
+    if normalise.is_hostname(raw) and not raw[0].isdigit() and not raw[-1].isdigit():
+        # Already normalised and neither an IP nor IP-and-name: the common case, kept short.
+        return Reading((Entry(Kind.DOMAIN, raw, comparison.value, comparison.key),))
     literal = normalise.ip_literal(raw)
     if literal is not None:
         note = "IP address typed as domain-name"
-        return Reading([_entry(Kind.IP, literal, comparison, note)], [f"{note}: {raw!r}"])
+        return Reading((_entry(Kind.IP, literal, comparison, note),), (f"{note}: {raw!r}",))
+    warnings: list[str] = []
     host, note = raw, ""
     if _URLISH.search(raw):
         host, note = normalise.host_of_url(raw), f"host taken from {raw!r}"
         warnings.append(f"domain-name value {raw!r} is not a bare host; indexed as {host!r}")
         literal = normalise.ip_literal(host)
         if literal is not None:
-            return Reading([_entry(Kind.IP, literal, comparison, note)], warnings)
+            return Reading((_entry(Kind.IP, literal, comparison, note),), tuple(warnings))
     if host.startswith("*."):
         host = host[2:]
         warnings.append(f"wildcard {raw!r} read as {host!r} (subdomains always match)")
     domain = normalise.domain(host)
     if not domain:
-        return Reading([], [*warnings, f"empty domain-name value {raw!r}; skipped"])
+        return Reading((), (*warnings, f"empty domain-name value {raw!r}; skipped"))
     joined = _CONCATENATED.fullmatch(domain) if domain[0].isdigit() else None
     if joined and normalise.ip_literal(joined.group(1)) is not None:
         address, name = joined.group(1), joined.group(2)
         note = f"split from {raw!r}"
         warnings.append(f"{raw!r} looks like an IP and a domain run together; "
                         f"indexed as {address!r} and {name!r}")
-        return Reading([_entry(Kind.IP, normalise.ip(address), comparison, note),
-                        _entry(Kind.DOMAIN, name, comparison, note)], warnings)
+        return Reading((_entry(Kind.IP, normalise.ip(address), comparison, note),
+                        _entry(Kind.DOMAIN, name, comparison, note)), tuple(warnings))
     if not normalise.is_hostname(domain):
         warnings.append(f"{raw!r} is not a valid hostname; indexed as written")
-    return Reading([_entry(Kind.DOMAIN, domain, comparison, note)], warnings)
+    return Reading((_entry(Kind.DOMAIN, domain, comparison, note),), tuple(warnings))
 
 
 def _read_ip(comparison: Comparison) -> Reading:
     value = normalise.ip(comparison.value)
     if normalise.ip_literal(value) is None and "/" not in value:
         raise InvalidPattern(f"{comparison.value!r} is not an IP address or network")
-    return Reading([_entry(Kind.IP, value, comparison)], [])
+    return _one(Kind.IP, value, comparison)
 
 
 def _read_url(comparison: Comparison) -> Reading:
-    warnings = []
-    if not normalise.host_of_url(comparison.value):
-        warnings.append(f"URL {comparison.value!r} has no host")
-    return Reading([_entry(Kind.URL, normalise.url(comparison.value), comparison)], warnings)
+    value = normalise.url(comparison.value)
+    if normalise.host_of_url(comparison.value):
+        return _one(Kind.URL, value, comparison)
+    return _one(Kind.URL, value, comparison, f"URL {comparison.value!r} has no host")
 
 
 def _read_email(comparison: Comparison) -> Reading:
     value = normalise.email(comparison.value)
-    warnings = [] if "@" in value else [f"{comparison.value!r} is not an email address"]
-    return Reading([_entry(Kind.EMAIL, value, comparison)], warnings)
+    if "@" in value:
+        return _one(Kind.EMAIL, value, comparison)
+    return _one(Kind.EMAIL, value, comparison, f"{comparison.value!r} is not an email address")
 
 
 def _read_file_name(comparison: Comparison) -> Reading:
     value = normalise.file_name(comparison.value)
-    if "/" in value:
-        note = "file:name holding a path"
-        return Reading([_entry(Kind.FILE_PATH, normalise.file_path(value), comparison, note)],
-                       [f"file:name {value!r} contains '/'; matched as a file path"])
-    return Reading([_entry(Kind.FILE_NAME, value, comparison)], [])
+    if "/" not in value:
+        return _one(Kind.FILE_NAME, value, comparison)
+    note = "file:name holding a path"
+    return Reading((_entry(Kind.FILE_PATH, normalise.file_path(value), comparison, note),),
+                   (f"file:name {value!r} contains '/'; matched as a file path",))
 
 
 def _read_digest(comparison: Comparison, kinds: dict[str, Kind]) -> Reading:
@@ -126,23 +132,24 @@ def _read_digest(comparison: Comparison, kinds: dict[str, Kind]) -> Reading:
         warnings.append(f"{comparison.key} value has the length of a {by_length} digest; "
                         f"filed as {by_length}")
         algorithm = by_length
-    return Reading([_entry(kinds[algorithm], value, comparison)], warnings)
+    return _one(kinds[algorithm], value, comparison, *warnings)
 
 
 def _read_profile(comparison: Comparison) -> Reading:
     value = normalise.profile_id(comparison.value)
-    warnings = [] if _UUID.fullmatch(value) else [f"{comparison.value!r} is not a UUID"]
-    return Reading([_entry(Kind.PROFILE_ID, value, comparison)], warnings)
+    if _UUID.fullmatch(value):
+        return _one(Kind.PROFILE_ID, value, comparison)
+    return _one(Kind.PROFILE_ID, value, comparison, f"{comparison.value!r} is not a UUID")
 
 
 def _read_directory(comparison: Comparison) -> Reading:
-    value = normalise.file_path(comparison.value.rstrip("/") + "/")
-    return Reading([_entry(Kind.FILE_PATH, value, comparison)], [])
+    return _one(Kind.FILE_PATH, normalise.file_path(comparison.value.rstrip("/") + "/"),
+                comparison)
 
 
 def _simple(kind: Kind) -> Callable[[Comparison], Reading]:
     def read(comparison: Comparison) -> Reading:
-        return Reading([_entry(kind, normalise.normalise(kind, comparison.value), comparison)], [])
+        return _one(kind, normalise.normalise(kind, comparison.value), comparison)
 
     return read
 
@@ -173,7 +180,7 @@ def read_comparison(comparison: Comparison) -> Reading:
     object_type = comparison.object_type.lower()
     path = comparison.path
     if not comparison.value.strip():
-        return Reading([], [f"empty value for {comparison.key}; skipped"])
+        return Reading((), (f"empty value for {comparison.key}; skipped",))
     if object_type == "file" and len(path) == 2 and path[0] == "hashes":
         return _read_digest(comparison, _HASH_KINDS)
     if object_type == "app" and len(path) == 2 and path[0] == "cert":

@@ -34,8 +34,8 @@ class ManifestEntry(Record):
     domain: str = ""
     relative_path: str = ""
     flags: int = 0
-    device_path: str = field(default="", metadata=observable(Kind.FILE_PATH))
     file_name: str = field(default="", metadata=observable(Kind.FILE_NAME))
+    device_path: str = field(default="", metadata=observable(Kind.FILE_PATH))
     origin_urls: tuple[str, ...] = field(default=(), metadata=observable(Kind.URL))
     mode: int | None = None
     size: int | None = None
