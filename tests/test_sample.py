@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from perito.cli import main
 from samples.build_sample import DEFAULT_DEST, build
+
+from perito.cli import main
 from tests.paths import ROOT
 
 SAMPLE_IOCS = ROOT / "samples" / "iocs"
