@@ -192,3 +192,45 @@ def test_foreign_database_is_unknown_schema(tmp_path: Path) -> None:
 def test_list_artifacts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ios", "check-backup", "--list-artifacts"]) == 0
     assert "ios.safari.history" in capsys.readouterr().out
+
+
+def test_bad_files_in_several_artifacts_do_not_stop_the_scan(tmp_path: Path) -> None:
+    from tests.builders.ios.sms import Message, sms_db
+    from tests.builders.ios_backup import build_sqlite
+
+    builder = BackupBuilder()
+    builder.add_sqlite("HomeDomain", "Library/Safari/History.db", history_db([
+        Visit("https://weather4free.com/", T0)]))
+    whole, _ = build_sqlite(sms_db([Message("G1", T0, "hola https://example.org/")]))
+    builder.add_file("HomeDomain", "Library/SMS/sms.db", whole[: len(whole) // 3])  # truncated
+    builder.add_file("HomeDomain", "Library/Preferences/.GlobalPreferences.plist",
+                     b"bplist00\x00\x01garbage")
+    builder.add_file("HomeDomain", "Library/TCC/TCC.db", b"\x00" * 2048)  # not SQLite
+    root = builder.write(tmp_path / "backup")
+    before = _snapshot(root)
+    out = tmp_path / "out"
+    code = main(["ios", "check-backup", str(root), "-i", str(PEGASUS), "-o", str(out)])
+    assert code == 2  # the Safari match is still found
+    info = json.loads((out / "info.json").read_text())
+    states = {a["id"]: a["state"] for a in info["artifacts"]}
+    assert states["ios.safari.history"] == "read"
+    assert states["ios.sms.messages"] == "failed"
+    assert states["ios.global_preferences"] == "failed"
+    assert states["ios.tcc.access"] == "failed"
+    assert len(info["warnings"]) == 3
+    assert _snapshot(root) == before
+
+
+def test_hostile_manifest_paths_are_not_followed(tmp_path: Path) -> None:
+    import sqlite3
+
+    root = _backup(tmp_path)
+    db = sqlite3.connect(root / "Manifest.db")
+    db.execute("INSERT INTO Files VALUES ('../../../../etc/passwd', 'HomeDomain', "
+               "'Library/SMS/sms.db', 1, NULL)")
+    db.commit()
+    db.close()
+    out = tmp_path / "out"
+    assert main(["ios", "check-backup", str(root), "-o", str(out)]) == 0
+    info = json.loads((out / "info.json").read_text())
+    assert all("passwd" not in h["local_path"] for h in info["hashes"])

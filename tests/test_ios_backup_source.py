@@ -68,6 +68,14 @@ def test_find_by_domain_and_glob(tmp_path: Path) -> None:
         assert not list(backup.find(BackupFile("HomeDomain", "Library/Skipped.db")))
 
 
+def test_find_by_file_id(tmp_path: Path) -> None:
+    with IosBackup(_built(tmp_path)) as backup:
+        found = backup.by_file_id("1A0E7AFC19D307DA602CCDCECE51AF33AFE92C53")
+        assert found is not None and found.address == "HomeDomain/Library/Safari/History.db"
+        assert found.path.read_bytes() == b"x"
+        assert backup.by_file_id("0" * 40) is None
+
+
 def test_hostile_file_ids_are_refused(tmp_path: Path) -> None:
     with IosBackup(_built(tmp_path)) as backup:
         assert backup.stored_path("../../etc/passwd") is None

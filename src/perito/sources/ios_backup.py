@@ -198,6 +198,19 @@ class IosBackup:
     def row(self, domain: str, relative_path: str) -> ManifestRow | None:
         return next(self.rows(domain=domain, relative_path=relative_path), None)
 
+    def by_file_id(self, fid: str) -> EvidenceFile | None:
+        """The stored file with this fileID, named through its Manifest row when there is
+        one (a fileID is a shortcut, ios.md §2.5)."""
+        fid = fid.lower()
+        found = self._db.execute("SELECT fileID, domain, relativePath, flags, file FROM Files "
+                                 "WHERE fileID = ?", (fid,)).fetchone()
+        if found is not None:
+            blob = found[4] if isinstance(found[4], bytes) else None
+            return self.evidence(ManifestRow(fid, str(found[1] or ""), str(found[2] or ""),
+                                             int(found[3] or 0), blob))
+        stored = self.stored_path(fid)
+        return None if stored is None else EvidenceFile(address=fid, path=stored, file_id=fid)
+
     def stored_path(self, fid: str) -> Path | None:
         """Where the bytes of a fileID are, refusing anything that is not 40 hex chars."""
         if not _FILE_ID.fullmatch(fid):
