@@ -1,0 +1,22 @@
+"""The project's own docs stay true to the code."""
+
+from __future__ import annotations
+
+from perito.artifacts import REGISTRY
+from perito.detections import HEURISTICS
+from tests.paths import ROOT
+
+
+def test_every_artifact_and_heuristic_is_documented() -> None:
+    text = (ROOT / "docs" / "artifacts.md").read_text()
+    for artifact_id in REGISTRY:
+        assert f"`{artifact_id}`" in text, artifact_id
+    for rules in HEURISTICS.values():
+        for rule in rules:
+            assert f"`{rule.name}` ({rule.level.name})" in text, rule.name
+
+
+def test_readme_has_the_two_quick_start_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
