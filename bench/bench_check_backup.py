@@ -49,6 +49,7 @@ class Run:
     peak_rss_mb: float | None
     exit_code: int
     output: str
+    load_before: float  # 1-minute load average: other work on the machine skews a run
 
 
 @dataclass
@@ -117,6 +118,7 @@ def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     timed = [str(TIME), "-v", *isolation, *argv] if TIME.exists() else [*isolation, *argv]
+    load = os.getloadavg()[0]
     stdout = logs / f"{tool}-{repetition}.stdout"
     stderr = logs / f"{tool}-{repetition}.stderr"
     with stdout.open("wb") as so, stderr.open("wb") as se:
@@ -128,7 +130,7 @@ def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
     ok = {0, 2} if tool == "perito" else {0}
     if done.returncode not in ok:
         sys.exit(f"{tool} failed with exit code {done.returncode}; see {stderr}")
-    return Run(tool, repetition, seconds, rss, done.returncode, str(out))
+    return Run(tool, repetition, seconds, rss, done.returncode, str(out), load)
 
 
 # -- detections -----------------------------------------------------------------------------
@@ -306,7 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = run_once(tool, repetition, argv_, envs[tool], isolation, out, logs)
             runs.append(run)
             print(f"{tool} run {repetition}: {run.seconds:.2f} s, peak RSS "
-                  f"{run.peak_rss_mb or float('nan'):.0f} MB, exit {run.exit_code}",
+                  f"{run.peak_rss_mb or float('nan'):.0f} MB, exit {run.exit_code}, "
+                  f"load before {run.load_before:.2f}",
                   file=sys.stderr)
 
     last = {t: Path([r for r in runs if r.tool == t][-1].output) for t in tools}

@@ -32,7 +32,8 @@ def synthetic_bundle(count: int) -> dict[str, object]:
             "created": STAMP, "modified": STAMP, "valid_from": STAMP,
             "indicator_types": ["malicious-activity"], "pattern_type": "stix",
             "pattern_version": "2.1",
-            "pattern": f"[domain-name:value = 'c{number}.node{number % 97}.example-{number % 13}.net']",
+            "pattern": f"[domain-name:value = "
+                       f"'c{number}.node{number % 97}.example-{number % 13}.net']",
         })
         objects.append({
             "type": "relationship", "spec_version": "2.1",

@@ -141,6 +141,7 @@ class Composition:
     sms_handles: int = 0
     sms_with_links: int = 0
     sms_body_only: int = 0
+    sms_join_indexes: bool = False
     datausage_processes: int = 0
     datausage_live_rows: int = 0
     datausage_deleted: int = 0  # ZPROCESS rows missing from the key range
@@ -487,11 +488,27 @@ def sms_rows(rng: random.Random, picker: HostPicker, count: int, comp: Compositi
     return handles, messages
 
 
-def sms_fill(handles: Sequence[tuple[str, str]], messages: Sequence[SmsRow]
-             ) -> Callable[[sqlite3.Connection], None]:
+# Join-table indexes that Messages creates (public `.schema` dumps of chat.db/sms.db list them)
+# but tests/builders/ios/sms.py does not: without them any per-message lookup in
+# chat_message_join is a full scan. --sms-bare-schema leaves them out.
+SMS_JOIN_INDEXES = """
+CREATE INDEX chat_message_join_idx_message_id_only ON chat_message_join(message_id);
+CREATE INDEX chat_message_join_idx_chat_id ON chat_message_join(chat_id);
+CREATE INDEX chat_message_join_idx_message_date_id_chat_id
+    ON chat_message_join(chat_id, message_date, message_id);
+CREATE INDEX chat_handle_join_idx_handle_id ON chat_handle_join(handle_id);
+CREATE INDEX message_attachment_join_idx_message_id ON message_attachment_join(message_id);
+CREATE INDEX message_attachment_join_idx_attachment_id ON message_attachment_join(attachment_id);
+"""
+
+
+def sms_fill(handles: Sequence[tuple[str, str]], messages: Sequence[SmsRow], *,
+             join_indexes: bool = True) -> Callable[[sqlite3.Connection], None]:
     """The iOS 17 sms.db schema (tests/builders/ios/sms.py), filled in bulk."""
     def fill(db: sqlite3.Connection) -> None:
         db.executescript(COMMON_TABLES_IOS17 + MESSAGE_IOS17 + CHAT_IOS17)
+        if join_indexes:
+            db.executescript(SMS_JOIN_INDEXES)
         db.execute("INSERT INTO _SqliteDatabaseProperties VALUES ('_ClientVersion', '17006')")
         db.executemany(
             "INSERT INTO handle (ROWID, id, country, service, uncanonicalized_id, "
@@ -657,7 +674,9 @@ def build(args: argparse.Namespace) -> Composition:
 
     if args.sms:
         handles, messages = sms_rows(rng, picker, args.sms, comp, avoid)
-        builder.add_sqlite("HomeDomain", "Library/SMS/sms.db", sms_fill(handles, messages))
+        builder.add_sqlite("HomeDomain", "Library/SMS/sms.db",
+                           sms_fill(handles, messages, join_indexes=not args.sms_bare_schema))
+        comp.sms_join_indexes = not args.sms_bare_schema
         print(f"sms: {comp.sms_messages} messages, {comp.sms_handles} handles", file=sys.stderr)
 
     if args.processes:
@@ -692,6 +711,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cross-redirects", type=float, default=0.0005,
                         help="share of http://shortener → other-site redirects")
     parser.add_argument("--sms", type=int, default=30_000, help="sms.db messages (0: none)")
+    parser.add_argument("--sms-bare-schema", action="store_true",
+                        help="sms.db without the join-table indexes (as the fixture builder)")
     parser.add_argument("--processes", type=int, default=20_000,
                         help="DataUsage ZPROCESS rows (0: no DataUsage.sqlite)")
     parser.add_argument("--files", type=int, default=20_000,

@@ -29,6 +29,13 @@ def _freeze(groups: Mapping[str, list[Indicator]]) -> dict[str, tuple[Indicator,
     return {key: tuple(items) for key, items in groups.items()}
 
 
+def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+
+
 def _path_prefixes(path: str) -> Iterable[tuple[str, bool]]:
     """(prefix at a component boundary, is the whole path) for an absolute path."""
     position = path.find("/", 1)
@@ -72,9 +79,8 @@ class IndicatorIndex:
             kind, value = indicator.kind, indicator.value
             if kind is Kind.URL:
                 urls[normalise.url_without_trailing_slash(value)].append(indicator)
-            elif kind is Kind.IP and "/" in value:
-                network = ipaddress.ip_network(value)
-                nets[network.version][value].append(indicator)
+            elif kind is Kind.IP and "/" in value and (network := _network(value)):
+                nets[network.version][network.compressed].append(indicator)
                 prefix_lengths[network.version].add(network.prefixlen)
             elif kind is Kind.FILE_PATH and not value.startswith("/"):
                 relative[value.rstrip("/")].append(indicator)

@@ -174,8 +174,8 @@ def read_comparison(comparison: Comparison) -> Reading:
     """The entries one comparison yields.
 
     Raises `UnsupportedPattern` for keys we cannot match, `InvalidPattern` for a value that
-    cannot be what its key says (an IP key holding a name).
-    Object types compare case-insensitively (`Domain-Name:value` is seen in hand-made files).
+    cannot be what its key says (an IP key holding a name). Object types compare
+    case-insensitively, a leniency towards hand-written files; property paths do not.
     """
     object_type = comparison.object_type.lower()
     path = comparison.path

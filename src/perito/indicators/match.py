@@ -49,13 +49,17 @@ def _derivations(kind: Kind, value: str, platform: str) -> Iterator[tuple[Kind, 
     """(kind, value, forced rule or "") pairs to look up for one observed value."""
     yield kind, value, ""
     if kind is Kind.URL:
-        if value.strip()[:7].lower() == "mailto:":
-            yield Kind.EMAIL, value, ""
-            address = normalise.email(value)
+        # Links cut out of prose may carry the sentence's punctuation; compare without it too.
+        bare = normalise.strip_trailing_punctuation(value.strip())
+        if bare != value.strip():
+            yield Kind.URL, bare, ""
+        if bare[:7].lower() == "mailto:":
+            yield Kind.EMAIL, bare, ""
+            address = normalise.email(bare)
             for check in _host_checks(normalise.domain(address.rpartition("@")[2])):
                 yield *check, ""
         else:
-            for check in _host_checks(normalise.host_of_url(value)):
+            for check in _host_checks(normalise.host_of_url(bare)):
                 yield *check, ""
     elif kind is Kind.DOMAIN:
         literal = normalise.ip_literal(value)

@@ -24,6 +24,7 @@ _SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PLAIN_HOST = re.compile(r"[a-z0-9._\-]*")
 _HEX = re.compile(r"[0-9a-f]+")
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
@@ -44,11 +45,21 @@ def domain(value: str) -> str:
     IDNA uses the standard library codec (IDNA 2003 with nameprep); a label it rejects is kept
     lower-cased as written, so a bad value still compares equal to itself.
     """
-    host = value.strip()
+    host = _strip_dots(value)
     if host.isascii():
-        return host.rstrip(".").lower()
-    host = host.translate(_IDNA_DOTS).rstrip(".")
-    return ".".join(_idna_label(label) for label in host.split("."))
+        return host.lower()
+    host = _strip_dots(host.translate(_IDNA_DOTS))
+    # Nameprep can itself produce dots ("⒈" is "1."), hence the second strip.
+    return _strip_dots(".".join(_idna_label(label) for label in host.split(".")))
+
+
+def _strip_dots(text: str) -> str:
+    """Without surrounding whitespace and trailing dots, however they interleave."""
+    while True:
+        stripped = text.strip().rstrip(".")
+        if stripped == text:
+            return text
+        text = stripped
 
 
 def is_hostname(host: str) -> bool:
@@ -96,11 +107,10 @@ def ip(value: str) -> str:
     literal = ip_literal(value)
     if literal is not None:
         return literal
-    text = value.strip().removeprefix("/")
     try:
-        network = ipaddress.ip_network(text, strict=False)
+        network = ipaddress.ip_network(value.strip().removeprefix("/"), strict=False)
     except ValueError:
-        return text
+        return value.strip()
     if network.num_addresses == 1:
         return network.network_address.compressed
     return network.compressed
@@ -150,32 +160,35 @@ def _split_url(url: str) -> tuple[str, str, str] | None:
     return scheme, remainder[:end], remainder[end:]
 
 
+def _is_port(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _split_authority(authority: str) -> tuple[str, str]:
     """(host, port) of an authority, after dropping any userinfo (up to the LAST "@")."""
     hostport = authority.rpartition("@")[2]
     if hostport.startswith("["):
         end = hostport.find("]")
         if end >= 0:
-            after = hostport[end + 1:]
-            return hostport[: end + 1], after[1:] if after.startswith(":") else ""
+            port = hostport[end + 2:] if hostport[end + 1:end + 2] == ":" else ""
+            return hostport[: end + 1], port if _is_port(port) else ""
     host, colon, port = hostport.rpartition(":")
-    if colon and (port.isdigit() or port == ""):
+    if colon and ":" not in host and (_is_port(port) or port == ""):
         return host, port
-    return hostport, ""
+    return hostport, ""  # no port, or an unbracketed IPv6 address
 
 
 def _host(raw_host: str) -> str:
-    host = _unquote_all(raw_host)
-    if host.startswith("[") and host.endswith("]"):
-        literal = ip_literal(host)
-        return literal if literal is not None else host.lower()
-    literal = ip_literal(host)
+    """Normalised host; characters no host may hold stay percent-encoded (so it is stable)."""
+    normalised = domain(_unquote_all(raw_host))
+    literal = ip_literal(normalised)
     if literal is not None:
         return literal
-    normalised = domain(host)
     if normalised and _ends_in_number(normalised):
-        return _whatwg_ipv4(normalised) or normalised
-    return normalised
+        normalised = _whatwg_ipv4(normalised) or normalised
+    if _PLAIN_HOST.fullmatch(normalised):
+        return normalised
+    return urllib.parse.quote(normalised, safe="-._~!$&'()*+,;=")
 
 
 def host_of_url(url: str) -> str:
@@ -215,11 +228,12 @@ def _normalise_escapes(text: str) -> str:
 
 
 def url(value: str) -> str:
-    """Normalised URL: scheme and host lower-cased, IDNA host, default port and fragment
-    dropped, unreserved percent-escapes decoded, empty path as "/".
+    """Normalised URL, for comparison (reference §4.3).
 
-    A URL without a scheme is read as http. Opaque URLs (mailto:, tel:) are only stripped.
-    The fragment is dropped because it never reaches the server: an indicator names a resource.
+    Scheme and host lower-cased, IDNA host, default port and fragment dropped, unreserved
+    percent-escapes decoded, empty path as "/". A URL without a scheme is read as http;
+    opaque URLs (mailto:, tel:) are only stripped. The fragment is dropped because it never
+    reaches the server: an indicator names a resource.
     """
     parts = _split_url(value)
     if parts is None:
@@ -229,7 +243,7 @@ def url(value: str) -> str:
     userinfo, at, hostport = authority.rpartition("@")
     raw_host, port = _split_authority(hostport)
     host = _host(raw_host)
-    if ":" in host:
+    if ":" in host and ip_literal(host) is not None:
         host = f"[{host}]"
     port = str(int(port)) if port else ""
     if port and _DEFAULT_PORTS.get(scheme) != port:
@@ -241,7 +255,7 @@ def url(value: str) -> str:
         rest = rest.replace("\\", "/")
     if not rest.startswith("/"):
         rest = "/" + rest
-    return f"{scheme}://{host}{_normalise_escapes(rest)}"
+    return f"{scheme}://{host}{_normalise_escapes(rest)}".strip()
 
 
 def url_without_trailing_slash(normalised: str) -> str:
@@ -281,7 +295,7 @@ def file_path(value: str) -> str:
     text = value.strip()
     if not text:
         return ""
-    directory = text.endswith("/")
+    directory = text.endswith(("/", "/."))
     if text.startswith("~/"):
         text = "/private/var/mobile/" + text[2:]
     absolute = text.startswith("/")
@@ -305,9 +319,8 @@ def basename(path: str) -> str:
 
 
 def hex_digest(value: str) -> str:
-    """Lower-case hex, without surrounding space or a "0x"/colon-separated form."""
-    text = value.strip().lower().replace(":", "")
-    return text.removeprefix("0x")
+    """Lower-case hex, without whitespace or the colons of the `A1:B2:…` certificate form."""
+    return "".join(value.split()).replace(":", "").lower()
 
 
 def is_hex(value: str) -> bool:

@@ -41,7 +41,7 @@ class UnsupportedPattern(PatternError):
 
 
 class InvalidPattern(PatternError):
-    """Text that is not a STIX pattern."""
+    """Text that is not a STIX pattern, or a value that its key cannot hold."""
 
     severity: ClassVar[str] = "error"
 
@@ -107,7 +107,7 @@ def _fast_parse(text: str) -> Comparison | None:
     found = _FAST.fullmatch(text)
     if found is None:
         return None
-    object_type, path, value = found.group("type", "path", "value")
+    object_type, path, value = found.groups()
     raw_steps: list[str] = _STEPS.findall(path) if "'" in path else path.split(".")
     steps = tuple(_unquote(step) if step[0] == "'" else step for step in raw_steps) \
         if "'" in path else tuple(raw_steps)
@@ -202,10 +202,12 @@ def parse_with_library(text: str) -> list[Comparison]:
     """Alternatives of a pattern through the OASIS parser only (slow; see module docstring)."""
     try:
         tree = Pattern(text)
+        collector = _ComparisonCollector()
+        tree.walk(collector)
     except ParseException as error:
         raise InvalidPattern(f"not a STIX pattern: {error}") from None
-    collector = _ComparisonCollector()
-    tree.walk(collector)
+    except RecursionError:
+        raise UnsupportedPattern("pattern too deeply nested for the parser") from None
     if collector.unsupported:
         raise UnsupportedPattern(collector.unsupported)
     return collector.comparisons
@@ -217,9 +219,11 @@ def parse_pattern(text: object) -> list[Comparison]:
     Takes any object because bundles are untrusted JSON. Raises `UnsupportedPattern` or
     `InvalidPattern` (both `PatternError`).
     """
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidPattern("empty or missing pattern")
+    if not isinstance(text, str):
+        raise InvalidPattern("missing pattern")
     fast = _fast_parse(text)
     if fast is not None:
         return [fast]
+    if not text.strip():
+        raise InvalidPattern("empty pattern")
     return parse_with_library(text)

@@ -45,10 +45,12 @@ class _Bundle:
     path: Path
     sha256: str
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_type: defaultdict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
     owners: defaultdict[str, list[Owner]] = field(default_factory=lambda: defaultdict(list))
     problems: list[LoadProblem] = field(default_factory=list)
     keys: dict[IndicatorKey, None] = field(default_factory=dict)
-    used_default: bool = False
+    default: Owner | None = None
     _owner_cache: dict[str, Owner] = field(default_factory=dict)
 
     def owner(self, obj: Mapping[str, Any]) -> Owner:
@@ -62,36 +64,44 @@ class _Bundle:
                 self.path.name, str(self.path), self.sha256)
         return cached
 
+    def default_owner(self) -> Owner:
+        """The synthetic "Default collection" owner of unattached indicators."""
+        if self.default is None:
+            self.default = Owner(DEFAULT_COLLECTION, "", self.path.name, str(self.path),
+                                 self.sha256)
+        return self.default
+
     def problem(self, object_id: str, message: str, severity: str = "warning") -> None:
         self.problems.append(LoadProblem(str(self.path), object_id, message, severity))
 
 
 def _index_objects(bundle: _Bundle, objects: list[Any]) -> None:
+    """Objects by id and by type, in one pass (a feed can hold hundreds of thousands)."""
+    by_id, by_type = bundle.objects, bundle.by_type
     for position, obj in enumerate(objects):
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        object_id = obj.get("id") if isinstance(obj, dict) else None
+        if not isinstance(object_id, str):
             bundle.problem("", f"object #{position} has no id; ignored")
-            continue
-        if obj["id"] in bundle.objects:
-            if obj != bundle.objects[obj["id"]]:
-                bundle.problem(obj["id"], "another object has the same id; the first one is kept")
-            continue
-        bundle.objects[obj["id"]] = obj
+        elif object_id not in by_id:
+            by_id[object_id] = obj
+            object_type = obj.get("type")
+            by_type[object_type if isinstance(object_type, str) else ""].append(obj)
+        elif obj != by_id[object_id]:
+            bundle.problem(object_id, "another object has the same id; the first one is kept")
 
 
 def _attach_owners(bundle: _Bundle) -> None:
     """Reports first, then `indicates` relationships, as the field's tools do."""
     objects = bundle.objects
-    for obj in objects.values():
-        if obj.get("type") != "report":
-            continue
+    for obj in bundle.by_type["report"]:
         refs = obj.get("object_refs")
         for ref in refs if isinstance(refs, list) else []:
             if isinstance(ref, str) and ref in objects:
                 bundle.owners[ref].append(bundle.owner(obj))
             else:
                 bundle.problem(obj["id"], f"report refers to {ref!r}, which is not in the bundle")
-    for obj in objects.values():
-        if obj.get("type") != "relationship" or obj.get("relationship_type") != "indicates":
+    for obj in bundle.by_type["relationship"]:
+        if obj.get("relationship_type") != "indicates":
             continue
         source, target = obj.get("source_ref"), obj.get("target_ref")
         if not isinstance(source, str) or not isinstance(target, str) \
@@ -103,8 +113,8 @@ def _attach_owners(bundle: _Bundle) -> None:
         bundle.owners[source].append(bundle.owner(objects[target]))
 
 
-def _read_indicator(bundle: _Bundle, object_id: str, obj: Mapping[str, Any],
-                    pool: IndicatorPool) -> None:
+def _read_indicator(bundle: _Bundle, obj: Mapping[str, Any], pool: IndicatorPool) -> None:
+    object_id = obj["id"]
     pattern_type = obj.get("pattern_type", "stix")
     if pattern_type != "stix":
         bundle.problem(object_id, f"pattern_type {pattern_type!r} is not STIX", "unsupported")
@@ -118,11 +128,7 @@ def _read_indicator(bundle: _Bundle, object_id: str, obj: Mapping[str, Any],
     except Exception as error:  # noqa: BLE001 - one indicator must never abort a load
         bundle.problem(object_id, f"pattern {pattern!r} broke the parser: {error!r}", "error")
         return
-    owners = bundle.owners.get(object_id)
-    if not owners:
-        owners = [Owner(DEFAULT_COLLECTION, "", bundle.path.name, str(bundle.path),
-                        bundle.sha256)]
-        bundle.used_default = True
+    owners = bundle.owners.get(object_id) or [bundle.default_owner()]
     for comparison in comparisons:
         try:
             reading = read_comparison(comparison)
@@ -152,12 +158,11 @@ def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
     bundle = _Bundle(path, sha256)
     _index_objects(bundle, objects)
     _attach_owners(bundle)
-    for object_id, obj in bundle.objects.items():
-        if obj.get("type") == "indicator":
-            _read_indicator(bundle, object_id, obj, pool)
-    collections = [str(obj.get("name") or obj["id"]) for obj in bundle.objects.values()
-                   if obj.get("type") in ("malware", "report")]
-    if bundle.used_default:
+    for obj in bundle.by_type["indicator"]:
+        _read_indicator(bundle, obj, pool)
+    collections = [str(obj.get("name") or obj["id"])
+                   for obj in (*bundle.by_type["malware"], *bundle.by_type["report"])]
+    if bundle.default is not None:
         collections.append(DEFAULT_COLLECTION)
     return describe(path, sha256, bundle.keys, collections), bundle.problems
 
