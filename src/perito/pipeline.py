@@ -123,15 +123,20 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
         read_ok = failed = 0
         for evidence in files:
             ctx = Context(source, evidence)
+            unchecked = 0
             try:
                 for record in artifact.extract(ctx):
                     status.records += 1
                     if record_files is not None:
                         record_files.write(artifact.id, record)
                     timeline.add(record, artifact.id, artifact.plugin)
-                    detections.extend(analyse(record, artifact.id, artifact.slug))
-                    if indicators is not None:
-                        detections.extend(_matches(indicators, record, artifact, source))
+                    try:
+                        detections.extend(analyse(record, artifact.id, artifact.slug))
+                        if indicators is not None:
+                            detections.extend(_matches(indicators, record, artifact, source))
+                    except Exception:  # a checking bug must not hide the other records
+                        unchecked += 1
+                        log.exception("%s: checking one record failed", artifact.id)
                 read_ok += 1
             except Exception as error:  # one bad file never ends the scan
                 failed += 1
@@ -139,10 +144,15 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
                 status.problems.append(f"{evidence.address}: {reason}")
                 log.warning("%s: %s: %s", artifact.id, evidence.address, reason)
                 log.debug("details", exc_info=True)
+            if unchecked:
+                status.problems.append(f"{evidence.address}: {unchecked} records could not be "
+                                       "checked (an internal error, see command.log)")
             status.files.append(evidence.address)
             status.notes.extend(f"{evidence.address}: {note}" for note in ctx.notes)
         status.state = (ArtifactState.ABSENT if not files else ArtifactState.READ if not failed
                         else ArtifactState.FAILED if not read_ok else ArtifactState.PARTIAL)
+        if status.state == ArtifactState.READ and status.problems:
+            status.state = ArtifactState.PARTIAL
         status.seconds = time.perf_counter() - t0
     return ScanResult(statuses, detections, timeline, time.perf_counter() - started)
 

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import urllib.parse
 
 from publicsuffixlist import PublicSuffixList
+
+from perito.indicators.normalise import host_of_url
 
 
 @functools.cache
 def _psl() -> PublicSuffixList:
     return PublicSuffixList()  # the copy shipped inside the package
-
-
-def host_of(url: str) -> str:
-    """The lower-case host of a URL, or ""; userinfo and port are dropped."""
-    text = url.strip()
-    if "//" not in text:
-        text = "//" + text
-    try:
-        host = urllib.parse.urlsplit(text).hostname or ""
-    except ValueError:
-        return ""
-    return host.rstrip(".").lower()
 
 
 def site_of_host(host: str) -> str:
@@ -40,4 +29,4 @@ def site_of_host(host: str) -> str:
 
 
 def site_of_url(url: str) -> str:
-    return site_of_host(host_of(url))
+    return site_of_host(host_of_url(url))
