@@ -63,3 +63,30 @@ def analyse(record: Record, artifact: str, module: str) -> Iterator[Detection]:
             yield Detection(level=rule.level, artifact=artifact, module=module,
                             message=message, record=record, finding=rule.name,
                             rationale=rule.rationale, event_time=first_time(record))
+
+
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    """An analysis across records (and artifacts), run once after the scan.
+
+    The pipeline keeps only the records of the `wants` types in memory and hands them to
+    `run` in the order they were read; keep `wants` to small, specific record types.
+    """
+
+    name: str
+    wants: tuple[type[Record], ...]
+    run: Callable[[list[Record]], Iterable[Detection]]
+
+
+CORRELATIONS: list[Correlation] = []
+
+
+def correlation(name: str, wants: tuple[type[Record], ...]
+                ) -> Callable[[Callable[[list[Record]], Iterable[Detection]]],
+                              Callable[[list[Record]], Iterable[Detection]]]:
+    """Register `run` as a cross-record analysis over records of the `wants` types."""
+    def register(run: Callable[[list[Record]], Iterable[Detection]]
+                 ) -> Callable[[list[Record]], Iterable[Detection]]:
+        CORRELATIONS.append(Correlation(name, wants, run))
+        return run
+    return register

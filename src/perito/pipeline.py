@@ -7,13 +7,13 @@ import plistlib
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
 from perito.artifacts.base import Artifact, Context, SchemaMismatch
-from perito.detections import Detection, analyse
+from perito.detections import CORRELATIONS, Detection, analyse
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.match import match_record
 from perito.indicators.model import IndicatorSet
@@ -110,6 +110,8 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
     statuses: list[ArtifactStatus] = []
     detections: list[Detection] = []
     timeline = Timeline()
+    wanted = tuple({t for c in CORRELATIONS for t in c.wants})
+    kept: list[Record] = []
     for position, artifact in enumerate(artifacts):
         if progress:
             progress(artifact.title, position, len(artifacts))
@@ -130,6 +132,8 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
                     if record_files is not None:
                         record_files.write(artifact.id, record)
                     timeline.add(record, artifact.id, artifact.plugin)
+                    if isinstance(record, wanted):
+                        kept.append(record)
                     try:
                         detections.extend(analyse(record, artifact.id, artifact.slug))
                         if indicators is not None:
@@ -154,7 +158,17 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
         if status.state == ArtifactState.READ and status.problems:
             status.state = ArtifactState.PARTIAL
         status.seconds = time.perf_counter() - t0
+    detections.extend(_correlate(kept))
     return ScanResult(statuses, detections, timeline, time.perf_counter() - started)
+
+
+def _correlate(records: list[Record]) -> Iterator[Detection]:
+    for rule in CORRELATIONS:
+        chosen = [r for r in records if isinstance(r, rule.wants)]
+        try:
+            yield from rule.run(chosen)
+        except Exception:  # one analysis bug must not lose the scan's results
+            log.exception("correlation %s failed", rule.name)
 
 
 def _matches(index: IndicatorIndex, record: Record, artifact: Artifact,
