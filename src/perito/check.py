@@ -84,7 +84,10 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
         result.timeline.write_timesketch(folder / "timeline.jsonl")
         run = RunInfo(command=command, target=source.root, source_kind=source.kind,
                       started=started, finished=dt.datetime.now(dt.UTC))
-        document = info_document(run, source.custody, indicators, result)
+        # Custody hashes are of the files as stored: ciphertext when the backup is encrypted.
+        encrypted = bool(getattr(source, "encrypted", False))
+        document = info_document(run, source.custody, indicators, result,
+                                 {"encrypted": encrypted})
         digest = write_info(folder / "info.json", document)
         log.info("reference hash of info.json: %s", digest)
     finally:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import getpass
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,8 +28,11 @@ from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
 from perito.pipeline import ArtifactState
 from perito.sources.ios_backup import IosBackup, find_backup_root
+from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
+from perito.sources.ios_keybag import parse_hex_key
 
 log = logging.getLogger("perito")
+PASSWORD_ENV = "PERITO_BACKUP_PASSWORD"  # noqa: S105 (the variable's name)
 _LEVEL_STYLE = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan",
                 "INFORMATIONAL": "dim"}
 
@@ -37,10 +45,37 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list-artifacts", help="list every artifact perito reads")
     ios = commands.add_parser("ios", help="iOS acquisitions")
     ios_commands = ios.add_subparsers(dest="command", metavar="COMMAND")
-    backup = ios_commands.add_parser("check-backup", help="scan an iTunes/Finder backup")
+    # No abbreviations: `--password SECRET` must not be taken for `--password-file`.
+    backup = ios_commands.add_parser("check-backup", help="scan an iTunes/Finder backup",
+                                     allow_abbrev=False)
     backup.add_argument("backup", nargs="?", type=Path, help="backup folder")
     _check_options(backup)
+    _secret_options(backup)
+    decrypt = ios_commands.add_parser(
+        "decrypt-backup", help="write a decrypted copy of an encrypted backup (for other tools)",
+        allow_abbrev=False)
+    decrypt.add_argument("backup", type=Path, help="encrypted backup folder")
+    decrypt.add_argument("-d", "--destination", type=Path, required=True, metavar="DEST",
+                         help="new folder for the decrypted copy")
+    _secret_options(decrypt)
+    extract = ios_commands.add_parser(
+        "extract-key", help="derive the key of an encrypted backup from its password",
+        allow_abbrev=False)
+    extract.add_argument("backup", type=Path, help="encrypted backup folder")
+    extract.add_argument("-k", "--key-file", type=Path, metavar="FILE", dest="key_output",
+                         help="write the key (64 hex characters) to FILE instead of the screen")
+    _secret_options(extract, key=False)
     return parser
+
+
+def _secret_options(parser: argparse.ArgumentParser, *, key: bool = True) -> None:
+    """Where the password comes from; never from the command line itself."""
+    parser.add_argument("--password-file", type=Path, metavar="FILE",
+                        help=f"read the backup password from FILE (else {PASSWORD_ENV}, "
+                        "else a prompt on a terminal)")
+    if key:
+        parser.add_argument("--key-file", type=Path, metavar="FILE",
+                            help="the backup key as 64 hex characters (as extract-key writes)")
 
 
 def _check_options(parser: argparse.ArgumentParser) -> None:
@@ -75,10 +110,16 @@ def _print_artifacts(console: Console, artifacts: Sequence[Artifact]) -> None:
                       highlight=False, soft_wrap=True, markup=False)
 
 
+_CONSOLE_HANDLERS: list[logging.Handler] = []
+
+
 def _setup_logging(verbose: bool) -> None:
     root = logging.getLogger("perito")
     root.setLevel(logging.DEBUG)
+    while _CONSOLE_HANDLERS:  # main() may run more than once in a process (tests)
+        root.removeHandler(_CONSOLE_HANDLERS.pop())
     console = logging.StreamHandler(sys.stderr)
+    _CONSOLE_HANDLERS.append(console)
     console.setLevel(logging.INFO if verbose else logging.ERROR)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     root.addHandler(console)
@@ -112,16 +153,124 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
         if not path.exists():
             raise InputError(f"{path}: indicator file or folder not found")
     command = ["perito", *safe_command(argv)]
-    folder = prepare_output(output, find_backup_root(target))
+    root = find_backup_root(target)
+    key = _backup_key(args, root, console)
+    folder = prepare_output(output, root)
     handler = _attach_log_file(folder)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
-            lambda: IosBackup(target), artifacts, ioc_paths, folder, command, progress))
+            lambda: IosBackup(target, key=key), artifacts, ioc_paths, folder, command,
+            progress))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
     _summary(console, outcome)
     return exit_code(outcome.result)
+
+
+def _backup_key(args: argparse.Namespace, root: Path, console: Console,
+                *, required: bool = False) -> bytes | None:
+    """The derived backup key when the backup is encrypted (None when it is not).
+
+    Sources, first found wins: --key-file, --password-file, PERITO_BACKUP_PASSWORD, a
+    prompt without echo when stdin is a terminal.
+    """
+    state = encryption_state(root)
+    key_file: Path | None = getattr(args, "key_file", None)
+    if not state.needs_key:
+        if required:
+            raise InputError(f"{root} is not an encrypted backup (or is a decrypted copy)")
+        if key_file or args.password_file or os.environ.get(PASSWORD_ENV):
+            log.info("the backup is not encrypted: the password or key is not needed")
+        return None
+    if key_file is not None:
+        key = parse_hex_key(_read_secret_file(key_file, "key").decode("ascii", "replace"))
+        class_keys(root, key=key)  # a wrong key fails here, before any output is written
+        return key
+    password = _password(args, root)
+    with console.status("Deriving the backup key from the password (a few seconds)…"):
+        return backup_key(root, password)
+
+
+def _password(args: argparse.Namespace, root: Path) -> bytes:
+    if args.password_file is not None:
+        data = _read_secret_file(args.password_file, "password")
+        data = data.removeprefix(b"\xef\xbb\xbf")  # a BOM left by some editors
+        data = data.removesuffix(b"\n").removesuffix(b"\r")
+        if not data:
+            raise InputError(f"{args.password_file}: the password file is empty")
+        return data
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env.encode("utf-8")
+    if sys.stdin is not None and sys.stdin.isatty():
+        typed = getpass.getpass(f"Password of the encrypted backup {root.name}: ")
+        if not typed:
+            raise InputError("no password was typed")
+        return typed.encode("utf-8")
+    raise InputError(f"{root} is an encrypted backup: give its password with --password-file "
+                     f"or {PASSWORD_ENV} (or type it at the prompt on a terminal), or its key "
+                     "with --key-file")
+
+
+def _read_secret_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the {what} file "
+                         f"({error.strerror or type(error).__name__})") from None
+
+
+def _decrypt_backup(args: argparse.Namespace, console: Console) -> int:
+    root = find_backup_root(args.backup)
+    destination: Path = args.destination
+    resolved = destination.resolve()
+    if resolved == root.resolve() or root.resolve() in resolved.parents:
+        raise InputError(f"{destination}: the decrypted copy must not be inside the backup")
+    if resolved.exists() and (not resolved.is_dir() or any(resolved.iterdir())):
+        raise InputError(f"{destination}: choose a new or empty folder for the decrypted copy")
+    key = _backup_key(args, root, console, required=True)
+    with IosBackup(root, key=key) as backup:
+        if console.is_terminal:
+            with Progress(TextColumn("Decrypting"), BarColumn(),
+                          TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task("files", total=None)
+                written, failed = backup.write_decrypted_copy(
+                    resolved, lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            written, failed = backup.write_decrypted_copy(resolved)
+    console.print(f"Decrypted {written} files into {resolved}")
+    for problem in failed[:25]:
+        console.print(f"  [yellow]! {problem}[/yellow]")
+    if failed:
+        console.print(f"{len(failed)} files could not be decrypted")
+        return ExitCode.INCOMPLETE
+    return ExitCode.NOTHING_FOUND
+
+
+def _extract_key(args: argparse.Namespace, console: Console) -> int:
+    root = find_backup_root(args.backup)
+    output: Path | None = args.key_output
+    if output is not None:
+        resolved = output.resolve()
+        if root.resolve() in resolved.parents:
+            raise InputError(f"{output}: the key file must not be inside the backup")
+    key = _backup_key(args, root, console, required=True)
+    assert key is not None
+    if output is None:
+        console.print(key.hex(), highlight=False, markup=False, soft_wrap=True)
+        return ExitCode.NOTHING_FOUND
+    try:
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(key.hex())  # the incumbent's format: 64 hex characters, no newline
+    except OSError as error:
+        raise InputError(f"{output}: cannot write the key file "
+                         f"({error.strerror or type(error).__name__})") from None
+    Console(stderr=True).print(f"Backup key written to {output} (keep it as safe as the "
+                               "password)", highlight=False)
+    return ExitCode.NOTHING_FOUND
 
 
 def _with_progress(console: Console, work: object) -> CheckOutcome:
@@ -195,8 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.platform == "list-artifacts":
             _print_artifacts(console, list(REGISTRY.values()))
             return ExitCode.NOTHING_FOUND
-        if args.platform == "ios" and args.command == "check-backup":
-            return _check_ios_backup(args, console, arguments)
+        with _terminate_as_interrupt():
+            if args.platform == "ios" and args.command == "check-backup":
+                return _check_ios_backup(args, console, arguments)
+            if args.platform == "ios" and args.command == "decrypt-backup":
+                return _decrypt_backup(args, console)
+            if args.platform == "ios" and args.command == "extract-key":
+                return _extract_key(args, console)
         parser.print_help()
         return ExitCode.COULD_NOT_RUN
     except InputError as error:
@@ -205,3 +359,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error_console.print("perito: interrupted")
         return ExitCode.COULD_NOT_RUN
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so the private folder of decrypted files is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

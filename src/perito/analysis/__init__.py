@@ -6,3 +6,7 @@ from perito.analysis import (
     safari_history,  # noqa: F401
     sms,  # noqa: F401
 )
+from perito.analysis import id_status_cache  # noqa: F401
+from perito.analysis import triangulation  # noqa: F401
+from perito.analysis import applications, configuration_profiles, profile_events  # noqa: F401
+from perito.analysis import calendar, sms_attachments  # noqa: F401

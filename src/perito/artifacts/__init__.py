@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios import (
+    applications,
     backup_info,
+    configuration_profiles,
     datausage,
     global_preferences,
     manifest,
+    profile_events,
     safari_history,
     sms,
     tcc,
@@ -23,6 +26,9 @@ IOS_BACKUP: tuple[Artifact, ...] = (
     datausage.ARTIFACT,
     tcc.ARTIFACT,
     global_preferences.ARTIFACT,
+    configuration_profiles.ARTIFACT,
+    profile_events.ARTIFACT,
+    applications.ARTIFACT,
 )
 
 REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in IOS_BACKUP}

@@ -4,6 +4,11 @@ Files are addressed by (domain, relativePath); their bytes sit at `<root>/<id[:2
 `id = sha1(domain + "-" + relativePath)`. A `-wal` or `-journal` is a separate Manifest row and
 never sits beside its database in the hashed store, so it is found through the Manifest and
 reassembled under matching names before the database is opened (ios.md §2).
+
+An encrypted backup is scanned in place: its Manifest.db is decrypted into a private temporary
+folder (mode 0700, removed at close), and each file an artifact asks for is decrypted when it
+is read, into memory or into that folder, and deleted after use. `EvidenceFile.path` stays the
+encrypted file as stored: the custody record hashes the evidence, not a plaintext copy.
 """
 
 from __future__ import annotations
@@ -12,14 +17,28 @@ import contextlib
 import hashlib
 import logging
 import re
+import shutil
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perito.errors import InputError
 from perito.sources.evidence import Custody, EvidenceFile
+from perito.sources.ios_crypto import (
+    DecryptionError,
+    EncryptionState,
+    class_keys,
+    decrypt_to_bytes,
+    decrypt_to_file,
+    encryption_state,
+    file_key,
+    manifest_db_key,
+    read_manifest_plist,
+)
+from perito.sources.ios_keybag import ClassKeys
 from perito.sources.locations import BackupFile, BackupGlob, BackupRoot, Location
 from perito.sources.plist import PlistError, load_plist, unarchive
 from perito.sources.sqlite import NotADatabase, OpenedDatabase, open_sqlite
@@ -77,6 +96,11 @@ class EncryptedBackup(InputError):
     """The backup is encrypted and no key was given."""
 
 
+def password_bytes(password: str | bytes) -> bytes:
+    """Passwords are UTF-8 (iTunes/Finder and the device agree on that)."""
+    return password if isinstance(password, bytes) else password.encode("utf-8")
+
+
 def find_backup_root(path: Path) -> Path:
     """The backup folder at `path` or in exactly one direct subfolder; else a clear error."""
     if not path.exists():
@@ -125,20 +149,38 @@ class IosBackup:
     kind = "ios-backup"
     platform = "ios"
 
-    def __init__(self, path: Path, custody: Custody | None = None) -> None:
+    def __init__(self, path: Path, custody: Custody | None = None, *,
+                 key: bytes | None = None, password: str | bytes | None = None) -> None:
+        """`key` (the derived 32-byte backup key) or `password` opens an encrypted backup."""
         self.root = find_backup_root(path)
         self.custody = custody or Custody()
-        self.encrypted = self._manifest_says_encrypted()
-        manifest = self.root / "Manifest.db"
+        self.encrypted = False  # True when files are decrypted while they are read
+        self._keys: ClassKeys | None = None
+        self._private: Path | None = None
+        self._stack = contextlib.ExitStack()
         try:
-            self._stack = contextlib.ExitStack()
-            opened: OpenedDatabase = self._stack.enter_context(open_sqlite(
-                manifest, {s: self.root / f"Manifest.db{s}" for s in _SIDECARS}))
+            self._open(key, password)
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _open(self, key: bytes | None, password: str | bytes | None) -> None:
+        manifest = self.root / "Manifest.db"
+        database = manifest
+        sidecars = {s: self.root / f"Manifest.db{s}" for s in _SIDECARS}
+        state = encryption_state(self.root)
+        if state.needs_key:
+            self._unlock(key, password)
+            if state is EncryptionState.ENCRYPTED:
+                self.custody.record("Manifest.db", manifest)
+                database = self._decrypt_manifest(manifest)
+                sidecars = {}
+        try:
+            opened: OpenedDatabase = self._stack.enter_context(open_sqlite(database, sidecars))
         except NotADatabase as error:
-            if self.encrypted:
-                raise EncryptedBackup(
-                    f"{self.root} is an encrypted backup; scanning encrypted backups needs "
-                    "its password, which this version of perito cannot use yet") from error
+            if state.needs_key:
+                raise InputError(f"{manifest}: Manifest.db did not decrypt to a database "
+                                 "(damaged)") from None
             raise InputError(f"{manifest}: Manifest.db is not an SQLite database") from error
         except sqlite3.DatabaseError as error:
             raise InputError(f"{manifest}: Manifest.db is unreadable ({error})") from error
@@ -146,12 +188,38 @@ class IosBackup:
         try:
             self._db.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1")
         except sqlite3.DatabaseError as error:
-            self.close()
             raise InputError(f"{manifest}: no readable Files table ({error})") from error
         self.custody.record("Manifest.db", manifest)
-        # A plaintext Manifest.db means the backup was decrypted already (the incumbent's
-        # decrypt-backup copies Manifest.plist with IsEncrypted still true).
-        self.encrypted = False
+        # A plaintext Manifest.db with IsEncrypted true is usually a decrypted copy (the
+        # incumbent's decrypt-backup keeps Manifest.plist as it was); ios_crypto tells.
+        self.encrypted = state.needs_key
+
+    def _unlock(self, key: bytes | None, password: str | bytes | None) -> None:
+        if key is None and password is None:
+            raise EncryptedBackup(
+                f"{self.root} is an encrypted backup: give its password (typed at the prompt, "
+                "in PERITO_BACKUP_PASSWORD or with --password-file) or its key (--key-file)")
+        self._keys = class_keys(self.root, key=key, password=None if password is None
+                                else password_bytes(password))
+        if self._keys.damaged:
+            log.warning("backup keybag: the keys of protection classes %s are damaged; files "
+                        "of those classes cannot be decrypted",
+                        ", ".join(map(str, sorted(self._keys.damaged))))
+        self._private = Path(tempfile.mkdtemp(prefix="perito-decrypted-"))
+        self._stack.callback(shutil.rmtree, self._private, ignore_errors=True)
+
+    def _decrypt_manifest(self, manifest: Path) -> Path:
+        assert self._keys is not None and self._private is not None
+        key = manifest_db_key(self._keys, read_manifest_plist(self.root).manifest_key)
+        target = self._private / "Manifest.db"
+        try:
+            decrypt_to_file(manifest, target, key, None)
+        except DecryptionError as error:
+            raise InputError(f"{manifest}: Manifest.db {error.strerror}") from None
+        except OSError as error:
+            raise InputError(f"{manifest}: cannot read Manifest.db "
+                             f"({error.strerror or type(error).__name__})") from None
+        return target
 
     def close(self) -> None:
         self._stack.close()
@@ -161,16 +229,6 @@ class IosBackup:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    def _manifest_says_encrypted(self) -> bool:
-        path = self.root / "Manifest.plist"
-        if not path.is_file():
-            return False
-        try:
-            value = load_plist(path.read_bytes())
-        except (PlistError, OSError):
-            return False
-        return isinstance(value, dict) and value.get("IsEncrypted") is True
 
     # Manifest queries -------------------------------------------------------------------
 
@@ -269,17 +327,26 @@ class IosBackup:
 
     def read_bytes(self, evidence: EvidenceFile) -> bytes:
         self.custody.record(evidence.address, evidence.path)
-        return evidence.path.read_bytes()
+        plan = self._plaintext_plan(evidence)
+        if plan is None:
+            return evidence.path.read_bytes()
+        key, size = plan
+        return decrypt_to_bytes(evidence.path, key, size)
 
     def sidecars(self, evidence: EvidenceFile) -> dict[str, Path]:
+        """The stored `-wal`/`-journal`/`-shm` of a database (encrypted in an encrypted
+        backup)."""
+        return {suffix: stored for suffix, (_row, stored) in self._sidecar_rows(evidence).items()}
+
+    def _sidecar_rows(self, evidence: EvidenceFile) -> dict[str, tuple[ManifestRow, Path]]:
         if not evidence.domain:
             return {}
-        found: dict[str, Path] = {}
+        found: dict[str, tuple[ManifestRow, Path]] = {}
         for suffix in _SIDECARS:
             row = self.row(evidence.domain, evidence.relative_path + suffix)
             stored = self.stored_path(row.file_id) if row else None
-            if stored is not None:
-                found[suffix] = stored
+            if row is not None and stored is not None:
+                found[suffix] = (row, stored)
         return found
 
     @contextlib.contextmanager
@@ -288,8 +355,118 @@ class IosBackup:
         self.custody.record(evidence.address, evidence.path)
         for suffix, path in sidecars.items():
             self.custody.record(evidence.address + suffix, path)
-        with open_sqlite(evidence.path, sidecars) as opened:
+        if not self.encrypted:
+            with open_sqlite(evidence.path, sidecars) as opened:
+                yield opened
+            return
+        with self._decrypted_database(evidence) as (database, plain_sidecars), \
+                open_sqlite(database, plain_sidecars) as opened:
             yield opened
+
+    # Decryption ---------------------------------------------------------------------------
+
+    def _plaintext_plan(self, evidence: EvidenceFile) -> tuple[bytes, int | None] | None:
+        """(file key, MBFile Size) to decrypt a stored file, or None if it is plain text."""
+        if not self.encrypted or self._keys is None:
+            return None
+        if not evidence.file_id:
+            return None  # root files (Info.plist, Manifest.plist…) are never encrypted
+        found = self._db.execute("SELECT file FROM Files WHERE fileID = ?",
+                                 (evidence.file_id,)).fetchone()
+        if found is None:
+            raise DecryptionError("the file has no Manifest.db row, so its key is unknown")
+        blob = found[0]
+        if not isinstance(blob, bytes) or not blob:
+            raise DecryptionError("its Manifest.db row has no metadata, so its key is unknown")
+        try:
+            meta = decode_mbfile(blob)
+        except PlistError:
+            raise DecryptionError("its Manifest.db metadata is unreadable") from None
+        key = file_key(self._keys, meta)
+        if key is None:
+            return None
+        size = meta.get("Size")
+        return key, size if isinstance(size, int) and not isinstance(size, bool) else None
+
+    def _decrypt_into(self, folder: Path, name: str, evidence: EvidenceFile) -> Path:
+        target = folder / name
+        plan = self._plaintext_plan(evidence)
+        if plan is None:
+            shutil.copyfile(evidence.path, target)
+        else:
+            decrypt_to_file(evidence.path, target, *plan)
+        return target
+
+    @contextlib.contextmanager
+    def _decrypted_database(self, evidence: EvidenceFile
+                            ) -> Iterator[tuple[Path, dict[str, Path]]]:
+        """A plaintext copy of a database and its sidecars in the private folder, removed
+        when the block ends."""
+        if evidence.path == self.root / "Manifest.db" and self._private is not None:
+            decrypted = self._private / "Manifest.db"
+            yield (decrypted if decrypted.is_file() else evidence.path), {}
+            return
+        assert self._private is not None
+        folder = Path(tempfile.mkdtemp(prefix="db-", dir=self._private))
+        try:
+            database = self._decrypt_into(folder, "evidence.db", evidence)
+            sidecars: dict[str, Path] = {}
+            for suffix, (row, stored) in self._sidecar_rows(evidence).items():
+                if suffix == "-shm":
+                    continue  # only an index of the WAL: SQLite rebuilds it
+                sidecar = EvidenceFile(address=evidence.address + suffix, path=stored,
+                                       domain=row.domain, relative_path=row.relative_path,
+                                       file_id=row.file_id)
+                sidecars[suffix] = self._decrypt_into(folder, f"evidence.db{suffix}", sidecar)
+            yield database, sidecars
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def write_decrypted_copy(self, destination: Path,
+                             progress: Callable[[int, int], None] | None = None
+                             ) -> tuple[int, list[str]]:
+        """A complete plaintext copy in the incumbent's layout (ios.md §2.7): Manifest.db,
+        `<id[:2]>/<id>` for every row whose stored file exists, the root plists.
+
+        Returns (files written, addresses that could not be decrypted).
+        """
+        if not self.encrypted:
+            raise InputError(f"{self.root} is not an encrypted backup: there is nothing to "
+                             "decrypt")
+        destination.mkdir(parents=True, exist_ok=True)
+        decrypted = self._private / "Manifest.db" if self._private else None
+        source_manifest = decrypted if decrypted and decrypted.is_file() \
+            else self.root / "Manifest.db"
+        shutil.copyfile(source_manifest, destination / "Manifest.db")
+        for plist in sorted(self.root.glob("*.plist")):
+            if plist.is_file():
+                shutil.copyfile(plist, destination / plist.name)
+        rows = [(fid, stored) for fid in self._all_file_ids()
+                if (stored := self.stored_path(fid)) is not None]
+        written = 0
+        failed: list[str] = []
+        for position, (fid, stored) in enumerate(rows):
+            if progress:
+                progress(position, len(rows))
+            folder = destination / fid[:2]
+            folder.mkdir(exist_ok=True)
+            target = folder / fid
+            target.unlink(missing_ok=True)
+            evidence = EvidenceFile(address=fid, path=stored, file_id=fid)
+            try:
+                self._decrypt_into(folder, fid, evidence)
+                written += 1
+            except (DecryptionError, OSError) as error:
+                target.unlink(missing_ok=True)
+                failed.append(f"{fid}: {error.strerror or type(error).__name__}")
+                log.warning("%s: %s", fid, error.strerror)
+        if progress:
+            progress(len(rows), len(rows))
+        return written, failed
+
+    def _all_file_ids(self) -> list[str]:
+        return sorted({str(fid) for (fid,) in self._db.execute("SELECT fileID FROM Files")
+                       if isinstance(fid, str)})
 
 
 def decode_mbfile(blob: bytes | None) -> dict[str, Any]:
