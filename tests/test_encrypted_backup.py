@@ -495,8 +495,8 @@ def test_damaged_keybag_or_manifest_key_exit_1(tmp_path: Path, damage: str,
 def test_keybag_parser_refuses_hostile_values() -> None:
     base = (tlv("VERS", 4) + tlv("TYPE", 1) + tlv("UUID", b"u" * 16) + tlv("WRAP", 0)
             + tlv("SALT", b"s" * 20))
-    with pytest.raises(KeybagError, match="TYPE 0"):
-        parse_keybag(tlv("TYPE", 0) + tlv("SALT", b"s") + tlv("ITER", 1))
+    with pytest.raises(KeybagError, match="TYPE 7"):
+        parse_keybag(tlv("TYPE", 7) + tlv("SALT", b"s") + tlv("ITER", 1))
     with pytest.raises(KeybagError, match="truncated"):
         parse_keybag(base + b"ITER\x00\x00\x00\x04\x00")
     with pytest.raises(KeybagError, match="SALT or ITER"):

@@ -146,7 +146,8 @@ def test_co_occurring_events_raise_a_suspicion(tmp_path: Path) -> None:
     assert found.event_time is not None and found.event_time.ns == T0 * NS
     assert found.message == (
         "2023-06-01 10:00:00 UTC SUSPICION: events of the classes sms, file, net, location "
-        "within 5 minutes (Operation Triangulation time-window check): "
+        "close together (10 events or fewer within 5 minutes; Operation Triangulation "
+        "time-window check): "
         "2023-06-01 10:00:00 sms: Library/SMS/Attachments/0c/12 created; "
         "2023-06-01 10:00:02 sms: Library/SMS/Attachments/0c status changed; "
         "2023-06-01 10:00:02 sms: Library/SMS/Attachments/0c modified; "

@@ -116,7 +116,7 @@ def _protection_class(blob: bytes) -> int:
     return int(archive["$objects"][archive["$top"]["root"].data]["ProtectionClass"])
 
 
-def _mbfile_with_key(blob: bytes, key_blob: bytes | None, protection_class: int) -> bytes:
+def mbfile_with_key(blob: bytes, key_blob: bytes | None, protection_class: int) -> bytes:
     """The MBFile archive with `ProtectionClass` set and an `EncryptionKey` object added."""
     archive: dict[str, Any] = plistlib.loads(blob)
     objects: list[Any] = archive["$objects"]
@@ -132,39 +132,72 @@ def _mbfile_with_key(blob: bytes, key_blob: bytes | None, protection_class: int)
     return plistlib.dumps(archive, fmt=plistlib.FMT_BINARY)
 
 
-def write_encrypted(builder: BackupBuilder, root: Path,
-                    encryption: Encryption | None = None) -> EncryptedFixture:
-    """Write the builder's backup to `root`, encrypted. `builder.product_version` is what
-    Manifest.plist says (set it below 10.2 together with `legacy=True`)."""
-    enc = encryption or Encryption()
-    rng = random.Random(enc.seed)
+def encrypt_file(key: bytes, source: Path, target: Path, chunk: int = 16 << 20) -> None:
+    """AES-256-CBC (IV 0, PKCS#7) of a whole file, streamed in chunks."""
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).encryptor()
+    padder = padding.PKCS7(128).padder()
+    with source.open("rb") as src, target.open("wb") as dst:
+        while data := src.read(chunk):
+            dst.write(encryptor.update(padder.update(data)))
+        dst.write(encryptor.update(padder.finalize()) + encryptor.finalize())
+
+
+@dataclass
+class BuiltKeybag:
+    data: bytes
+    backup_key: bytes
+    class_keys: dict[int, bytes]
+
+    def wrap_file_key(self, protection_class: int, file_key: bytes) -> bytes:
+        """The 44-byte `EncryptionKey` value: LE class + RFC 3394 wrap."""
+        return (struct.pack("<I", protection_class)
+                + aes_key_wrap(self.class_keys[protection_class], file_key))
+
+
+def make_keybag(enc: Encryption, rng: random.Random) -> BuiltKeybag:
+    """A backup keybag whose class keys are wrapped with the key derived from the password."""
     salt, dp_salt = rng.randbytes(20), rng.randbytes(20)
-    password = enc.password.encode("utf-8")
-    backup_key = derive(password, salt=salt, iterations=enc.iterations,
+    backup_key = derive(enc.password.encode("utf-8"), salt=salt, iterations=enc.iterations,
                         dp_salt=None if enc.legacy else dp_salt,
                         dp_iterations=None if enc.legacy else enc.dp_iterations)
     class_keys = {c: rng.randbytes(32) for c in KEYBAG_CLASSES}
-    keybag = b"".join([
+    data = b"".join([
         tlv("VERS", 3 if enc.legacy else 4), tlv("TYPE", 1), tlv("UUID", rng.randbytes(16)),
         tlv("HMCK", rng.randbytes(40)), tlv("WRAP", 0), tlv("SALT", salt),
         tlv("ITER", enc.iterations),
     ])
     if not enc.legacy:
-        keybag += tlv("DPWT", 1) + tlv("DPIC", enc.dp_iterations) + tlv("DPSL", dp_salt)
+        data += tlv("DPWT", 1) + tlv("DPIC", enc.dp_iterations) + tlv("DPSL", dp_salt)
     for protection_class, class_key in class_keys.items():
-        keybag += tlv("UUID", rng.randbytes(16)) + tlv("CLAS", protection_class)
-        keybag += tlv("WRAP", WRAP_PASSCODE)
-        keybag += tlv("KTYP", 1 if protection_class == 2 else 0)
-        keybag += tlv("WPKY", aes_key_wrap(backup_key, class_key))
+        data += tlv("UUID", rng.randbytes(16)) + tlv("CLAS", protection_class)
+        data += tlv("WRAP", WRAP_PASSCODE)
+        data += tlv("KTYP", 1 if protection_class == 2 else 0)
+        data += tlv("WPKY", aes_key_wrap(backup_key, class_key))
         if protection_class == 2:
-            keybag += tlv("PBKY", rng.randbytes(32))
+            data += tlv("PBKY", rng.randbytes(32))
+    return BuiltKeybag(data, backup_key, class_keys)
 
-    file_keys: dict[str, bytes] = {}
+
+def write_encrypted(builder: BackupBuilder, root: Path,
+                    encryption: Encryption | None = None) -> EncryptedFixture:
+    """Write the builder's backup to `root`, encrypted. `builder.product_version` is what
+    Manifest.plist says (set it below 10.2 together with `legacy=True`)."""
     with tempfile.TemporaryDirectory() as tmp:
         plain = builder.write(Path(tmp) / "plain")
-        root.mkdir(parents=True, exist_ok=True)
-        for name in ("Info.plist", "Status.plist"):
-            shutil.copyfile(plain / name, root / name)
+        return encrypt_backup(plain, root, encryption)
+
+
+def encrypt_backup(plain: Path, root: Path, encryption: Encryption | None = None
+                   ) -> EncryptedFixture:
+    """Encrypt the plain backup folder `plain` into `root`, file by file, streaming."""
+    enc = encryption or Encryption()
+    rng = random.Random(enc.seed)
+    keybag = make_keybag(enc, rng)
+    file_keys: dict[str, bytes] = {}
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("Info.plist", "Status.plist"):
+        shutil.copyfile(plain / name, root / name)
+    with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "Manifest.db"
         shutil.copyfile(plain / "Manifest.db", db_path)
         db = sqlite3.connect(db_path)
@@ -174,39 +207,33 @@ def write_encrypted(builder: BackupBuilder, root: Path,
             address = f"{domain}/{relative_path}"
             protection_class = enc.file_classes.get(address, _protection_class(blob))
             stored = plain / fid[:2] / fid
+            target = root / fid[:2] / fid
             key_blob = None
             if flags == 1 and address not in enc.plain_files:
                 file_key = rng.randbytes(32)
                 file_keys[fid] = file_key
-                key_blob = (struct.pack("<I", protection_class)
-                            + aes_key_wrap(class_keys[protection_class], file_key))
+                key_blob = keybag.wrap_file_key(protection_class, file_key)
                 if stored.is_file():
-                    target = root / fid[:2] / fid
                     target.parent.mkdir(exist_ok=True)
-                    target.write_bytes(cbc_encrypt(file_key, stored.read_bytes()))
+                    encrypt_file(file_key, stored, target)
             elif stored.is_file():
-                target = root / fid[:2] / fid
                 target.parent.mkdir(exist_ok=True)
                 shutil.copyfile(stored, target)
             db.execute("UPDATE Files SET file = ? WHERE fileID = ?",
-                       (_mbfile_with_key(blob, key_blob, protection_class), fid))
+                       (mbfile_with_key(blob, key_blob, protection_class), fid))
         db.commit()
         db.execute("VACUUM")
         db.close()
-        manifest_db = db_path.read_bytes()
         manifest: dict[str, Any] = plistlib.loads((plain / "Manifest.plist").read_bytes())
-
-    manifest["IsEncrypted"] = True
-    manifest["BackupKeyBag"] = keybag
-    manifest_key: bytes | None = None
-    if enc.legacy:
-        (root / "Manifest.db").write_bytes(manifest_db)
-    else:
-        manifest_key = rng.randbytes(32)
-        manifest["ManifestKey"] = (struct.pack("<I", MANIFEST_CLASS)
-                                   + aes_key_wrap(class_keys[MANIFEST_CLASS], manifest_key))
-        (root / "Manifest.db").write_bytes(cbc_encrypt(manifest_key, manifest_db))
+        manifest["IsEncrypted"] = True
+        manifest["BackupKeyBag"] = keybag.data
+        manifest_key: bytes | None = None
+        if enc.legacy:
+            shutil.copyfile(db_path, root / "Manifest.db")
+        else:
+            manifest_key = rng.randbytes(32)
+            manifest["ManifestKey"] = keybag.wrap_file_key(MANIFEST_CLASS, manifest_key)
+            encrypt_file(manifest_key, db_path, root / "Manifest.db")
     (root / "Manifest.plist").write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
-    return EncryptedFixture(root, enc.password, backup_key, class_keys, file_keys, keybag,
-                            manifest_key)
-
+    return EncryptedFixture(root, enc.password, keybag.backup_key, keybag.class_keys,
+                            file_keys, keybag.data, manifest_key)

@@ -246,7 +246,7 @@ def suspicious_windows(events: Sequence[WindowEvent], deeper: Sequence[int] = ()
 
 
 def _detection(events: Sequence[WindowEvent], classes: set[str]) -> Detection:
-    ordered = sorted(classes, key=_CLASS_ORDER.__getitem__)
+    names = sorted(classes, key=_CLASS_ORDER.__getitem__)
     lines = [event.line() for event in events]
     listed = "; ".join(lines[:MAX_LISTED])
     if len(lines) > MAX_LISTED:
@@ -254,10 +254,10 @@ def _detection(events: Sequence[WindowEvent], classes: set[str]) -> Detection:
     first, last = events[0], events[-1]
     window = TriangulationWindow(
         source=", ".join(dict.fromkeys(event.source for event in events)),
-        start=first.stamp, end=last.stamp, classes=tuple(ordered), events=tuple(lines))
+        start=first.stamp, end=last.stamp, classes=tuple(names), events=tuple(lines))
     message = (f"{first.stamp.mvt_text()[:19]} UTC SUSPICION: events of the classes "
-               f"{', '.join(ordered)} within 5 minutes (Operation Triangulation time-window "
-               f"check): {listed}")
+               f"{', '.join(names)} close together (10 events or fewer within 5 minutes; "
+               f"Operation Triangulation time-window check): {listed}")
     return Detection(level=Level.MEDIUM, artifact=ARTIFACT_ID, module=MODULE, message=message,
                      record=window, finding=FINDING, rationale=RATIONALE,
                      event_time=first.stamp)

@@ -104,7 +104,7 @@ def parse_keybag(data: bytes) -> Keybag:
     if "SALT" not in header or "ITER" not in header:
         raise KeybagError("damaged backup keybag (no SALT or ITER)")
     kind = _uint(header["TYPE"]) if "TYPE" in header else None
-    if kind is not None and kind != 1:
+    if kind is not None and kind > 3:  # 1 for local backups; 0-3 are all keybag formats
         raise KeybagError(f"not a backup keybag (TYPE {kind})")
     class_keys: list[ClassKeyRecord] = []
     for record in records:

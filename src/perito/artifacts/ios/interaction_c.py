@@ -165,7 +165,7 @@ def classify_identifier(identifier: str | None) -> tuple[str, str]:
         return "", ""
     text = identifier.strip()
     lowered = text.lower()
-    if lowered.startswith(("mailto:", "tel:")):
+    if lowered.startswith(("mailto:", "tel:", "e:", "p:")):  # "e:"/"p:": iMessage accounts
         text = text.split(":", 1)[1].strip()
         lowered = text.lower()
     if lowered.endswith("@s.whatsapp.net"):
