@@ -46,6 +46,7 @@ class Run:
     tool: str
     repetition: int
     seconds: float
+    cpu_seconds: float | None  # user + system, from /usr/bin/time: less sensitive to load
     peak_rss_mb: float | None
     exit_code: int
     output: str
@@ -110,6 +111,7 @@ def commands(tool: str, backup: Path, iocs: Sequence[Path], out: Path) -> list[s
 # -- one run --------------------------------------------------------------------------------
 
 _RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+_CPU = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
 
 
 def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
@@ -125,12 +127,15 @@ def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
         started = time.perf_counter()
         done = subprocess.run(timed, stdout=so, stderr=se, env=env, cwd=ROOT, check=False)
         seconds = time.perf_counter() - started
-    matched = _RSS.search(stderr.read_text(encoding="utf-8", errors="replace"))
+    report = stderr.read_text(encoding="utf-8", errors="replace")
+    matched = _RSS.search(report)
     rss = int(matched.group(1)) / 1024 if matched else None
+    cpu_parts = _CPU.findall(report)
+    cpu = sum(float(part) for part in cpu_parts) if cpu_parts else None
     ok = {0, 2} if tool == "perito" else {0}
     if done.returncode not in ok:
         sys.exit(f"{tool} failed with exit code {done.returncode}; see {stderr}")
-    return Run(tool, repetition, seconds, rss, done.returncode, str(out), load)
+    return Run(tool, repetition, seconds, cpu, rss, done.returncode, str(out), load)
 
 
 # -- detections -----------------------------------------------------------------------------
@@ -307,7 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             argv_ = commands(tool, backup, iocs, out)
             run = run_once(tool, repetition, argv_, envs[tool], isolation, out, logs)
             runs.append(run)
-            print(f"{tool} run {repetition}: {run.seconds:.2f} s, peak RSS "
+            print(f"{tool} run {repetition}: {run.seconds:.2f} s (CPU {run.cpu_seconds} s), "
+                  "peak RSS "
                   f"{run.peak_rss_mb or float('nan'):.0f} MB, exit {run.exit_code}, "
                   f"load before {run.load_before:.2f}",
                   file=sys.stderr)
@@ -325,9 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for tool in tools:
         times = [r.seconds for r in runs if r.tool == tool]
         rss = [r.peak_rss_mb for r in runs if r.tool == tool and r.peak_rss_mb is not None]
+        cpu = [r.cpu_seconds for r in runs if r.tool == tool and r.cpu_seconds is not None]
         summary["tools"][tool] = {
             "median_s": round(median(times), 2), "min_s": round(min(times), 2),
-            "max_s": round(max(times), 2), "peak_rss_mb": round(max(rss), 0) if rss else None,
+            "max_s": round(max(times), 2), "median_cpu_s": round(median(cpu), 2) if cpu else None,
+            "peak_rss_mb": round(max(rss), 0) if rss else None,
             "indicator_pairs": len(found[tool].pairs),
             "indicator_alerts": sum(found[tool].pairs.values()),
             "heuristic_alerts": sum(found[tool].heuristics.values()),
@@ -337,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if {"perito", "mvt"} <= set(tools):
         summary["ratio"] = round(summary["tools"]["mvt"]["median_s"]
                                  / summary["tools"]["perito"]["median_s"], 2)
+        if summary["tools"]["perito"]["median_cpu_s"] and summary["tools"]["mvt"]["median_cpu_s"]:
+            summary["cpu_ratio"] = round(summary["tools"]["mvt"]["median_cpu_s"]
+                                         / summary["tools"]["perito"]["median_cpu_s"], 2)
         summary["comparison"] = compare(found["mvt"], found["perito"], planted(backup))
 
     results = args.results or WORK / f"results-{label}.json"
@@ -349,15 +360,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def print_report(summary: dict[str, Any]) -> None:
     print(f"\nbackup: {summary['backup']}\niocs: {', '.join(summary['iocs'])}")
-    print(f"{'tool':<8} {'median s':>9} {'min s':>8} {'max s':>8} {'peak RSS MB':>12} "
-          f"{'ind. pairs':>11} {'ind. alerts':>12} {'heur. alerts':>13}")
+    print(f"{'tool':<8} {'median s':>9} {'min s':>8} {'max s':>8} {'CPU s':>7} "
+          f"{'peak RSS MB':>12} {'ind. pairs':>11} {'ind. alerts':>12} {'heur. alerts':>13}")
     for tool, row in summary["tools"].items():
         rss = f"{row['peak_rss_mb']:.0f}" if row["peak_rss_mb"] is not None else "-"
+        cpu = f"{row['median_cpu_s']:.1f}" if row["median_cpu_s"] is not None else "-"
         print(f"{tool:<8} {row['median_s']:>9.2f} {row['min_s']:>8.2f} {row['max_s']:>8.2f} "
-              f"{rss:>12} {row['indicator_pairs']:>11} {row['indicator_alerts']:>12} "
+              f"{cpu:>7} {rss:>12} {row['indicator_pairs']:>11} {row['indicator_alerts']:>12} "
               f"{row['heuristic_alerts']:>13}")
     if "ratio" in summary:
-        print(f"speed ratio (MVT median / perito median): {summary['ratio']:.1f}x")
+        print(f"speed ratio (MVT median / perito median): {summary['ratio']:.1f}x wall, "
+              f"{summary.get('cpu_ratio', float('nan')):.1f}x CPU")
         comparison = summary["comparison"]
         print("\ndetections (module, indicator value): MVT alerts / perito alerts")
         for row in comparison["common"]:

@@ -144,11 +144,12 @@ def test_describe_never_shows_content(tmp_path: Path) -> None:
     assert first.describe() == ("[com.apple.MobileSMS] Incoming interaction from Ana López "
                                 "(account e:yo@example.org)")
     assert sent.describe() == ("[com.apple.MobileSMS] Outgoing interaction from Yo to "
-                               "Ana López, Beto in Familia (account e:yo@example.org), "
-                               "2 attachments")
+                               "Ana López, Beto in Familia, 2 attachments")
     assert "mira" not in sent.describe()
-    assert whatsapp.describe() == "[net.whatsapp.WhatsApp] Incoming interaction from Carla to Vecinos"
-    assert empty.describe() == "[unknown app] Interaction"
+    assert whatsapp.describe() == ("[net.whatsapp.WhatsApp] Incoming interaction from Carla "
+                                   "to Vecinos")
+    assert empty.describe() == "[unknown app] Incoming interaction"
+    assert CoreDuetInteraction().describe() == "[unknown app] Interaction"
 
 
 def test_records_round_trip(tmp_path: Path) -> None:

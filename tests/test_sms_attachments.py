@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ MESSAGES = [
 ]
 
 
-def _extra_rows(generation: str):  # type: ignore[no-untyped-def]
+def _extra_rows(generation: str) -> Callable[[sqlite3.Connection], None]:
     """sms_db plus rows the builder does not make: an orphan attachment with NULL filename,
     an attachment shared by two messages, and one with is_outgoing NULL."""
     base = sms_db(MESSAGES, generation)

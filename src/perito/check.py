@@ -80,8 +80,7 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
         finally:
             records.close()
         write_alerts(folder / "alerts.json", result.detections)
-        result.timeline.write_csv(folder / "timeline.csv")
-        result.timeline.write_timesketch(folder / "timeline.jsonl")
+        result.timeline.write(folder)
         run = RunInfo(command=command, target=source.root, source_kind=source.kind,
                       started=started, finished=dt.datetime.now(dt.UTC))
         # Custody hashes are of the files as stored: ciphertext when the backup is encrypted.

@@ -127,25 +127,39 @@ def first_time(record: Record) -> Timestamp | None:
     return None
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: object) -> object:
-    if isinstance(value, Timestamp):
-        return value.to_json()
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Timestamp:
+        return value.to_json()  # type: ignore[attr-defined]
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, bytes):
         return {"base64": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
 
 
+_NAMES: dict[type[Record], tuple[str, ...]] = {}
+
+
 def to_dict(record: Record) -> dict[str, object]:
     """A JSON-ready dict of the record, with its type name."""
-    out: dict[str, object] = {"record_type": type(record).__name__}
-    for info in field_infos(type(record)):
-        out[info.name] = _jsonable(getattr(record, info.name))
+    cls = type(record)
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(info.name for info in field_infos(cls))
+    out: dict[str, object] = {"record_type": cls.__name__}
+    for name in names:
+        value = getattr(record, name)
+        out[name] = value if type(value) in _PLAIN else _jsonable(value)
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 COCOA_EPOCH_S = 978_307_200  # 2001-01-01T00:00:00Z in unix seconds
 WEBKIT_EPOCH_S = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
@@ -44,14 +44,30 @@ class TimeState(enum.StrEnum):
     INVALID = "invalid"
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _iso_text(ns: int) -> str:
+    moment = _EPOCH + dt.timedelta(microseconds=ns // 1000)
+    return moment.isoformat(timespec="microseconds")
+
+
 @dataclass(frozen=True, slots=True)
 class Timestamp:
-    """A decoded time value that remembers what was stored."""
+    """A decoded time value that remembers what was stored.
+
+    `text` is the ISO 8601 form, computed once: every output needs it.
+    """
 
     raw: Raw
     encoding: Encoding
     ns: int | None
     state: TimeState
+    text: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.ns is not None and not self.text:
+            object.__setattr__(self, "text", _iso_text(self.ns))
 
     @property
     def ok(self) -> bool:
@@ -61,25 +77,23 @@ class Timestamp:
         """The value as an aware UTC datetime (microsecond precision), or None."""
         if self.ns is None:
             return None
-        seconds, rest = divmod(self.ns, _NS)
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=rest // 1000)
+        return _EPOCH + dt.timedelta(microseconds=self.ns // 1000)
 
     def iso(self) -> str:
         """ISO 8601 with offset (`2024-02-28T21:14:05.120000+00:00`), or "" when not ok."""
-        value = self.datetime()
-        return "" if value is None else value.isoformat(timespec="microseconds")
+        return self.text
 
     def mvt_text(self) -> str:
         """The incumbent tool's `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, no zone), or ""."""
-        value = self.datetime()
-        return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = self.text
+        return f"{text[:10]} {text[11:26]}" if text else ""
 
     def micros(self) -> int | None:
         return None if self.ns is None else self.ns // 1000
 
     def to_json(self) -> dict[str, object]:
-        return {"iso": self.iso(), "raw": self.raw, "encoding": str(self.encoding),
-                "state": str(self.state)}
+        return {"iso": self.text, "raw": self.raw, "encoding": self.encoding.value,
+                "state": self.state.value}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Timestamp:

@@ -1,12 +1,15 @@
 """Heuristics that need no indicators; importing a module registers its checks."""
 
-from perito.analysis import (
-    datausage,  # noqa: F401
-    global_preferences,  # noqa: F401
-    safari_history,  # noqa: F401
-    sms,  # noqa: F401
+from perito.analysis import (  # noqa: F401  # noqa: F401
+    applications,
+    calendar,
+    configuration_profiles,
+    datausage,
+    global_preferences,
+    id_status_cache,
+    profile_events,
+    safari_history,
+    sms,
+    sms_attachments,
+    triangulation,
 )
-from perito.analysis import id_status_cache  # noqa: F401
-from perito.analysis import triangulation  # noqa: F401
-from perito.analysis import applications, configuration_profiles, profile_events  # noqa: F401
-from perito.analysis import calendar, sms_attachments  # noqa: F401

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perito.indicators import normalise
 from perito.indicators.bulk import paused_gc
@@ -56,6 +56,9 @@ class IndicatorIndex:
     relative_paths: _Map
     relative_lengths: tuple[int, ...]
     size: int
+    # Answers already computed by perito.indicators.match (a cache, not part of the value).
+    memo: dict[tuple[Kind, str, str], list[Match]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False)
 
     @classmethod
     def build(cls, indicators: IndicatorSet | Iterable[Indicator]) -> IndicatorIndex:

@@ -89,12 +89,31 @@ def _derivations(kind: Kind, value: str, platform: str) -> Iterator[tuple[Kind, 
         yield Kind.APP_ID, value.split("/", 1)[0], ""
 
 
+_MEMO_LIMIT = 200_000
+
+
 def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str = "ios",
                 field: str = "") -> list[Match]:
     """Every indicator an observed value matches, directly or through its derived forms.
 
     An indicator appears once per value, with the first (most direct) rule that found it.
+    Results are remembered per index: evidence repeats the same URLs, hosts and names.
     """
+    memo = index.memo
+    key = (kind, value, platform)
+    known = memo.get(key)
+    if known is None:
+        known = _match_value(index, kind, value, platform)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = known
+    if not known or not field:
+        return list(known)
+    return [dataclasses.replace(match, field=field) for match in known]
+
+
+def _match_value(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> list[Match]:
+    field = ""
     found: dict[tuple[Kind, str], Match] = {}
     for derived_kind, derived, forced_rule in _derivations(kind, value, platform):
         for match in index.lookup(derived_kind, derived, platform=platform):

@@ -37,7 +37,7 @@ def action(identifier: str, **parameters: Any) -> dict[str, Any]:
     return {"WFWorkflowActionIdentifier": identifier, "WFWorkflowActionParameters": parameters}
 
 
-def actions_blob(actions: Sequence[dict[str, Any]]) -> bytes:
+def actions_blob(actions: Sequence[Any]) -> bytes:
     return plistlib.dumps(list(actions), fmt=plistlib.FMT_BINARY)
 
 
