@@ -217,7 +217,8 @@ def test_bad_files_in_several_artifacts_do_not_stop_the_scan(tmp_path: Path) -> 
     assert states["ios.sms.messages"] == "failed"
     assert states["ios.global_preferences"] == "failed"
     assert states["ios.tcc.access"] == "failed"
-    assert len(info["warnings"]) == 3
+    assert states["ios.sms.attachments"] == "failed"  # the same truncated sms.db
+    assert len(info["warnings"]) == 4
     assert _snapshot(root) == before
 
 

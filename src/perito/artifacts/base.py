@@ -77,20 +77,37 @@ def sqlite_rows(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor
         yield from opened.connection.execute(text)
 
 
+_Plan = tuple[tuple[str, Encoding | None, bool], ...]
+_PLANS: dict[tuple[type[Record], tuple[str, ...], tuple[tuple[str, Encoding], ...]], _Plan] = {}
+
+
+def _plan(cls: type[Record], keys: tuple[str, ...], encodings: Mapping[str, Encoding]) -> _Plan:
+    """(field, encoding, decode bytes as text) for the row columns that name fields."""
+    cache_key = (cls, keys, tuple(sorted(encodings.items())))
+    plan = _PLANS.get(cache_key)
+    if plan is None:
+        present = set(keys)
+        hints = typing.get_type_hints(cls)
+        plan = tuple(
+            (f.name, encodings.get(f.name),
+             hints.get(f.name) is str or str in typing.get_args(hints.get(f.name)))
+            for f in dataclasses.fields(cls) if f.name in present)
+        _PLANS[cache_key] = plan
+    return plan
+
+
 def build_record(cls: type[Record], row: Mapping[str, Any] | sqlite3.Row,
                  encodings: Mapping[str, Encoding], source: str,
                  extra: Mapping[str, Any] | None = None) -> Record:
     """Map same-named row columns to record fields; Timestamp fields use `encodings`."""
-    keys = set(row.keys())
     values: dict[str, Any] = {"source": source}
-    for f in dataclasses.fields(cls):
-        if f.name in keys:
-            raw = row[f.name]
-            if f.name in encodings:
-                raw = decode(_plain(raw), encodings[f.name])
-            elif isinstance(raw, bytes) and _wants_text(cls, f.name):
-                raw = raw.decode("utf-8", errors="replace")
-            values[f.name] = raw
+    for name, encoding, text in _plan(cls, tuple(row.keys()), encodings):
+        raw = row[name]
+        if encoding is not None:
+            raw = decode(_plain(raw), encoding)
+        elif text and isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="replace")
+        values[name] = raw
     if extra:
         values.update(extra)
     return cls(**values)
@@ -100,17 +117,6 @@ def _plain(value: Any) -> int | float | str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value if isinstance(value, int | float | str) or value is None else str(value)
-
-
-_TEXT_FIELDS: dict[tuple[type[Record], str], bool] = {}
-
-
-def _wants_text(cls: type[Record], name: str) -> bool:
-    key = (cls, name)
-    if key not in _TEXT_FIELDS:
-        hint = typing.get_type_hints(cls).get(name)
-        _TEXT_FIELDS[key] = (hint is not None and str in typing.get_args(hint)) or hint is str
-    return _TEXT_FIELDS[key]
 
 
 def sqlite_artifact(*, identify: Mapping[str, list[str]], query: QueryFor,
