@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,8 @@ from perito.indicators.model import IndicatorSet
 from perito.indicators.stix import load_indicators
 from perito.output.alerts import write_alerts
 from perito.output.info import RunInfo, info_document, write_info
-from perito.output.jsonl import RecordFiles
-from perito.pipeline import Progress, ScanResult, scan
+from perito.parallel import scan_parallel
+from perito.pipeline import Progress, ScanResult
 from perito.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,11 @@ def prepare_output(output: Path, evidence_root: Path) -> Path:
 
 def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
               ioc_paths: Sequence[Path], output: Path, command: list[str],
-              progress: Progress | None = None) -> CheckOutcome:
-    """Everything `perito <platform> check-*` does, without the console."""
+              progress: Progress | None = None, jobs: int | None = None) -> CheckOutcome:
+    """Everything `perito <platform> check-*` does, without the console.
+
+    `jobs` worker processes share the artifacts (default: the CPUs, at most 4).
+    """
     started = dt.datetime.now(dt.UTC)
     indicators = load_indicators(ioc_paths)
     for problem in indicators.problems:
@@ -74,13 +78,11 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
     source = open_source()
     try:
         folder = prepare_output(output, source.root)
-        records = RecordFiles(folder / "records")
-        try:
-            result = scan(source, artifacts, index, records, progress)
-        finally:
-            records.close()
-        write_alerts(folder / "alerts.json", result.detections)
-        result.timeline.write(folder)
+        with tempfile.TemporaryDirectory(prefix="perito-work-") as work:
+            result = scan_parallel(source, open_source, artifacts, index, folder / "records",
+                                   Path(work), progress, jobs)
+            write_alerts(folder / "alerts.json", result.detections)
+            result.timeline.write(folder)
         run = RunInfo(command=command, target=source.root, source_kind=source.kind,
                       started=started, finished=dt.datetime.now(dt.UTC))
         # Custody hashes are of the files as stored: ciphertext when the backup is encrypted.

@@ -88,6 +88,8 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
                         dest="artifacts", metavar="ID", help="run only these artifacts")
     parser.add_argument("-l", "--list-modules", "--list-artifacts", action="store_true",
                         dest="list_artifacts", help="list the artifacts and exit")
+    parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                        help="worker processes (default: the CPUs, at most 4; 1 = none)")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail on screen")
 
 
@@ -160,7 +162,7 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
     try:
         outcome = _with_progress(console, lambda progress: run_check(
             lambda: IosBackup(target, key=key), artifacts, ioc_paths, folder, command,
-            progress))
+            progress, args.jobs))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()

@@ -56,6 +56,8 @@ class ScanResult:
     detections: list[Detection]
     timeline: Timeline
     seconds: float
+    # (artifact id, record) for the records the correlations want, in reading order
+    kept: list[tuple[str, Record]] = field(default_factory=list)
 
     @property
     def matched(self) -> bool:
@@ -92,7 +94,8 @@ def describe_error(error: BaseException) -> str:
     return f"unexpected {type(error).__name__} while reading"
 
 
-def _files(source: Source, artifact: Artifact) -> list[EvidenceFile]:
+def files_of(source: Source, artifact: Artifact) -> list[EvidenceFile]:
+    """Every distinct file of an artifact in the source, in location order."""
     seen: set[Path] = set()
     found: list[EvidenceFile] = []
     for location in artifact.locations:
@@ -104,21 +107,26 @@ def _files(source: Source, artifact: Artifact) -> list[EvidenceFile]:
 
 
 def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorIndex | None,
-         record_files: RecordFiles | None, progress: Progress | None = None) -> ScanResult:
-    """Run every artifact over the source; problems become statuses, never exceptions."""
+         record_files: RecordFiles | None, progress: Progress | None = None,
+         *, correlate: bool = True) -> ScanResult:
+    """Run every artifact over the source; problems become statuses, never exceptions.
+
+    With `correlate=False` the cross-record analyses are left to the caller, which gets the
+    records they want in `ScanResult.kept` (the parallel scan runs them once, at the end).
+    """
     started = time.perf_counter()
     statuses: list[ArtifactStatus] = []
     detections: list[Detection] = []
     timeline = Timeline()
     wanted = tuple({t for c in CORRELATIONS for t in c.wants})
-    kept: list[Record] = []
+    kept: list[tuple[str, Record]] = []
     for position, artifact in enumerate(artifacts):
         if progress:
             progress(artifact.title, position, len(artifacts))
         status = ArtifactStatus(artifact.id, artifact.title)
         statuses.append(status)
         t0 = time.perf_counter()
-        files = _files(source, artifact)
+        files = files_of(source, artifact)
         for location in artifact.locations:
             for missing in source.missing_rows(location):
                 status.notes.append(f"{missing}: listed in the acquisition but not included")
@@ -133,7 +141,7 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
                         record_files.write(artifact.id, record)
                     timeline.add(record, artifact.id, artifact.plugin)
                     if isinstance(record, wanted):
-                        kept.append(record)
+                        kept.append((artifact.id, record))
                     try:
                         detections.extend(analyse(record, artifact.id, artifact.slug))
                         if indicators is not None:
@@ -158,11 +166,12 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
         if status.state == ArtifactState.READ and status.problems:
             status.state = ArtifactState.PARTIAL
         status.seconds = time.perf_counter() - t0
-    detections.extend(_correlate(kept))
-    return ScanResult(statuses, detections, timeline, time.perf_counter() - started)
+    if correlate:
+        detections.extend(correlate_records([record for _id, record in kept]))
+    return ScanResult(statuses, detections, timeline, time.perf_counter() - started, kept)
 
 
-def _correlate(records: list[Record]) -> Iterator[Detection]:
+def correlate_records(records: list[Record]) -> Iterator[Detection]:
     for rule in CORRELATIONS:
         chosen = [r for r in records if isinstance(r, rule.wants)]
         try:

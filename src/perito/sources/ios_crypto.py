@@ -17,7 +17,6 @@ import os
 import sqlite3
 import struct
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,7 +36,7 @@ from perito.sources.ios_keybag import (
     uses_two_stage,
 )
 from perito.sources.plist import PlistError, load_plist, unarchive
-from perito.sources.sqlite import SQLITE_MAGIC
+from perito.sources.sqlite import SQLITE_MAGIC, NotADatabase, open_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +129,14 @@ def encryption_state(root: Path) -> EncryptionState:
 
 def _stored_files_look_encrypted(root: Path, manifest: Path) -> bool | None:
     """Ciphertext is padded past MBFile Size to a whole block; plain text is exactly Size."""
-    uri = f"file:{manifest.resolve()}?mode=ro&immutable=1"
     try:
-        with closing(sqlite3.connect(uri, uri=True)) as db:
-            rows = db.execute("SELECT fileID, file FROM Files WHERE flags = 1 LIMIT 500")
+        with open_sqlite(manifest) as opened:
+            rows = opened.connection.execute(
+                "SELECT fileID, file FROM Files WHERE flags = 1 LIMIT 500")
             for fid, blob in rows:
                 meta = decode_blob(blob)
                 size = meta.get("Size")
-                if not isinstance(size, int) or size <= 0 or key_blob(meta) is None:
+                if not isinstance(size, int) or size <= 0 or not meta.get("EncryptionKey"):
                     continue
                 name = str(fid or "")
                 if len(name) != 40 or not all(c in "0123456789abcdef" for c in name):
@@ -150,7 +149,7 @@ def _stored_files_look_encrypted(root: Path, manifest: Path) -> bool | None:
                     return False
                 if length % BLOCK == 0 and size < length <= size + BLOCK:
                     return True
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, NotADatabase, OSError):
         return None
     return None
 
