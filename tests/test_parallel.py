@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from samples.build_sample import DEFAULT_DEST
+
 from perito.cli import main
 from perito.parallel import share_out
-from samples.build_sample import DEFAULT_DEST
 from tests.paths import ROOT
 
 IOCS = ROOT / "samples" / "iocs"

@@ -13,6 +13,7 @@ available the scan runs in one process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -84,10 +85,8 @@ def _weights(source: Source, artifacts: Sequence[Artifact]) -> list[int]:
     for artifact in artifacts:
         total = 0
         for evidence in files_of(source, artifact):
-            try:
+            with contextlib.suppress(OSError):
                 total += evidence.size or evidence.path.stat().st_size
-            except OSError:
-                pass
         weights.append(total)
     return weights
 
@@ -114,7 +113,7 @@ def _work(number: int, positions: list[int], messages: Any) -> None:
                                                  result.timeline.spilled)))
         finally:
             source.close()
-    except BaseException as error:  # report, never a silent worker death
+    except BaseException as error:  # noqa: BLE001  (report, never a silent worker death)
         messages.put(("failed", number, f"{type(error).__name__}: {error}"))
 
 
