@@ -40,6 +40,7 @@ from perito.sources.ios_crypto import (
 )
 from perito.sources.ios_keybag import ClassKeys
 from perito.sources.locations import BackupFile, BackupGlob, BackupRoot, Location
+from perito.sources.mbfile import decode_mbfile_fast
 from perito.sources.plist import PlistError, load_plist, unarchive
 from perito.sources.sqlite import NotADatabase, OpenedDatabase, open_sqlite
 
@@ -473,6 +474,9 @@ def decode_mbfile(blob: bytes | None) -> dict[str, Any]:
     """The MBFile dict of a Manifest row's `file` blob (NSKeyedArchiver), or {}."""
     if not blob:
         return {}
+    fast = decode_mbfile_fast(blob)
+    if fast is not None:
+        return fast
     archive = load_plist(blob)
     if not isinstance(archive, dict) or "$objects" not in archive:
         return {}
