@@ -154,6 +154,16 @@ _NEVER_IS_MINUS_ONE = frozenset({Encoding.UNIX_S, Encoding.UNIX_MS, Encoding.UNI
 def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     """Decode a stored value; 0, NULL and "" are unset (-1 too, in unix units: WebKit's
     "never"), nonsense is invalid."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw and raw != -1:
+        # The common case, kept short: a finite number in a fixed unit.
+        scale = _UNITS.get(encoding)
+        if scale is not None and math.isfinite(raw):
+            unit, offset = scale
+            scaled = raw * unit if isinstance(raw, int) else round(raw * unit)
+            ns = scaled + offset * _NS
+            if _MIN_NS <= ns <= _MAX_NS:
+                return Timestamp(raw, encoding, ns, TimeState.OK)
+            return Timestamp(raw, encoding, None, TimeState.INVALID)
     if raw is None or raw == "" or (isinstance(raw, int | float) and (
             raw == 0 or (raw == -1 and encoding in _NEVER_IS_MINUS_ONE))):
         return Timestamp(raw, encoding, None, TimeState.UNSET)

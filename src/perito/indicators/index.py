@@ -56,6 +56,7 @@ class IndicatorIndex:
     relative_paths: _Map
     relative_lengths: tuple[int, ...]
     size: int
+    present: frozenset[Kind] = frozenset(Kind)  # kinds that can match at all
     # Answers already computed by perito.indicators.match (a cache, not part of the value).
     memo: dict[tuple[Kind, str, str], list[Match]] = field(
         default_factory=dict, compare=False, repr=False, hash=False)
@@ -95,6 +96,15 @@ class IndicatorIndex:
                 for length, groups in truncated.items():
                     if len(value) > length:
                         groups[value[:length]].append(indicator)
+        present = {kind for kind, groups in exact.items() if groups}
+        if urls:
+            present.add(Kind.URL)
+        if nets:
+            present.add(Kind.IP)
+        if relative:
+            present.add(Kind.FILE_PATH)
+        if any(truncated.values()):
+            present.add(Kind.PROCESS)
         return cls(
             exact={kind: _freeze(groups) for kind, groups in exact.items()},
             url_keys=_freeze(urls),
@@ -104,6 +114,7 @@ class IndicatorIndex:
             relative_paths=_freeze(relative),
             relative_lengths=tuple(sorted({key.count("/") + 1 for key in relative})),
             size=len(items),
+            present=frozenset(present),
         )
 
     def __len__(self) -> int:
@@ -111,6 +122,8 @@ class IndicatorIndex:
 
     def lookup(self, kind: Kind, value: str, *, platform: str = "ios") -> tuple[Match, ...]:
         """Indicators of exactly this kind that the observed value matches (no derivations)."""
+        if kind not in self.present:
+            return ()
         if kind is Kind.DOMAIN:
             return self._domain(value)
         if kind is Kind.IP:
