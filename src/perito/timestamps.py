@@ -56,18 +56,19 @@ def _iso_text(ns: int) -> str:
 class Timestamp:
     """A decoded time value that remembers what was stored.
 
-    `text` is the ISO 8601 form, computed once: every output needs it.
+    `utc` is the ISO 8601 form, computed once: every output needs it. The field order is
+    the JSON shape of a time in the records files.
     """
 
     raw: Raw
     encoding: Encoding
     ns: int | None
     state: TimeState
-    text: str = field(default="", compare=False, repr=False)
+    utc: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.ns is not None and not self.text:
-            object.__setattr__(self, "text", _iso_text(self.ns))
+        if self.ns is not None and not self.utc:
+            object.__setattr__(self, "utc", _iso_text(self.ns))
 
     @property
     def ok(self) -> bool:
@@ -81,19 +82,19 @@ class Timestamp:
 
     def iso(self) -> str:
         """ISO 8601 with offset (`2024-02-28T21:14:05.120000+00:00`), or "" when not ok."""
-        return self.text
+        return self.utc
 
     def mvt_text(self) -> str:
         """The incumbent tool's `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, no zone), or ""."""
-        text = self.text
+        text = self.utc
         return f"{text[:10]} {text[11:26]}" if text else ""
 
     def micros(self) -> int | None:
         return None if self.ns is None else self.ns // 1000
 
     def to_json(self) -> dict[str, object]:
-        return {"iso": self.text, "raw": self.raw, "encoding": self.encoding.value,
-                "state": self.state.value}
+        return {"raw": self.raw, "encoding": self.encoding.value, "ns": self.ns,
+                "state": self.state.value, "utc": self.utc}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Timestamp:

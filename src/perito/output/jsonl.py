@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +26,28 @@ def dumps(value: object) -> str:
     return dumps_bytes(value).decode("utf-8")
 
 
+_HEADS: dict[type[Record], bytes] = {}
+
+
+def _default(value: object) -> object:
+    if isinstance(value, bytes):
+        return {"base64": base64.b64encode(value).decode("ascii")}
+    raise TypeError
+
+
+def record_line(record: Record) -> bytes:
+    """One JSONL line: orjson serialises the dataclass itself (the same JSON as
+    `records.to_dict`, in C); anything it refuses takes the `to_dict` route."""
+    cls = type(record)
+    head = _HEADS.get(cls)
+    if head is None:
+        head = _HEADS[cls] = b'{"record_type":' + orjson.dumps(cls.__name__) + b","
+    try:
+        return head + orjson.dumps(record, default=_default)[1:] + b"\n"
+    except (orjson.JSONEncodeError, TypeError):
+        return dumps_bytes(to_dict(record)) + b"\n"
+
+
 class RecordFiles:
     """Writes `records/<artifact id>.jsonl`; each line is one record with its type."""
 
@@ -38,7 +61,7 @@ class RecordFiles:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle = (self.folder / f"{artifact}.jsonl").open("wb")
             self._open[artifact] = handle
-        handle.write(dumps_bytes(to_dict(record)) + b"\n")
+        handle.write(record_line(record))
 
     def close(self) -> None:
         for handle in self._open.values():

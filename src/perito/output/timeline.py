@@ -53,12 +53,12 @@ class Timeline:
             _name, label, stamp = found[0]
             assert stamp.ns is not None
             self.events.append(Event(stamp.ns, plugin, label, description, record.source,
-                                     artifact, stamp.text))
+                                     artifact, stamp.utc))
             return
         by_time: dict[int, tuple[list[str], str]] = {}
         for _name, label, stamp in found:
             assert stamp.ns is not None
-            by_time.setdefault(stamp.ns, ([], stamp.text))[0].append(label)
+            by_time.setdefault(stamp.ns, ([], stamp.utc))[0].append(label)
         for ns, (labels, iso) in by_time.items():
             self.events.append(Event(ns, plugin, " / ".join(labels), description,
                                      record.source, artifact, iso))
