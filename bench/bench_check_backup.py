@@ -10,6 +10,7 @@ the process; peak RSS comes from `/usr/bin/time -v`. Detections are compared as 
 Usage (from the project root, after `bash bench/setup_mvt.sh` and
 `.venv/bin/python -m bench.make_large_backup`):
     .venv/bin/python -m bench.bench_check_backup [--runs 3] [--all-iocs] [--backup DIR]
+        [--tools perito,perito-j1,mvt] [--perito-ref HEAD]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -47,7 +49,8 @@ class Run:
     repetition: int
     seconds: float
     cpu_seconds: float | None  # user + system, from /usr/bin/time: less sensitive to load
-    peak_rss_mb: float | None
+    peak_rss_mb: float | None  # /usr/bin/time: the largest single process
+    peak_pss_mb: float  # sampled every 0.1 s: all processes of the run together
     exit_code: int
     output: str
     load_before: float  # 1-minute load average: other work on the machine skews a run
@@ -88,8 +91,13 @@ def mvt_environment(home: Path) -> dict[str, str]:
     return env
 
 
-def perito_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PERITO_IOCS"}
+def perito_environment(src: Path | None = None) -> dict[str, str]:
+    """perito's environment; with `src`, that source tree is imported instead of the work
+    tree's (the `perito` script of .venv imports `perito` through sys.path)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PERITO_IOCS", "PYTHONPATH")}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
 
 
 def assert_no_downloaded_indicators(home: Path) -> None:
@@ -99,16 +107,72 @@ def assert_no_downloaded_indicators(home: Path) -> None:
         sys.exit(f"MVT downloaded indicators are present in {folder}: {found}")
 
 
+def perito_snapshot(ref: str) -> Path:
+    """`src/` of a commit, exported under bench/.work/perito-<sha> (the tree may be mid-edit)."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", ref],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    folder = WORK / f"perito-{sha}"
+    if not (folder / "src" / "perito").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, "src"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
 def commands(tool: str, backup: Path, iocs: Sequence[Path], out: Path) -> list[str]:
-    if tool == "perito":
+    """`perito` (its default worker count), `perito-jN` (`-j N`) or `mvt`."""
+    if tool.startswith("perito"):
         ioc_args = [a for path in iocs for a in ("-i", str(path))]
-        return [str(PERITO), "ios", "check-backup", str(backup), *ioc_args, "-o", str(out)]
+        jobs = ["-j", tool.removeprefix("perito-j")] if tool.startswith("perito-j") else []
+        return [str(PERITO), "ios", "check-backup", str(backup), *ioc_args, "-o", str(out),
+                *jobs]
     ioc_args = [a for path in iocs for a in ("--iocs", str(path))]
     return [str(MVT), "--disable-update-check", "--disable-indicator-update-check",
             "check-backup", *ioc_args, "--output", str(out), str(backup)]
 
 
 # -- one run --------------------------------------------------------------------------------
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            tasks = Path(f"/proc/{current}/task").iterdir()
+            for task in tasks:
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed PSS of a process and all its descendants (workers included)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kb = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            total = sum(_pss_kb(p) for p in _descendants(self.pid))
+            self.peak_kb = max(self.peak_kb, total)
+            self.done.wait(self.interval)
+
 
 _RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 _CPU = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
@@ -125,17 +189,23 @@ def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
     stderr = logs / f"{tool}-{repetition}.stderr"
     with stdout.open("wb") as so, stderr.open("wb") as se:
         started = time.perf_counter()
-        done = subprocess.run(timed, stdout=so, stderr=se, env=env, cwd=ROOT, check=False)
+        process = subprocess.Popen(timed, stdout=so, stderr=se, env=env, cwd=ROOT)
+        sampler = TreeMemory(process.pid)
+        sampler.start()
+        returncode = process.wait()
         seconds = time.perf_counter() - started
+        sampler.done.set()
+        sampler.join()
     report = stderr.read_text(encoding="utf-8", errors="replace")
     matched = _RSS.search(report)
     rss = int(matched.group(1)) / 1024 if matched else None
     cpu_parts = _CPU.findall(report)
     cpu = sum(float(part) for part in cpu_parts) if cpu_parts else None
-    ok = {0, 2} if tool == "perito" else {0}
-    if done.returncode not in ok:
-        sys.exit(f"{tool} failed with exit code {done.returncode}; see {stderr}")
-    return Run(tool, repetition, seconds, cpu, rss, done.returncode, str(out), load)
+    ok = {0, 2} if tool.startswith("perito") else {0}
+    if returncode not in ok:
+        sys.exit(f"{tool} failed with exit code {returncode}; see {stderr}")
+    return Run(tool, repetition, seconds, cpu, rss, sampler.peak_kb / 1024, returncode,
+               str(out), load)
 
 
 # -- detections -----------------------------------------------------------------------------
@@ -252,15 +322,19 @@ def machine() -> dict[str, Any]:
             "kernel": platform.release(), "python": platform.python_version()}
 
 
-def versions() -> dict[str, str]:
+def versions(ref: str | None) -> dict[str, str]:
+    src = perito_snapshot(ref) if ref else None
     perito = subprocess.run([str(PERITO), "--version"], capture_output=True, text=True,
-                            check=False).stdout.strip()
+                            env=perito_environment(src), check=False).stdout.strip()
     mvt = subprocess.run([str(MVT_VENV / "bin" / "python"), "-c",
                           "from mvt.common.version import MVT_VERSION; print(MVT_VERSION)"],
                          capture_output=True, text=True, check=False).stdout.strip()
     mvt_python = subprocess.run([str(MVT_VENV / "bin" / "python"), "--version"],
                                 capture_output=True, text=True, check=False).stdout.strip()
-    return {"perito": perito, "mvt": mvt, "mvt_python": mvt_python}
+    describe = ["rev-parse", "--short", ref] if ref else ["describe", "--always", "--dirty"]
+    commit = subprocess.run(["git", "-C", str(ROOT), *describe],
+                            capture_output=True, text=True, check=False).stdout.strip()
+    return {"perito": perito, "perito_commit": commit, "mvt": mvt, "mvt_python": mvt_python}
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -278,6 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"every *.stix2 under {IOCS}")
     parser.add_argument("--runs", type=int, default=3, help="repetitions per tool")
     parser.add_argument("--tools", default="perito,mvt", help="comma-separated")
+    parser.add_argument("--perito-ref", default=None, metavar="COMMIT",
+                        help="run perito from this commit's src/ (e.g. HEAD) instead of the "
+                        "work tree, which other developers may be editing")
     parser.add_argument("--results", type=Path, default=None,
                         help="JSON summary (default bench/.work/results-<backup>.json)")
     args = parser.parse_args(argv)
@@ -300,7 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs = runs_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     mvt_home = WORK / "mvt-home"
-    envs = {"perito": perito_environment(), "mvt": mvt_environment(mvt_home)}
+    src = perito_snapshot(args.perito_ref) if args.perito_ref else None
+    envs = {t: mvt_environment(mvt_home) if t == "mvt" else perito_environment(src)
+            for t in tools}
 
     runs: list[Run] = []
     for repetition in range(1, args.runs + 1):
@@ -313,8 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = run_once(tool, repetition, argv_, envs[tool], isolation, out, logs)
             runs.append(run)
             print(f"{tool} run {repetition}: {run.seconds:.2f} s (CPU {run.cpu_seconds} s), "
-                  "peak RSS "
-                  f"{run.peak_rss_mb or float('nan'):.0f} MB, exit {run.exit_code}, "
+                  f"peak RSS {run.peak_rss_mb or float('nan'):.0f} MB, "
+                  f"PSS {run.peak_pss_mb:.0f} MB, exit {run.exit_code}, "
                   f"load before {run.load_before:.2f}",
                   file=sys.stderr)
 
@@ -322,8 +401,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     found = {t: detections(last[t]) for t in tools}
     summary: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(), "versions": versions(), "backup": str(backup),
+        "machine": machine(), "versions": versions(args.perito_ref), "backup": str(backup),
         "iocs": [str(p) for p in iocs], "isolation": " ".join(isolation) or "none",
+        "perito_src": str(src) if src else "work tree",
         "commands": {t: " ".join([*isolation, *commands(t, backup, iocs, Path(f"OUT-{t}"))])
                      for t in tools},
         "runs": [asdict(r) for r in runs], "tools": {},
@@ -332,23 +412,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         times = [r.seconds for r in runs if r.tool == tool]
         rss = [r.peak_rss_mb for r in runs if r.tool == tool and r.peak_rss_mb is not None]
         cpu = [r.cpu_seconds for r in runs if r.tool == tool and r.cpu_seconds is not None]
+        pss = [r.peak_pss_mb for r in runs if r.tool == tool]
         summary["tools"][tool] = {
             "median_s": round(median(times), 2), "min_s": round(min(times), 2),
             "max_s": round(max(times), 2), "median_cpu_s": round(median(cpu), 2) if cpu else None,
             "peak_rss_mb": round(max(rss), 0) if rss else None,
+            "peak_pss_mb": round(max(pss), 0) if pss else None,
             "indicator_pairs": len(found[tool].pairs),
             "indicator_alerts": sum(found[tool].pairs.values()),
             "heuristic_alerts": sum(found[tool].heuristics.values()),
             "module_seconds": (mvt_module_seconds(last[tool]) if tool == "mvt"
                                else perito_artifact_seconds(last[tool])),
         }
-    if {"perito", "mvt"} <= set(tools):
-        summary["ratio"] = round(summary["tools"]["mvt"]["median_s"]
-                                 / summary["tools"]["perito"]["median_s"], 2)
-        if summary["tools"]["perito"]["median_cpu_s"] and summary["tools"]["mvt"]["median_cpu_s"]:
-            summary["cpu_ratio"] = round(summary["tools"]["mvt"]["median_cpu_s"]
-                                         / summary["tools"]["perito"]["median_cpu_s"], 2)
-        summary["comparison"] = compare(found["mvt"], found["perito"], planted(backup))
+    perito_tools = [t for t in tools if t.startswith("perito")]
+    if "mvt" in tools and perito_tools:
+        mvt_row = summary["tools"]["mvt"]
+        summary["ratios"] = {}
+        for tool in perito_tools:
+            row = summary["tools"][tool]
+            cpu_ratio = (round(mvt_row["median_cpu_s"] / row["median_cpu_s"], 2)
+                         if mvt_row["median_cpu_s"] and row["median_cpu_s"] else None)
+            summary["ratios"][tool] = {"wall": round(mvt_row["median_s"] / row["median_s"], 2),
+                                       "cpu": cpu_ratio}
+        summary["comparison"] = compare(found["mvt"], found[perito_tools[0]], planted(backup))
+        summary["comparison"]["perito_tool"] = perito_tools[0]
 
     results = args.results or WORK / f"results-{label}.json"
     results.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
@@ -360,17 +447,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def print_report(summary: dict[str, Any]) -> None:
     print(f"\nbackup: {summary['backup']}\niocs: {', '.join(summary['iocs'])}")
-    print(f"{'tool':<8} {'median s':>9} {'min s':>8} {'max s':>8} {'CPU s':>7} "
-          f"{'peak RSS MB':>12} {'ind. pairs':>11} {'ind. alerts':>12} {'heur. alerts':>13}")
+    print(f"{'tool':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} "
+          f"{'RSS MB':>7} {'PSS MB':>7} {'ind. pairs':>10} {'ind. alerts':>11} "
+          f"{'heur. alerts':>12}")
     for tool, row in summary["tools"].items():
         rss = f"{row['peak_rss_mb']:.0f}" if row["peak_rss_mb"] is not None else "-"
+        pss = f"{row['peak_pss_mb']:.0f}" if row["peak_pss_mb"] is not None else "-"
         cpu = f"{row['median_cpu_s']:.1f}" if row["median_cpu_s"] is not None else "-"
-        print(f"{tool:<8} {row['median_s']:>9.2f} {row['min_s']:>8.2f} {row['max_s']:>8.2f} "
-              f"{cpu:>7} {rss:>12} {row['indicator_pairs']:>11} {row['indicator_alerts']:>12} "
-              f"{row['heuristic_alerts']:>13}")
-    if "ratio" in summary:
-        print(f"speed ratio (MVT median / perito median): {summary['ratio']:.1f}x wall, "
-              f"{summary.get('cpu_ratio', float('nan')):.1f}x CPU")
+        print(f"{tool:<10} {row['median_s']:>9.2f} {row['min_s']:>7.2f} {row['max_s']:>7.2f} "
+              f"{cpu:>7} {rss:>7} {pss:>7} {row['indicator_pairs']:>10} "
+              f"{row['indicator_alerts']:>11} {row['heuristic_alerts']:>12}")
+    for tool, ratio in summary.get("ratios", {}).items():
+        cpu = f"{ratio['cpu']:.1f}x" if ratio["cpu"] else "-"
+        print(f"speed ratio MVT / {tool} (medians): {ratio['wall']:.1f}x wall time, "
+              f"{cpu} CPU time")
+    if "comparison" in summary:
         comparison = summary["comparison"]
         print("\ndetections (module, indicator value): MVT alerts / perito alerts")
         for row in comparison["common"]:

@@ -12,11 +12,15 @@ decrypt-then-scan on the same backups.
    PERITO_BACKUP_PASSWORD, so key derivation is included), `perito ios extract-key` (the key
    derivation alone), and MVT's `decrypt-backup` followed by `check-backup` on the decrypted
    copy, for both. MVT runs offline as in `bench/bench_check_backup.py` (whose helpers are
-   reused: `unshare -n`, empty private MVT data folder, /usr/bin/time for peak RSS).
+   reused: `unshare -n`, empty private MVT data folder, /usr/bin/time for CPU time and
+   peak memory).
 4. Detections are compared; everything generated is deleted at the end unless `--keep`.
 
 Usage (from the project root, after `bash bench/setup_mvt.sh`):
     .venv/bin/python -m bench.bench_encrypted [--runs 3] [--media-gb 2.5] [--keep]
+        [--perito-ref HEAD | --src DIR]
+(`--perito-ref`/`--src`: the `src/` that perito imports, so that edits to the work tree during
+the run do not change what is measured.)
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import random
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -47,8 +52,8 @@ from bench.bench_check_backup import (
     mvt_environment,
     network_isolation,
     perito_environment,
+    perito_snapshot,
     run_once,
-    versions,
 )
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -132,7 +137,8 @@ def _encrypt_synthetic(key: bytes, size: int, pattern: bytes, target: Path) -> N
     """AES-256-CBC (IV 0, PKCS#7) of `size` bytes of a repeated pattern, streamed."""
     encryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).encryptor()
     padder = padding.PKCS7(128).padder()
-    with target.open("wb") as out:
+    target.unlink(missing_ok=True)  # never write through a hard link into the other backup
+    with target.open("xb") as out:
         left = size
         while left > 0:
             piece = pattern[: min(len(pattern), left)]
@@ -147,14 +153,15 @@ def add_media(fixture: EncryptedFixture, root: Path, media_gb: float, rng: rando
     pattern = rng.randbytes(1 << 20)
     rows: list[tuple[str, str, str, int, bytes]] = []
     domain = "CameraRollDomain"
-    for folder in ("Media", "Media/DCIM", "Media/DCIM/100APPLE"):
+    # 900APPLE: make_large_backup's small camera-roll stand-ins live in 100APPLE-110APPLE
+    for folder in ("Media", "Media/DCIM", "Media/DCIM/900APPLE"):
         blob = mbfile_blob(folder, size=0, mode=0o40755, birth=T_MEDIA, modified=T_MEDIA,
                            status_changed=T_MEDIA, inode=900_000)
         rows.append((file_id(domain, folder), domain, folder, 2, blob))
     total = 0
     media = _media_sizes(rng, int(media_gb * 1024 ** 3))
     for inode, (name, size) in enumerate(media, start=900_001):
-        relative = f"Media/DCIM/100APPLE/{name}"
+        relative = f"Media/DCIM/900APPLE/{name}"
         fid = file_id(domain, relative)
         key = rng.randbytes(32)
         stored = root / fid[:2] / fid
@@ -193,12 +200,29 @@ def mvt_check_command(backup: Path, out: Path) -> list[str]:
             "check-backup", "--iocs", str(PEGASUS), "--output", str(out), str(backup)]
 
 
+def versions(src: Path | None) -> dict[str, str]:
+    def output(argv: list[str], env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        return done.stdout.strip()
+
+    mvt_python = str(MVT.parent / "python")
+    return {
+        "perito": output([str(PERITO), "--version"], perito_environment(src)),
+        "perito_src": str(src) if src else "work tree",
+        "perito_commit": output(["git", "-C", str(ROOT), "describe", "--always", "--dirty"]),
+        "mvt": output([mvt_python, "-c",
+                       "from mvt.common.version import MVT_VERSION; print(MVT_VERSION)"]),
+        "mvt_python": output([mvt_python, "--version"]),
+    }
+
+
 def run_repetitions(backups: dict[str, Path], runs: int, tools: Sequence[str],
-                    isolation: list[str]) -> list[dict[str, Any]]:
+                    isolation: list[str], src: Path | None, journal: Path
+                    ) -> list[dict[str, Any]]:
     runs_dir = WORK / "runs"
     logs = runs_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    perito_env = perito_environment() | {"PERITO_BACKUP_PASSWORD": PASSWORD}
+    perito_env = perito_environment(src) | {"PERITO_BACKUP_PASSWORD": PASSWORD}
     mvt_home = WORK / "mvt-home"
     results: list[dict[str, Any]] = []
     plan = [(tool, label) for tool in tools for label in backups]
@@ -233,6 +257,7 @@ def run_repetitions(backups: dict[str, Path], runs: int, tools: Sequence[str],
                 results.append({"tool": "mvt", "backup": label, "decrypt": asdict(decrypt),
                                 "check": asdict(check), "copy_bytes": copy_bytes,
                                 "seconds": decrypt.seconds + check.seconds})
+            journal.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
             last = results[-1]
             print(f"run {repetition}: {last['tool']:<19} {label:<8} {last['seconds']:7.2f} s",
                   file=sys.stderr)
@@ -243,10 +268,12 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for row in results:
         key = f"{row['tool']} / {row['backup']}"
-        entry = table.setdefault(key, {"seconds": [], "rss_mb": []})
+        entry = table.setdefault(key, {"seconds": [], "cpu": [], "pss_mb": []})
         entry["seconds"].append(row["seconds"])
         runs = [row["run"]] if "run" in row else [row["decrypt"], row["check"]]
-        entry["rss_mb"].append(max((r["peak_rss_mb"] or 0) for r in runs))
+        entry["cpu"].append(sum(r.get("cpu_seconds") or 0 for r in runs))
+        entry["pss_mb"].append(max(r.get("peak_pss_mb") or r.get("peak_rss_mb") or 0
+                                   for r in runs))
         if "decrypt" in row:
             entry.setdefault("decrypt_s", []).append(row["decrypt"]["seconds"])
             entry.setdefault("check_s", []).append(row["check"]["seconds"])
@@ -255,7 +282,8 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         entry["median_s"] = round(median(entry["seconds"]), 2)
         entry["min_s"] = round(min(entry["seconds"]), 2)
         entry["max_s"] = round(max(entry["seconds"]), 2)
-        entry["peak_rss_mb"] = round(max(entry["rss_mb"]))
+        entry["cpu_s"] = round(median(entry["cpu"]), 2)
+        entry["peak_pss_mb"] = round(max(entry["pss_mb"]))
         for part in ("decrypt_s", "check_s"):
             if part in entry:
                 entry[part] = round(median(entry[part]), 2)
@@ -270,8 +298,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240301)
     parser.add_argument("--keep", action="store_true", help="keep the generated backups")
     parser.add_argument("--results", type=Path, default=WORK.parent / "results-encrypted.json")
+    parser.add_argument("--src", type=Path, default=None,
+                        help="a copy of src/ for perito to import (the work tree may change "
+                        "during a long run)")
+    parser.add_argument("--perito-ref", default=None, metavar="REF",
+                        help="export src/ of this commit and run it (as bench_check_backup)")
     args = parser.parse_args(argv)
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    if args.perito_ref:
+        args.src = perito_snapshot(args.perito_ref)
     if "mvt" in tools and not MVT.exists():
         sys.exit(f"{MVT} missing: run bash bench/setup_mvt.sh")
     if not PERITO.exists():
@@ -284,14 +319,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plain, nomedia, media, facts = build_backups(args.media_gb, args.seed)
         print(f"backups ready: {json.dumps(facts)}", file=sys.stderr)
+        journal = args.results.with_suffix(".runs.json")
         results = run_repetitions({"nomedia": nomedia, "media": media}, args.runs, tools,
-                                  isolation)
+                                  isolation, args.src, journal)
         table = summarise(results)
         runs_dir = WORK / "runs"
         last = {label: runs_dir / f"perito-{label}-{args.runs}" for label in ("nomedia", "media")}
         summary: dict[str, Any] = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": machine(), "versions": versions(), "backups": facts,
+            "machine": machine(), "versions": versions(args.src), "backups": facts,
             "isolation": " ".join(isolation) or "none", "runs": args.runs,
             "commands": {
                 "perito": " ".join(perito_command(Path("BACKUP"), Path("OUT"))),
@@ -324,9 +360,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 encoding="utf-8")
         report(summary)
         print(f"\nfull results: {args.results}")
-    finally:
-        if not args.keep and WORK.exists():
-            shutil.rmtree(WORK)
+    except BaseException:
+        # keep the run logs for the post-mortem, never the generated backups
+        for name in ("plain", "enc-nomedia", "enc-media"):
+            if not args.keep:
+                shutil.rmtree(WORK / name, ignore_errors=True)
+        raise
+    if not args.keep:
+        shutil.rmtree(WORK)
     return 0
 
 
@@ -335,14 +376,15 @@ def report(summary: dict[str, Any]) -> None:
     print(f"\nbackups: without media {facts['nomedia_bytes'] / 1e9:.2f} GB, with media "
           f"{facts['media_backup_bytes'] / 1e9:.2f} GB ({facts['media_files']} media files); "
           f"ITER {facts['iter']}, DPIC {facts['dpic']}")
-    print(f"{'tool / backup':<32} {'median s':>9} {'min s':>7} {'max s':>7} {'RSS MB':>7}")
+    print(f"{'tool / backup':<32} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} "
+          f"{'PSS MB':>7}")
     for key, row in summary["table"].items():
         extra = ""
         if "decrypt_s" in row:
             extra = (f"   (decrypt {row['decrypt_s']:.1f} s + check {row['check_s']:.1f} s, "
                      f"plaintext copy {row['copy_bytes'] / 1e9:.2f} GB)")
         print(f"{key:<32} {row['median_s']:>9.2f} {row['min_s']:>7.2f} {row['max_s']:>7.2f} "
-              f"{row['peak_rss_mb']:>7}{extra}")
+              f"{row['cpu_s']:>7.1f} {row['peak_pss_mb']:>7}{extra}")
     if "perito_media_over_nomedia" in summary:
         print(f"perito with media / without: {summary['perito_media_over_nomedia']:.3f}x "
               f"(limit 1.5x); same detections: {summary['perito_same_detections']}")

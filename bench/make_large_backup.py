@@ -5,8 +5,8 @@ The backup is written with the project's fixture builders (BackupBuilder and the
 that a backup of 100,000+ Safari visits takes seconds to build. A few indicators from
 Amnesty's Pegasus STIX file are planted, so that both tools have detections to compare; every
 other host, e-mail address and process name is checked against all the STIX files in
-/work/shared/iocs so that nothing matches by accident. `composition.json` next to the backup
-lists the counts and every planted value, and `bench_check_backup.py` reads it.
+/work/shared/iocs so that nothing matches by accident. `<backup>.composition.json` beside the
+backup folder lists the counts and every planted value; `bench_check_backup.py` reads it.
 
 Usage (from the project root):
     .venv/bin/python -m bench.make_large_backup [--visits 100000] [--sms 30000]

@@ -270,7 +270,9 @@ def test_private_folder_is_private_and_removed_even_on_interrupt(
 
     monkeypatch.setattr("perito.pipeline.Context", Interrupting)
     monkeypatch.setenv("PERITO_BACKUP_PASSWORD", PASSWORD)
-    assert main(["ios", "check-backup", str(fixture.root), "-o", str(tmp_path / "o")]) == 1
+    # one process, so that the interruption reaches the command (workers report theirs)
+    assert main(["ios", "check-backup", str(fixture.root), "-o", str(tmp_path / "o"),
+                 "-j", "1"]) == 1
     assert seen == [True]  # the private folder existed when the scan was interrupted
     assert list(private_tmp.iterdir()) == []
 
@@ -298,6 +300,9 @@ def test_password_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sourc
         class Terminal:
             def isatty(self) -> bool:
                 return True
+
+            def close(self) -> None:  # scan workers close their stdin
+                pass
 
         def typed(prompt: str) -> str:
             prompts.append(prompt)

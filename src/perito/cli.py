@@ -363,7 +363,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.COULD_NOT_RUN
 
 
+_MAIN_PID: list[int] = []
+
+
 def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    """In perito's own process SIGTERM is Ctrl-C; a forked scan worker (which inherits the
+    handler) ends quietly instead, through its clean-up, without a second traceback."""
+    if _MAIN_PID and os.getpid() != _MAIN_PID[-1]:
+        raise SystemExit(1)
     raise KeyboardInterrupt
 
 
@@ -373,8 +380,10 @@ def _terminate_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _MAIN_PID.append(os.getpid())
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _MAIN_PID.pop()

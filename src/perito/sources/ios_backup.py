@@ -42,7 +42,8 @@ from perito.sources.ios_keybag import ClassKeys
 from perito.sources.locations import BackupFile, BackupGlob, BackupRoot, Location
 from perito.sources.mbfile import decode_mbfile_fast
 from perito.sources.plist import PlistError, load_plist, unarchive
-from perito.sources.sqlite import NotADatabase, OpenedDatabase, open_sqlite
+from perito.sources.sqlite import NotADatabase, OpenedDatabase, check_header, open_sqlite
+from perito.sources.sqlite import _harden as harden  # same hardening as every evidence db
 
 log = logging.getLogger(__name__)
 
@@ -360,9 +361,20 @@ class IosBackup:
             with open_sqlite(evidence.path, sidecars) as opened:
                 yield opened
             return
-        with self._decrypted_database(evidence) as (database, plain_sidecars), \
-                open_sqlite(database, plain_sidecars) as opened:
-            yield opened
+        with self._decrypted_database(evidence) as (database, plain_sidecars):
+            if not plain_sidecars.keys() & {"-wal", "-journal"}:
+                with open_sqlite(database) as opened:
+                    yield opened
+                return
+            # The decrypted copy is already private and named as SQLite expects: open it
+            # read-write in place (which applies the WAL) rather than copy plaintext again.
+            check_header(database)
+            connection = sqlite3.connect(str(database), check_same_thread=False)
+            harden(connection)
+            try:
+                yield OpenedDatabase(connection, wal_applied=True)
+            finally:
+                connection.close()
 
     # Decryption ---------------------------------------------------------------------------
 
