@@ -1,0 +1,234 @@
+"""Compare what perito and MVT read and raise on backups that hold the whole iOS catalogue.
+
+`bench/catalogue_backup.py` builds the backups (one per schema generation, with planted
+Pegasus traces); both tools check each one offline, exactly as `bench/bench_check_backup.py`
+runs them, against the same indicators. For each MVT module the script prints MVT's record
+count (the length of its `<slug>.json` list; no file means no record) against perito's (the
+lines of `records/<artifact id>.jsonl`, mapped by the artifact's `slug`), then the indicator
+alerts (module, matched value) and heuristic alerts (module, level) of both tools.
+
+Usage (from the project root, after `bash bench/setup_mvt.sh`):
+    .venv/bin/python -m bench.compare_catalogue [--perito-ref HEAD] [--backups 0,1,2,3,4]
+        [--json bench/.work/catalogue/comparison.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.bench_check_backup import (
+    MVT,
+    PEGASUS,
+    ROOT,
+    WORK,
+    assert_no_downloaded_indicators,
+    commands,
+    detections,
+    mvt_environment,
+    network_isolation,
+    perito_environment,
+    perito_snapshot,
+    versions,
+)
+from bench.catalogue_backup import BACKUPS, DEFAULT_OUT, build_all
+
+from perito.artifacts import IOS_BACKUP
+
+
+def artifact_slugs() -> dict[str, list[str]]:
+    """MVT module slug → perito artifact ids (several artifacts may share a slug)."""
+    slugs: dict[str, list[str]] = {}
+    for artifact in IOS_BACKUP:
+        slugs.setdefault(artifact.slug or artifact.id, []).append(artifact.id)
+    return slugs
+
+
+def run(argv: list[str], env: dict[str, str], isolation: list[str], out: Path,
+        log: Path) -> int:
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as handle:
+        done = subprocess.run([*isolation, *argv], stdout=handle, stderr=subprocess.STDOUT,
+                              env=env, cwd=ROOT, check=False)
+    return done.returncode
+
+
+def mvt_counts(out: Path) -> dict[str, int]:
+    """Records per MVT module: the length of each `<slug>.json` (dicts count their keys)."""
+    counts: dict[str, int] = {}
+    for path in sorted(out.glob("*.json")):
+        name = path.stem
+        if name.endswith("_detected") or name in ("alerts", "info", "urls"):
+            continue  # urls.json: every URL MVT collected for expansion, not a module
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if isinstance(value, dict) and value and all(isinstance(v, list)
+                                                     for v in value.values()):
+            counts[name] = sum(len(v) for v in value.values())  # {file: [records]}
+        elif isinstance(value, list):
+            counts[name] = len(value)
+        else:
+            counts[name] = 1  # one record (backup_info: Info.plist's keys)
+    return counts
+
+
+def mvt_module_errors(out: Path) -> dict[str, str]:
+    """Modules whose run MVT logged as failed (an exception or an error line)."""
+    log = out / "command.log"
+    errors: dict[str, str] = {}
+    if not log.exists():
+        return errors
+    current = ""
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if "Running module" in line:
+            current = line.rsplit("Running module", 1)[1].strip(" .")
+        elif ((" - ERROR - " in line or " - CRITICAL - " in line) and current
+              and "Found a known" not in line and "Found a suspicious" not in line):
+            errors.setdefault(current, line.split(" - ", 3)[-1][:160])
+    return errors
+
+
+def perito_counts(out: Path) -> tuple[dict[str, int], dict[str, Counter[str]]]:
+    """Records per artifact id, and per record type within each."""
+    totals: dict[str, int] = {}
+    types: dict[str, Counter[str]] = {}
+    for path in sorted((out / "records").glob("*.jsonl")):
+        kinds: Counter[str] = Counter()
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    kinds[json.loads(line).get("record_type", "?")] += 1
+        totals[path.stem] = sum(kinds.values())
+        types[path.stem] = kinds
+    return totals, types
+
+
+def perito_states(out: Path) -> dict[str, str]:
+    info = json.loads((out / "info.json").read_text(encoding="utf-8"))
+    return {a["id"]: a.get("state", "?") for a in info.get("artifacts", [])}
+
+
+def compare_backup(name: str, mvt_out: Path, perito_out: Path) -> dict[str, Any]:
+    slugs = artifact_slugs()
+    m_counts = mvt_counts(mvt_out)
+    p_totals, p_types = perito_counts(perito_out)
+    states = perito_states(perito_out)
+    errors = mvt_module_errors(mvt_out)
+    rows = []
+    for slug in sorted(set(slugs) | set(m_counts)):
+        ids = slugs.get(slug, [])
+        rows.append({
+            "module": slug, "artifacts": ids, "mvt": m_counts.get(slug, 0),
+            "perito": sum(p_totals.get(i, 0) for i in ids),
+            "perito_types": dict(sum((p_types.get(i, Counter()) for i in ids), Counter())),
+            "perito_state": ",".join(states.get(i, "-") for i in ids) or "-",
+        })
+    mvt_found, perito_found = detections(mvt_out), detections(perito_out)
+    return {
+        "backup": name, "rows": rows, "mvt_errors": errors,
+        "alerts": {
+            "mvt": {f"{m}|{v}": n for (m, v), n in sorted(mvt_found.pairs.items())},
+            "perito": {f"{m}|{v}": n for (m, v), n in sorted(perito_found.pairs.items())},
+        },
+        "heuristics": {
+            "mvt": {f"{m}|{lv}": n for (m, lv), n in sorted(mvt_found.heuristics.items())},
+            "perito": {f"{m}|{lv}": n for (m, lv), n in sorted(perito_found.heuristics.items())},
+        },
+    }
+
+
+def print_backup(result: dict[str, Any]) -> None:
+    print(f"\n== {result['backup']}")
+    print(f"{'module':<34} {'MVT':>5} {'perito':>6}  perito state / record types")
+    for row in result["rows"]:
+        flag = "  <-- fewer" if row["perito"] < row["mvt"] else ""
+        types = ", ".join(f"{k} {v}" for k, v in sorted(row["perito_types"].items()))
+        err = result["mvt_errors"].get(_class_hint(row["module"]), "")
+        print(f"{row['module']:<34} {row['mvt']:>5} {row['perito']:>6}  "
+              f"{row['perito_state']}{' (' + types + ')' if len(row['perito_types']) > 1 else ''}"
+              f"{flag}{'  [MVT error: ' + err + ']' if err else ''}")
+    for kind in ("alerts", "heuristics"):
+        mvt, perito = result[kind]["mvt"], result[kind]["perito"]
+        print(f"{kind}: (module|value)  MVT / perito")
+        for key in sorted(set(mvt) | set(perito)):
+            mark = "  <-- MISSING in perito" if perito.get(key, 0) < mvt.get(key, 0) else ""
+            print(f"  {key:<60} {mvt.get(key, 0):>3} / {perito.get(key, 0)}{mark}")
+    if result["mvt_errors"]:
+        print("MVT module errors:")
+        for module, line in sorted(result["mvt_errors"].items()):
+            print(f"  {module}: {line}")
+
+
+def _class_hint(slug: str) -> str:
+    return "".join(part.capitalize() for part in slug.split("_"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--perito-ref", default=None, metavar="COMMIT",
+                        help="run perito from this commit's src/ (e.g. HEAD)")
+    parser.add_argument("--backups", default=",".join(str(g) for g in range(BACKUPS)))
+    parser.add_argument("--iocs", type=Path, default=PEGASUS)
+    parser.add_argument("--json", type=Path, default=DEFAULT_OUT / "comparison.json")
+    args = parser.parse_args(argv)
+    if not MVT.exists():
+        sys.exit(f"{MVT} missing: run bash bench/setup_mvt.sh")
+    backups = build_all(DEFAULT_OUT)
+    chosen = [int(g) for g in args.backups.split(",") if g.strip()]
+    isolation = network_isolation()
+    if not isolation:
+        print("warning: unshare does not work here; relying on MVT's offline settings only",
+              file=sys.stderr)
+    mvt_home = WORK / "mvt-home"
+    src = perito_snapshot(args.perito_ref) if args.perito_ref else None
+    runs = DEFAULT_OUT / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    results = []
+    for g in chosen:
+        backup = backups[g]
+        outs = {}
+        for tool in ("mvt", "perito"):
+            out = runs / f"{backup.name}-{tool}"
+            env = mvt_environment(mvt_home) if tool == "mvt" else perito_environment(src)
+            if tool == "mvt":
+                assert_no_downloaded_indicators(mvt_home)
+            code = run(commands(tool, backup, [args.iocs], out), env, isolation, out,
+                       runs / f"{backup.name}-{tool}.log")
+            if code not in ((0,) if tool == "mvt" else (0, 2, 3)):
+                sys.exit(f"{tool} failed on {backup} (exit {code}); see "
+                         f"{runs / f'{backup.name}-{tool}.log'}")
+            outs[tool] = out
+        result = compare_backup(backup.name, outs["mvt"], outs["perito"])
+        results.append(result)
+        print_backup(result)
+    summary = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+               "versions": versions(args.perito_ref), "iocs": str(args.iocs),
+               "composition": json.loads((DEFAULT_OUT / "composition.json").read_text()),
+               "backups": results}
+    args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    fewer = [(r["backup"], row["module"]) for r in results for row in r["rows"]
+             if row["perito"] < row["mvt"]]
+    missing = [(r["backup"], key) for r in results for kind in ("alerts", "heuristics")
+               for key, n in r[kind]["mvt"].items() if r[kind]["perito"].get(key, 0) < n]
+    print(f"\nversions: {summary['versions']}")
+    print(f"modules where perito reads fewer records: {fewer or 'none'}")
+    print(f"alerts MVT raises more often than perito: {missing or 'none'}")
+    print(f"full results: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
