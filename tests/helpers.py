@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from perito.artifacts.base import Artifact, Context
+from perito.cli import main
 from perito.records import Record
 from perito.sources.ios_backup import IosBackup
 
@@ -24,3 +27,12 @@ def extract(root: Path, artifact: Artifact) -> tuple[list[Record], list[str]]:
                 records.extend(artifact.extract(ctx))
                 notes.extend(ctx.notes)
     return records, notes
+
+
+def scan_one(root: Path, artifact_id: str, out: Path) -> tuple[int, dict[str, Any], list[str]]:
+    """`check-backup` of one artifact: the exit code, its info.json entry, its record lines."""
+    code = main(["ios", "check-backup", str(root), "-m", artifact_id, "-o", str(out), "-j", "1"])
+    info = json.loads((out / "info.json").read_text())
+    entry = next(a for a in info["artifacts"] if a["id"] == artifact_id)
+    path = out / "records" / f"{artifact_id}.jsonl"
+    return code, entry, path.read_text().splitlines() if path.exists() else []

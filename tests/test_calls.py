@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from tests.builders.ios.calls import (
     Call,
     call_history,
 )
-from tests.builders.ios_backup import BackupBuilder
-from tests.helpers import extract
+from tests.builders.ios_backup import BackupBuilder, build_sqlite
+from tests.builders.sqlite_damage import damage_leaf_page, rows_on_page
+from tests.helpers import extract, scan_one
 
 T0 = 1_709_154_845.5  # 2024-02-28T21:14:05.5Z
 CALLS_DB = ("HomeDomain", "Library/CallHistoryDB/CallHistory.storedata")
@@ -156,3 +158,24 @@ def test_garbage_and_damaged_files(tmp_path: Path) -> None:
     builder.add_file(*CALLS_DB, b"SQLite format 3\x00" + b"\x01" * 2000)
     with pytest.raises(sqlite3.DatabaseError):
         extract(builder.write(tmp_path / "b"), ARTIFACT)
+
+
+def test_damaged_first_page_the_other_calls_are_salvaged(tmp_path: Path) -> None:
+    """The first leaf page of ZCALLRECORD is garbage: the calls after it are read from the
+    other end (a bespoke extractor that opens the database itself)."""
+    calls = [Call(T0 + i * 600, f"+5255555{i:05d}", float(i % 300), name=f"Contacto {i}")
+             for i in range(400)]
+    whole, _ = build_sqlite(call_history(calls))
+    damaged, page = damage_leaf_page(whole, "ZCALLRECORD", position=0)
+    lost = rows_on_page(whole, "ZCALLRECORD", page)
+    builder = BackupBuilder()
+    builder.add_file(*CALLS_DB, damaged)
+    root = builder.write(tmp_path / "backup")
+
+    code, entry, lines = scan_one(root, ARTIFACT.id, tmp_path / "out")
+
+    assert code == 3
+    assert entry["state"] == "partial"
+    assert "damaged database" in entry["problems"][0]
+    pks = [json.loads(line)["pk"] for line in lines]
+    assert pks == list(range(lost + 1, len(calls) + 1))

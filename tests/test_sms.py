@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from perito.records import Kind, from_dict, observables, to_dict
 from perito.sources.sqlite import NotADatabase
 from perito.timestamps import COCOA_EPOCH_S, Encoding, TimeState
 from tests.builders.ios.sms import IOS10, Attachment, Message, attributed_body, sms_db
-from tests.builders.ios_backup import BackupBuilder
-from tests.helpers import extract
+from tests.builders.ios_backup import BackupBuilder, build_sqlite
+from tests.builders.sqlite_damage import damage_leaf_page, rows_on_page
+from tests.helpers import extract, scan_one
 
 T0 = 1_709_154_845.25  # 2024-02-28T21:14:05.250Z
 SMS_DB = ("HomeDomain", "Library/SMS/sms.db")
@@ -286,3 +288,31 @@ def test_builder_blob_has_the_documented_shape() -> None:
     blob = attributed_body("Hello")
     assert blob.startswith(b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@")
     assert b"NSString\x01\x94\x84\x01+\x05Hello\x86\x84\x02iI\x01\x05" in blob
+
+
+def test_damaged_page_the_other_rows_are_salvaged(tmp_path: Path) -> None:
+    """A page of `message` is garbage (a half-written copy): every row on the other pages is
+    read, as the incumbent does after its sqlite3 `.clone`; the evidence is not changed."""
+    messages = [Message(f"7B2D0C11-0000-4000-8000-{i:012d}", T0 + i * 60,
+                        f"mensaje {i}: nos vemos en la oficina a las {i % 24} horas",
+                        handle=f"+5255555{i % 40:05d}", chat=f"+5255555{i % 40:05d}")
+                for i in range(1200)]
+    whole, _ = build_sqlite(sms_db(messages))
+    damaged, page = damage_leaf_page(whole, "message")
+    lost = rows_on_page(whole, "message", page)
+    builder = BackupBuilder()
+    builder.add_file(*SMS_DB, damaged)
+    root = builder.write(tmp_path / "backup")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    code, entry, lines = scan_one(root, ARTIFACT.id, tmp_path / "out")
+
+    assert code == 3  # records were lost: the user must know
+    assert entry["state"] == "partial"
+    assert "damaged database (database disk image is malformed)" in entry["problems"][0]
+    assert "salvaged copy" in entry["problems"][0] and "message" in entry["problems"][0]
+    guids = [json.loads(line)["guid"] for line in lines]
+    assert len(guids) == len(set(guids)) == len(messages) - lost
+    missing = sorted(int(m.guid[-12:]) for m in messages if m.guid not in set(guids))
+    assert missing == list(range(missing[0], missing[0] + lost))  # exactly the damaged page
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
-from perito.artifacts.base import Artifact, Context, SchemaMismatch
+from perito.artifacts.base import Artifact, Context, SchemaMismatch, extract_salvaging
 from perito.detections import CORRELATIONS, Detection, analyse
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.match import match_record
@@ -135,7 +135,7 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
             ctx = Context(source, evidence)
             unchecked = 0
             try:
-                for record in artifact.extract(ctx):
+                for record in extract_salvaging(artifact.extract, ctx):
                     status.records += 1
                     if record_files is not None:
                         record_files.write(artifact.id, record)
@@ -161,6 +161,7 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
                                        "checked (an internal error, see command.log)")
             status.files.append(evidence.address)
             status.notes.extend(f"{evidence.address}: {note}" for note in ctx.notes)
+            status.problems.extend(f"{evidence.address}: {problem}" for problem in ctx.problems)
         status.state = (ArtifactState.ABSENT if not files else ArtifactState.READ if not failed
                         else ArtifactState.FAILED if not read_ok else ArtifactState.PARTIAL)
         if status.state == ArtifactState.READ and status.problems:

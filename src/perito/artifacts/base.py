@@ -15,6 +15,7 @@ from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
 from perito.sources.sqlite import missing_from, schema
+from perito.sources.sqlite_salvage import SalvagingSource, is_damage
 from perito.timestamps import Encoding, Timestamp, decode
 
 
@@ -33,6 +34,7 @@ class Context:
     source: Source
     evidence: EvidenceFile
     notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # records lost (the file was damaged)
 
     def warn(self, message: str) -> None:
         """A non-fatal problem (rows skipped, WAL applied…), shown in the summary."""
@@ -40,6 +42,35 @@ class Context:
 
 
 Extractor = Callable[[Context], Iterator[Record]]
+
+
+def extract_salvaging(extract: Extractor, ctx: Context) -> Iterator[Record]:
+    """`extract(ctx)`; when it meets a damaged database page, the file is read again from a
+    salvaged copy (`perito.sources.sqlite_salvage`) and the records after those already
+    yielded follow: both reads walk the same rows in the same order up to the damage."""
+    yielded = 0
+    try:
+        for record in extract(ctx):
+            yielded += 1
+            yield record
+        return
+    except sqlite3.DatabaseError as error:
+        if not is_damage(error):
+            raise
+        damage = error
+    salvaging = SalvagingSource(ctx.source)
+    again = Context(salvaging, ctx.evidence)
+    try:
+        for position, record in enumerate(extract(again)):
+            if position >= yielded:
+                yield record
+    except Exception as error:  # too little survived (no schema…): report the damage
+        raise damage from error
+    tables = sorted({t for report in salvaging.reports for t in report.damaged_tables})
+    ctx.notes.extend(note for note in again.notes if note not in ctx.notes)
+    ctx.problems.append(
+        f"damaged database ({damage}): read again from a salvaged copy, rows stored on "
+        f"damaged pages are lost (damaged: {', '.join(tables) or 'the schema'})")
 
 
 @dataclass(frozen=True)
