@@ -32,16 +32,20 @@ from bench.bench_check_backup import (
     WORK,
     assert_no_downloaded_indicators,
     commands,
-    detections,
     mvt_environment,
     network_isolation,
     perito_environment,
     perito_snapshot,
+    read_alerts,
     versions,
 )
 from bench.catalogue_backup import BACKUPS, DEFAULT_OUT, build_all
 
 from perito.artifacts import IOS_BACKUP
+
+# MVT modules whose one result list perito splits into several artifacts (by their slugs).
+SPLIT = {"whatsapp": ("whatsapp", "whatsapp_sessions", "whatsapp_lid")}
+LEVELS = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
 def artifact_slugs() -> dict[str, list[str]]:
@@ -49,7 +53,29 @@ def artifact_slugs() -> dict[str, list[str]]:
     slugs: dict[str, list[str]] = {}
     for artifact in IOS_BACKUP:
         slugs.setdefault(artifact.slug or artifact.id, []).append(artifact.id)
+    for module, parts in SPLIT.items():
+        slugs[module] = [i for part in parts for i in slugs.pop(part, [])]
     return slugs
+
+
+def alert_summary(out: Path) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
+    """{module|indicator value: (alerts, highest level)} and {module|level: alerts} of the
+    alerts without an indicator (heuristics), from either tool's alerts.json."""
+    matched: dict[str, tuple[int, str]] = {}
+    heuristic: Counter[str] = Counter()
+    for alert in read_alerts(out):
+        module, level = str(alert.get("module", "")), str(alert.get("level", "")).upper()
+        indicator = alert.get("matched_indicator")
+        value = (indicator.get("value") if isinstance(indicator, dict) else indicator) or ""
+        if not value:
+            heuristic[f"{module}|{level}"] += 1
+            continue
+        key = f"{module}|{value}"
+        count, highest = matched.get(key, (0, "INFORMATIONAL"))
+        if LEVELS.index(level) > LEVELS.index(highest) if level in LEVELS else False:
+            highest = level
+        matched[key] = (count + 1, highest)
+    return dict(sorted(matched.items())), dict(sorted(heuristic.items()))
 
 
 def run(argv: list[str], env: dict[str, str], isolation: list[str], out: Path,
@@ -63,9 +89,11 @@ def run(argv: list[str], env: dict[str, str], isolation: list[str], out: Path,
     return done.returncode
 
 
-def mvt_counts(out: Path) -> dict[str, int]:
-    """Records per MVT module: the length of each `<slug>.json` (dicts count their keys)."""
+def mvt_counts(out: Path) -> tuple[dict[str, int], dict[str, Counter[str]]]:
+    """Records per MVT module (the length of each `<slug>.json`), and per `record_type`
+    within the modules that mix several kinds of records in one list."""
     counts: dict[str, int] = {}
+    types: dict[str, Counter[str]] = {}
     for path in sorted(out.glob("*.json")):
         name = path.stem
         if name.endswith("_detected") or name in ("alerts", "info", "urls"):
@@ -79,9 +107,13 @@ def mvt_counts(out: Path) -> dict[str, int]:
             counts[name] = sum(len(v) for v in value.values())  # {file: [records]}
         elif isinstance(value, list):
             counts[name] = len(value)
+            kinds = Counter(str(v.get("record_type", "message")) for v in value
+                            if isinstance(v, dict))
+            if len(kinds) > 1:
+                types[name] = kinds
         else:
             counts[name] = 1  # one record (backup_info: Info.plist's keys)
-    return counts
+    return counts, types
 
 
 def mvt_module_errors(out: Path) -> dict[str, str]:
@@ -122,7 +154,7 @@ def perito_states(out: Path) -> dict[str, str]:
 
 def compare_backup(name: str, mvt_out: Path, perito_out: Path) -> dict[str, Any]:
     slugs = artifact_slugs()
-    m_counts = mvt_counts(mvt_out)
+    m_counts, m_types = mvt_counts(mvt_out)
     p_totals, p_types = perito_counts(perito_out)
     states = perito_states(perito_out)
     errors = mvt_module_errors(mvt_out)
@@ -131,21 +163,17 @@ def compare_backup(name: str, mvt_out: Path, perito_out: Path) -> dict[str, Any]
         ids = slugs.get(slug, [])
         rows.append({
             "module": slug, "artifacts": ids, "mvt": m_counts.get(slug, 0),
+            "mvt_types": dict(m_types.get(slug, {})),
             "perito": sum(p_totals.get(i, 0) for i in ids),
             "perito_types": dict(sum((p_types.get(i, Counter()) for i in ids), Counter())),
             "perito_state": ",".join(states.get(i, "-") for i in ids) or "-",
         })
-    mvt_found, perito_found = detections(mvt_out), detections(perito_out)
+    mvt_alerts, mvt_heuristics = alert_summary(mvt_out)
+    perito_alerts, perito_heuristics = alert_summary(perito_out)
     return {
         "backup": name, "rows": rows, "mvt_errors": errors,
-        "alerts": {
-            "mvt": {f"{m}|{v}": n for (m, v), n in sorted(mvt_found.pairs.items())},
-            "perito": {f"{m}|{v}": n for (m, v), n in sorted(perito_found.pairs.items())},
-        },
-        "heuristics": {
-            "mvt": {f"{m}|{lv}": n for (m, lv), n in sorted(mvt_found.heuristics.items())},
-            "perito": {f"{m}|{lv}": n for (m, lv), n in sorted(perito_found.heuristics.items())},
-        },
+        "alerts": {"mvt": mvt_alerts, "perito": perito_alerts},
+        "heuristics": {"mvt": mvt_heuristics, "perito": perito_heuristics},
     }
 
 
@@ -155,20 +183,33 @@ def print_backup(result: dict[str, Any]) -> None:
     for row in result["rows"]:
         flag = "  <-- fewer" if row["perito"] < row["mvt"] else ""
         types = ", ".join(f"{k} {v}" for k, v in sorted(row["perito_types"].items()))
+        if row["mvt_types"]:
+            types += "; MVT: " + ", ".join(f"{k} {v}" for k, v in sorted(row["mvt_types"].items()))
         err = result["mvt_errors"].get(_class_hint(row["module"]), "")
         print(f"{row['module']:<34} {row['mvt']:>5} {row['perito']:>6}  "
               f"{row['perito_state']}{' (' + types + ')' if len(row['perito_types']) > 1 else ''}"
               f"{flag}{'  [MVT error: ' + err + ']' if err else ''}")
-    for kind in ("alerts", "heuristics"):
-        mvt, perito = result[kind]["mvt"], result[kind]["perito"]
-        print(f"{kind}: (module|value)  MVT / perito")
-        for key in sorted(set(mvt) | set(perito)):
-            mark = "  <-- MISSING in perito" if perito.get(key, 0) < mvt.get(key, 0) else ""
-            print(f"  {key:<60} {mvt.get(key, 0):>3} / {perito.get(key, 0)}{mark}")
+    mvt, perito = result["alerts"]["mvt"], result["alerts"]["perito"]
+    print("indicator alerts: (module|value)  MVT count level / perito count level")
+    for key in sorted(set(mvt) | set(perito)):
+        (m_n, m_level), (p_n, p_level) = mvt.get(key, (0, "-")), perito.get(key, (0, "-"))
+        mark = ("  <-- MISSING in perito" if p_n < m_n else
+                "  <-- lower level in perito" if p_n and m_n and _rank(p_level) < _rank(m_level)
+                else "")
+        print(f"  {key:<58} {m_n:>3} {m_level:<8} / {p_n:>2} {p_level}{mark}")
+    mvt_h, perito_h = result["heuristics"]["mvt"], result["heuristics"]["perito"]
+    print("alerts without an indicator: (module|level)  MVT / perito")
+    for key in sorted(set(mvt_h) | set(perito_h)):
+        mark = "  <-- MISSING in perito" if perito_h.get(key, 0) < mvt_h.get(key, 0) else ""
+        print(f"  {key:<58} {mvt_h.get(key, 0):>3} / {perito_h.get(key, 0)}{mark}")
     if result["mvt_errors"]:
         print("MVT module errors:")
         for module, line in sorted(result["mvt_errors"].items()):
             print(f"  {module}: {line}")
+
+
+def _rank(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else -1
 
 
 def _class_hint(slug: str) -> str:
@@ -221,8 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                          encoding="utf-8")
     fewer = [(r["backup"], row["module"]) for r in results for row in r["rows"]
              if row["perito"] < row["mvt"]]
-    missing = [(r["backup"], key) for r in results for kind in ("alerts", "heuristics")
-               for key, n in r[kind]["mvt"].items() if r[kind]["perito"].get(key, 0) < n]
+    missing = [(r["backup"], key) for r in results
+               for key, (n, _level) in r["alerts"]["mvt"].items()
+               if r["alerts"]["perito"].get(key, (0, ""))[0] < n]
+    missing += [(r["backup"], key) for r in results
+                for key, n in r["heuristics"]["mvt"].items()
+                if r["heuristics"]["perito"].get(key, 0) < n]
     print(f"\nversions: {summary['versions']}")
     print(f"modules where perito reads fewer records: {fewer or 'none'}")
     print(f"alerts MVT raises more often than perito: {missing or 'none'}")

@@ -206,8 +206,9 @@ def test_session_log_observables_cover_every_hop(tmp_path: Path) -> None:
         ("subresource_redirect_destinations", Kind.DOMAIN, "c.example")]
 
 
-def test_session_log_is_high_and_has_no_heuristic(tmp_path: Path) -> None:
-    assert session_log.ARTIFACT.match_level is Level.HIGH
+def test_session_log_is_critical_and_has_no_heuristic(tmp_path: Path) -> None:
+    # CRITICAL, as the incumbent's indicator alert (its extra HIGH alert restates the chain)
+    assert session_log.ARTIFACT.match_level is Level.CRITICAL
     entries, _ = _log(tmp_path, session_log_plist(STANDARD_STATS))
     assert list(analyse(entries[0], session_log.ARTIFACT.id, session_log.ARTIFACT.slug)) == []
 
@@ -265,7 +266,7 @@ def test_a_matching_hop_is_a_high_alert_showing_the_chain(tmp_path: Path) -> Non
         result = scan(backup, [session_log.ARTIFACT, rls.ARTIFACT], index, None)
     by_artifact = {(d.artifact, type(d.record).__name__, d.level) for d in result.detections}
     assert by_artifact == {
-        (session_log.ARTIFACT.id, "WebkitSessionResourceLogEntry", Level.HIGH),
+        (session_log.ARTIFACT.id, "WebkitSessionResourceLogEntry", Level.CRITICAL),
         (rls.ARTIFACT.id, "WebkitObservedDomain", Level.CRITICAL),
         (rls.ARTIFACT.id, "WebkitDomainRelation", Level.CRITICAL)}
     (chain,) = [d for d in result.detections if d.artifact == session_log.ARTIFACT.id]

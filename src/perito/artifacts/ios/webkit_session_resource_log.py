@@ -16,9 +16,10 @@ domain:
   dates. Both are accepted.
 
 One `WebkitSessionResourceLogEntry` per entry, every domain in it a DOMAIN observable. There is
-no heuristic here: an indicator matching any hop (source, domain or destination) is an alert
-at HIGH, the artifact's match level, and the record's description shows the whole chain
-`sources → domain → destinations`, which is the exploit-delivery path rather than one host.
+no heuristic here: an indicator matching any hop (source, domain or destination) is a CRITICAL
+alert, as the incumbent's, and the record's description shows the whole chain
+`sources → domain → destinations`, which is the exploit-delivery path rather than one host
+(the incumbent restates that chain in a second, HIGH alert for the same match).
 The incumbent checks only the domain and the top-frame redirects; here the subframe,
 subresource and subresource-redirect domains are matched too.
 """
@@ -31,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perito.artifacts.base import Artifact, Context, SchemaMismatch
-from perito.levels import Level
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import BackupGlob, FsGlob
 from perito.sources.plist import load_plist
@@ -177,6 +177,5 @@ ARTIFACT = Artifact(
                FsGlob(f"private/var/mobile/Library/WebClips/*/Storage/{_LOG}")),
     records=(WebkitSessionResourceLogEntry,),
     extract=extract,
-    match_level=Level.HIGH,
     doc=__doc__ or "",
 )
