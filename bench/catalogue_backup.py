@@ -51,7 +51,8 @@ from tests.builders.ios.small_plists import (
     locationd_clients_plist,
 )
 from tests.builders.ios.whatsapp import DataItem, Media, WaMessage, chat_storage
-from tests.builders.ios_backup import BackupBuilder
+from tests.builders.ios_backup import BackupBuilder, build_sqlite
+from tests.builders.sqlite_damage import damage_leaf_page
 from tests.builders.timestamps import cocoa_s
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -476,6 +477,32 @@ def build_backup(g: int, dest: Path) -> Path:
     return builder.write(dest)
 
 
+def build_damaged(dest: Path) -> Path:
+    """A backup whose large databases each have one garbage page (a half-written copy):
+    sms.db, Safari's History.db, ChatStorage.sqlite and CallHistory.storedata."""
+    builder = BackupBuilder(device_name="iPhone de Valeria")
+    messages = [sms_b.Message(f"6F1C2A10-0000-4000-9000-{i:012d}", T0 - i * 600,
+                              f"Mensaje {i}: ¿nos vemos a las {i % 24}? https://r3d.mx/{i}",
+                              handle=f"+5255555{i % 60:05d}", chat=f"+5255555{i % 60:05d}")
+                for i in range(1500)]
+    visits = [Visit(f"https://noticias.example.org/nota/{i}", T0 - i * 900, f"Nota {i}")
+              for i in range(3000)]
+    chat = "5215555550101@s.whatsapp.net"
+    wa = [WaMessage(chat, T0 - i * 300, f"Mensaje de WhatsApp número {i}", from_jid=chat,
+                    partner="Ana") for i in range(1500)]
+    calls = [calls_b.Call(T0 - i * 3600, f"+5255555{i % 90:05d}", float(i % 400))
+             for i in range(800)]
+    for domain, path, fill, table in (
+            ("HomeDomain", "Library/SMS/sms.db", sms_b.sms_db(messages), "message"),
+            ("HomeDomain", "Library/Safari/History.db", history_db(visits), "history_visits"),
+            (WHATSAPP, "ChatStorage.sqlite", chat_storage(wa), "ZWAMESSAGE"),
+            ("HomeDomain", "Library/CallHistoryDB/CallHistory.storedata",
+             calls_b.call_history(calls), "ZCALLRECORD")):
+        whole, _ = build_sqlite(fill)
+        builder.add_file(domain, path, damage_leaf_page(whole, table)[0])
+    return builder.write(dest)
+
+
 def check_planted(iocs: Path = PEGASUS) -> None:
     """Every planted value must be an indicator of the bundle (a typo would test nothing)."""
     bundle = json.loads(iocs.read_text(encoding="utf-8"))
@@ -490,6 +517,7 @@ def build_all(out: Path = DEFAULT_OUT) -> list[Path]:
     if out.exists():
         shutil.rmtree(out)
     backups = [build_backup(g, out / f"backup-g{g}") for g in range(BACKUPS)]
+    backups.append(build_damaged(out / "backup-damaged"))
     generations = {f"backup-g{g}": {name: str(generation(name, g)) for name in GENERATIONS}
                    for g in range(BACKUPS)}
     (out / "composition.json").write_text(json.dumps(

@@ -220,7 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--perito-ref", default=None, metavar="COMMIT",
                         help="run perito from this commit's src/ (e.g. HEAD)")
-    parser.add_argument("--backups", default=",".join(str(g) for g in range(BACKUPS)))
+    parser.add_argument("--backups", default=",".join(str(g) for g in range(BACKUPS + 1)),
+                        help=f"which backups (0-{BACKUPS - 1}: generations, "
+                        f"{BACKUPS}: damaged databases)")
     parser.add_argument("--iocs", type=Path, default=PEGASUS)
     parser.add_argument("--json", type=Path, default=DEFAULT_OUT / "comparison.json")
     args = parser.parse_args(argv)
