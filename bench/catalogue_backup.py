@@ -184,9 +184,14 @@ def datausage(wifi: bool) -> Any:
         Process(4, "nsurlsessiond", None, T0 - 30 * DAY, T0),
         Process(5, "fservernetd", None, T0 - 2 * DAY, T0 - 2 * DAY + 400),
         Process(6, "Signal", "org.whispersystems.signal", T0 - 10 * DAY, T0),
+        # 7-9 deleted (a run of missing keys); 8 left a traffic row behind
+        Process(10, "CommCenter", None, T0 - 30 * DAY, T0),
+        Process(11, "apsd", None, T0 - 30 * DAY, T0 - 60),
     ]
     usage = [Usage(pk, p.pk, p.last_seen, 1e5 * pk, 2e4, 3e5, 4e4)
              for pk, p in enumerate(processes, start=1)]
+    usage.append(Usage(len(usage) + 1, 3, T0 - 2 * 3600, 5e3, 1e3, 0.0, 0.0))  # a 2nd row
+    usage.append(Usage(len(usage) + 1, 8, T0 - 2 * DAY + 200, 0.0, 0.0, 81_920.0, 4_096.0))
     return datausage_db(processes, usage, wifi=wifi)
 
 

@@ -42,17 +42,22 @@ def traffic_without_process(record: Record) -> Iterator[str]:
            "CoreData primary keys only grow, so an issued key without its row is a deleted "
            "process record. Legitimate clean-up deletes rows too: use it for correlation.")
 def missing_process(record: Record) -> Iterator[str]:
+    """One finding per missing key inside the keys' range, as the incumbent raises them; one
+    for the keys issued after the last row (Z_PRIMARYKEY.Z_MAX), which it does not check."""
     assert isinstance(record, DataUsageMissingProcesses)
     if record.missing_count <= 0:
         return
-    ids = (f"Missing process {record.first_missing_id}" if record.missing_count == 1 else
-           f"Missing processes {record.first_missing_id}–{record.last_missing_id} "
-           f"({record.missing_count})")
+    after = ""
     if record.previous_process_id is not None:
-        ids += f", after {record.previous_process_name or '(no name)'}"
+        after = f", after {record.previous_process_name or '(no name)'}"
     if record.found_by == "primary_key_max":
-        ids += f" (Z_PRIMARYKEY.Z_MAX = {record.primary_key_max})"
-    yield ids
+        ids = (f"Missing process {record.first_missing_id}" if record.missing_count == 1 else
+               f"Missing processes {record.first_missing_id}–{record.last_missing_id} "
+               f"({record.missing_count})")
+        yield f"{ids}{after} (Z_PRIMARYKEY.Z_MAX = {record.primary_key_max})"
+        return
+    for missing in range(record.first_missing_id, record.last_missing_id + 1):
+        yield f"Missing process {missing}{after}"
 
 
 @heuristic(DataUsageProcess, "datausage-backupagent", Level.HIGH,
