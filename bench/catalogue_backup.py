@@ -120,6 +120,8 @@ PLANTED = (
     Plant("whatsapp", "turismo-aqui.com", "a link in a message", "both"),
     Plant("id_status_cache", "k.williams.enny74@gmail.com", "a looked-up Apple ID", "both"),
     Plant("manifest", "roleaccountd.plist", "a file name", "both"),
+    Plant("manifest", "receiptpending.net", "WebKit LocalStorage and IndexedDB origin folders",
+          "both"),
     Plant("shortcuts", "pine-sales.com", "a URL in an action", "both"),
     Plant("calendar", "bekkerfredi@gmail.com", "an attendee",
           "perito only: the incumbent does not match attendees"),
@@ -477,6 +479,14 @@ def build_backup(g: int, dest: Path) -> Path:
     builder.add_file("RootDomain", "Library/Preferences/roleaccountd.plist",
                      plistlib.dumps({"Version": 2}, fmt=plistlib.FMT_BINARY),
                      times=(T0 - 2 * DAY, T0 - 2 * DAY, T0 - 2 * DAY))
+    storage = "Library/WebKit/WebsiteData"
+    for name in ("https_receiptpending.net_0.localstorage",
+                 "https_receiptpending.net_0.localstorage-shm",
+                 "https_receiptpending.net_0.localstorage-wal",
+                 "https_www.jornada.com.mx_0.localstorage"):
+        builder.add_file(SAFARI, f"{storage}/LocalStorage/{name}", bytes(64))
+    builder.add_file(SAFARI, f"{storage}/IndexedDB/v1/https_receiptpending.net_0/"
+                     "IndexedDB.sqlite3", bytes(64))
     builder.add_file("MediaDomain", "Library/SMS/Attachments/0a/10/AT_0_9B1E/IMG_0001.jpeg",
                      b"\xff\xd8\xff\xe0" + bytes(128))
     return builder.write(dest)

@@ -21,7 +21,9 @@ from perito.sources.locations import BackupRoot
 from perito.sources.plist import PlistError
 from perito.timestamps import Encoding, Timestamp, decode, from_datetime, unset
 
-_ORIGIN = re.compile(r"^(https?)_([A-Za-z0-9.-]+)_(\d+)(?:\.localstorage)?$")
+# LocalStorage keeps `<origin>.localstorage` with its -shm and -wal beside it.
+_ORIGIN = re.compile(r"^(https?)_([A-Za-z0-9.-]+)_(\d+)"
+                     r"(?:\.localstorage(?:-shm|-wal|-journal)?)?$")
 _KIND = {1: "file", 2: "directory", 4: "symlink"}
 
 
