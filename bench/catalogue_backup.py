@@ -35,7 +35,7 @@ from tests.builders.ios import sms as sms_b
 from tests.builders.ios import tcc as tcc_b
 from tests.builders.ios import webkit as wk
 from tests.builders.ios import whatsapp_extra as wax
-from tests.builders.ios.applications import sample_applications
+from tests.builders.ios.applications import app_entry, itunes_metadata, sample_applications
 from tests.builders.ios.datausage import Process, Usage, datausage_db
 from tests.builders.ios.global_preferences import RELATIVE_PATH as GLOBAL_PREFS
 from tests.builders.ios.global_preferences import global_preferences_plist
@@ -131,6 +131,8 @@ PLANTED = (
           "perito only: the incumbent does not match calls"),
     Plant("locationd_clients", "eventstorpd", "a client executable", "both"),
     Plant("tcc", "libbmanaged", "a client path", "both"),
+    Plant("profile_events", "gssdp", "the process that installed a profile", "both"),
+    Plant("applications", "com.apple.rapports.events", "an app's bundle id", "both"),
 )
 
 
@@ -434,6 +436,9 @@ def build_backup(g: int, dest: Path) -> Path:
                             build_version=build)
     builder.applications = {k: v for k, v in sample_applications().items()
                             if odd or "iTunesMetadata" in v}
+    builder.applications["com.apple.rapports.events"] = app_entry(itunes_metadata(
+        "com.apple.rapports.events", "Rapports", "Example Apps", "1.2", "12", 6471000009,
+        "Utilities", source_app="com.apple.AppStore"), seed="rapports")
     home = "HomeDomain"
     builder.add_sqlite(home, "Library/Safari/History.db", history_db(safari_visits()))
     builder.add_sqlite(home, "Library/Safari/BrowserState.db",
@@ -475,7 +480,10 @@ def build_backup(g: int, dest: Path) -> Path:
     for relative_path, data in prof.sample_profiles().items():
         if odd or relative_path != prof.stub_path(prof.empty_profile()["PayloadIdentifier"]):
             builder.add_file(prof.DOMAIN, relative_path, data)
-    builder.add_file(prof.DOMAIN, prof.EVENTS_PATH, prof.profile_events_plist())
+    history = [*prof.sample_events(),
+               ("com.example.vpn.helper", {"timestamp": _utc(T0 - 2 * DAY),
+                                          "operation": "install", "process": "gssdp"})]
+    builder.add_file(prof.DOMAIN, prof.EVENTS_PATH, prof.profile_events_plist(history))
     builder.add_file("RootDomain", "Library/Preferences/roleaccountd.plist",
                      plistlib.dumps({"Version": 2}, fmt=plistlib.FMT_BINARY),
                      times=(T0 - 2 * DAY, T0 - 2 * DAY, T0 - 2 * DAY))
