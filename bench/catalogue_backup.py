@@ -46,6 +46,7 @@ from tests.builders.ios.small_plists import (
     DATAUSAGE_PATH,
     IDSTATUSCACHE_PATH,
     LOCATIOND_PATH,
+    NUL_USER,
     idstatuscache_plist,
     locationd_clients,
     locationd_clients_plist,
@@ -174,6 +175,16 @@ def sms_messages() -> list[sms_b.Message]:
                       handle="+525555550101", chat="+525555550101"),
         sms_b.Message("6F1C2A10-0000-4000-8000-000000000006", T0 - 1800, None,
                       handle="+525555550101", chat="+525555550101", attachment=attachment),
+        sms_b.Message("6F1C2A10-0000-4000-8000-000000000008", T0 - 3 * DAY,
+                      "ALERT: Apple detected a targeted mercenary spyware attack against your "
+                      "iPhone. You are being targeted by a mercenary spyware attack.",
+                      handle="threatnotifications@apple.com",
+                      chat="threatnotifications@apple.com"),
+        sms_b.Message("6F1C2A10-0000-4000-8000-000000000009", T0 - 5 * DAY, None,
+                      handle="+525555550177", chat="+525555550177",
+                      attachment=sms_b.Attachment(
+                          "/var/tmp/com.apple.messages/com.apple.MobileSMS/8B1D.gif-1",
+                          "image/gif", "IMG_5821.HEIC", 31_337)),
         sms_b.Message("6F1C2A10-0000-4000-8000-000000000007", T0 - 60, "Nota de voz enviada",
                       handle="+525555550202", is_from_me=True, chat="+525555550202",
                       delivered_time=T0 - 50),
@@ -343,6 +354,10 @@ def events() -> list[cal.Event]:
                   attendees=(cal.Person("bekkerfredi@gmail.com"),
                              cal.Person("luis@example.org", "+525555550177")),
                   uuid="9B1D5E7A-2C3F-4A6B-8D9E-0F1A2B3C4D5E"),
+        cal.Event("Meeting", T0 - 40 * DAY, T0 - 40 * DAY + 3600, "Notes",
+                  created=T0 - 2 * DAY, modified=T0 - 2 * DAY,
+                  organizer=cal.Person("invite.organizer@example.net"),
+                  uuid="9B1D5E7A-2C3F-4A6B-8D9E-0F1A2B3C4D60"),
         cal.Event("Cumpleaños de Ana", T0 + 5 * DAY, T0 + 6 * DAY, all_day=True,
                   created=T0 - 300 * DAY, modified=T0 - 300 * DAY,
                   uuid="9B1D5E7A-2C3F-4A6B-8D9E-0F1A2B3C4D5F"),
@@ -398,7 +413,11 @@ def idstatus() -> bytes:
                                                    "IDStatus": 1},
         },
         "com.apple.ess": {"tel:+525555550101": {"LookupDate": cocoa_s(T0 - 900),
-                                                "IDStatus": 1}},
+                                                "IDStatus": 1},
+                          NUL_USER: {"LookupDate": cocoa_s(T0 - 600), "IDStatus": 2},
+                          # the NULs as escaped text, the form the incumbent looks for
+                          "mailto:\\x00\\x00lookup@example.net": {
+                              "LookupDate": cocoa_s(T0 - 500), "IDStatus": 2}},
     })
 
 

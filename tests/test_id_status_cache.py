@@ -146,3 +146,14 @@ def test_a_single_nul_byte_counts_too() -> None:
     assert detection.rationale.startswith("Normal contacts never produce")
     clean = IdStatusLookup(service="com.apple.madrid", user="tel:+1555\\x00")  # the text
     assert list(analyse(clean, ARTIFACT.id, ARTIFACT.slug)) == []
+
+
+def test_nul_bytes_written_as_text_are_high_too() -> None:
+    """The incumbent escapes NULs to `\\x00` and then looks for two in a row, so it also
+    flags an identifier that holds that text: so does perito (one backslash form is not)."""
+    record = IdStatusLookup(service="com.apple.ess", user="mailto:\\x00\\x00lookup@example.net")
+    (detection,) = analyse(record, ARTIFACT.id, ARTIFACT.slug)
+    assert (detection.finding, detection.level) == ("idstatuscache-nul-bytes", Level.HIGH)
+    assert detection.message == ("Lookup of mailto:\\x00\\x00lookup@example.net within "
+                                 "com.apple.ess contains NUL bytes written as text "
+                                 "(suspicious identifier pattern)")
