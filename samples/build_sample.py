@@ -1,15 +1,23 @@
 """Build the bundled sample backup (`samples/ios-backup/`) with the fixture builders.
 
-The phone is fictional: a journalist's iPhone with everyday traffic and a few traces planted
-from Amnesty International's public Pegasus indicators (`samples/iocs/pegasus.stix2`):
+The phone is fictional: a journalist's iPhone with everyday traffic in every artifact perito
+reads (the whole catalogue of `tests/builders/ios/catalogue.py`, newest schema generation) and
+traces planted from Amnesty International's public Pegasus indicators
+(`samples/iocs/pegasus.stix2`). Its own foundation rows:
 
 - Safari: an instant cross-site redirect from a plain-HTTP news page to `tookcheckout.com`
   (network injection; domain indicator) and a visit to `cdn.smscentro.com` (a subdomain);
 - SMS: a lure with a link to `smscentro.com`, and an iMessage from the Apple ID
   `bogaardlisa803@gmail.com`;
 - DataUsage: the process `ReminderIntentsU` (the 16-character kernel name of the indicator
-  `ReminderIntentsUIExtension`) and traffic of a deleted process record;
-- the backup file list: `roleaccountd.plist` under RootDomain.
+  `ReminderIntentsUIExtension`) and traffic of a deleted process record.
+
+The catalogue adds the others (`PLANTED` there): Chrome, Firefox, Safari tabs, WebKit
+statistics and session log, IDStatusCache, Shortcuts, calendar, InteractionC, calls,
+locationd, OSAnalyticsADDaily, profile events, an app id, WebKit LocalStorage folders and
+`roleaccountd.plist` in the file list, plus the field's heuristic triggers (an Apple threat
+notification, an attachment in /var/tmp, a QuaDream-style event, NUL bytes in IDStatusCache
+lookups, apps from outside the App Store, configuration profiles).
 
 Decoys that must not match: `wweather4free.com`, an indicator inside a query string, a parent
 domain of an indicator, and ordinary apps and sites.
@@ -19,18 +27,16 @@ Run `make sample` (or `python -m samples.build_sample [DEST]`) from the reposito
 
 from __future__ import annotations
 
-import plistlib
 import shutil
 import sys
 from pathlib import Path
 
+from tests.builders.ios.catalogue import catalogue_backup, heuristic_messages
 from tests.builders.ios.datausage import Process, Usage, datausage_db
-from tests.builders.ios.global_preferences import global_preferences_plist
 from tests.builders.ios.safari import Visit, history_db
 from tests.builders.ios.sms import Message, sms_db
 from tests.builders.ios.tcc import Grant, tcc_db
 from tests.builders.ios.whatsapp import DataItem, Media, WaMessage, chat_storage
-from tests.builders.ios_backup import BackupBuilder
 
 T0 = 1_708_960_000  # 2024-02-26T15:06:40Z
 DEFAULT_DEST = Path(__file__).resolve().parent / "ios-backup"
@@ -104,25 +110,19 @@ def build(dest: Path) -> Path:
     """Write the sample backup to `dest` (replacing it) and return it."""
     if dest.exists():
         shutil.rmtree(dest)
-    builder = BackupBuilder(device_name="iPhone de Valeria")
-    builder.add_sqlite("HomeDomain", "Library/Safari/History.db", history_db(_safari()))
-    builder.add_sqlite("HomeDomain", "Library/SMS/sms.db", sms_db(_sms()))
-    builder.add_sqlite("AppDomainGroup-group.net.whatsapp.WhatsApp.shared",
-                       "ChatStorage.sqlite", chat_storage(_whatsapp()))
     processes, usage = _datausage()
-    builder.add_sqlite("WirelessDomain", "Library/Databases/DataUsage.sqlite",
-                       datausage_db(processes, usage))
-    builder.add_sqlite("HomeDomain", "Library/TCC/TCC.db", tcc_db("ios14", [
-        Grant("kTCCServiceCamera", "net.whatsapp.WhatsApp", 0, 2, modified=T0 - 5 * 86400),
-        Grant("kTCCServiceMicrophone", "org.whispersystems.signal", 0, 2,
-              modified=T0 - 9 * 86400),
-        Grant("kTCCServicePhotos", "net.whatsapp.WhatsApp", 0, 3, modified=T0 - 5 * 86400),
-    ]))
-    builder.add_file("HomeDomain", "Library/Preferences/.GlobalPreferences.plist",
-                     global_preferences_plist())
-    builder.add_file("RootDomain", "Library/Preferences/roleaccountd.plist",
-                     plistlib.dumps({"Version": 2}, fmt=plistlib.FMT_BINARY),
-                     times=(T0 + 1900, T0 + 1900, T0 + 1900))
+    builder = catalogue_backup(0, odd=False, foundation={
+        "safari": history_db(_safari()),
+        "sms": sms_db([*_sms(), *heuristic_messages()]),
+        "whatsapp": chat_storage(_whatsapp()),
+        "datausage": datausage_db(processes, usage),
+        "tcc": tcc_db("ios14", [
+            Grant("kTCCServiceCamera", "net.whatsapp.WhatsApp", 0, 2, modified=T0 - 5 * 86400),
+            Grant("kTCCServiceMicrophone", "org.whispersystems.signal", 0, 2,
+                  modified=T0 - 9 * 86400),
+            Grant("kTCCServicePhotos", "net.whatsapp.WhatsApp", 0, 3, modified=T0 - 5 * 86400),
+        ]),
+    })
     return builder.write(dest)
 
 
