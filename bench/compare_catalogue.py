@@ -196,7 +196,7 @@ def print_backup(result: dict[str, Any]) -> None:
         types = ", ".join(f"{k} {v}" for k, v in sorted(row["perito_types"].items()))
         if row["mvt_types"]:
             types += "; MVT: " + ", ".join(f"{k} {v}" for k, v in sorted(row["mvt_types"].items()))
-        err = result["mvt_errors"].get(_class_hint(row["module"]), "")
+        err = _mvt_error(row["module"], result["mvt_errors"])
         print(f"{row['module']:<34} {row['mvt']:>5} {row['perito']:>6}  "
               f"{row['perito_state']}{' (' + types + ')' if len(row['perito_types']) > 1 else ''}"
               f"{flag}{'  [MVT error: ' + err + ']' if err else ''}")
@@ -223,8 +223,58 @@ def _rank(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else -1
 
 
-def _class_hint(slug: str) -> str:
-    return "".join(part.capitalize() for part in slug.split("_"))
+def _mvt_error(slug: str, errors: dict[str, str]) -> str:
+    """The error MVT logged for the module of this slug (its class name, any case)."""
+    wanted = slug.replace("_", "").lower()
+    return next((line for name, line in errors.items() if name.lower() == wanted), "")
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    """The comparison as Markdown tables, for docs/catalogue-comparison.md."""
+    backups = summary["backups"]
+    names = [b["backup"].removeprefix("backup-") for b in backups]
+    rows = {row["module"]: {} for b in backups for row in b["rows"]}
+    for b in backups:
+        for row in b["rows"]:
+            rows[row["module"]][b["backup"]] = row
+    lines = ["| MVT module | " + " | ".join(names) + " | perito artifacts |",
+             "|---|" + "---:|" * len(names) + "---|"]
+    for module, by_backup in sorted(rows.items()):
+        cells = []
+        for b in backups:
+            row = by_backup.get(b["backup"])
+            if row is None or (row["mvt"] == 0 and row["perito"] == 0):
+                cells.append("–")
+                continue
+            mark = " **<**" if row["perito"] < row["mvt"] else ""
+            crashed = " (MVT error)" if _mvt_error(module, b["mvt_errors"]) else ""
+            cells.append(f"{row['mvt']} / {row['perito']}{mark}{crashed}")
+        ids = next(iter(by_backup.values()))["artifacts"]
+        lines.append(f"| `{module}` | " + " | ".join(cells) + " | "
+                     + ", ".join(f"`{i}`" for i in ids) + " |")
+    lines += ["", "| Alert (module, indicator value or level) | "
+              + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    keys: dict[str, None] = {}
+    for b in backups:
+        for kind in ("alerts", "heuristics"):
+            for key in (*b[kind]["mvt"], *b[kind]["perito"]):
+                keys.setdefault(f"{kind}:{key}")
+    for full in sorted(keys, key=lambda k: (not k.startswith("alerts"), k)):
+        kind, key = full.split(":", 1)
+        cells = []
+        for b in backups:
+            mvt, perito = b[kind]["mvt"].get(key), b[kind]["perito"].get(key)
+            if mvt is None and perito is None:
+                cells.append("–")
+                continue
+            if kind == "alerts":
+                (m_n, m_level), (p_n, p_level) = mvt or (0, ""), perito or (0, "")
+                cells.append(f"{m_n}{m_level[:1]} / {p_n}{p_level[:1]}")
+            else:
+                cells.append(f"{mvt or 0} / {perito or 0}")
+        module, what = key.split("|", 1)
+        lines.append(f"| `{module}` {what} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"{BACKUPS}: damaged databases)")
     parser.add_argument("--iocs", type=Path, default=PEGASUS)
     parser.add_argument("--json", type=Path, default=DEFAULT_OUT / "comparison.json")
+    parser.add_argument("--markdown", type=Path, default=None,
+                        help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
     if not MVT.exists():
         sys.exit(f"{MVT} missing: run bash bench/setup_mvt.sh")
@@ -273,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                "backups": results}
     args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(markdown(summary), encoding="utf-8")
     fewer = [(r["backup"], row["module"]) for r in results for row in r["rows"]
              if row["perito"] < row["mvt"]]
     missing = [(r["backup"], key) for r in results
