@@ -34,7 +34,8 @@ from tests.builders.sqlite_damage import damage_leaf_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / ".work" / "catalogue"
-PEGASUS = Path("/work/shared/iocs/amnesty/pegasus.stix2")
+IOCS = Path("/work/shared/iocs")
+PEGASUS = IOCS / "amnesty" / "pegasus.stix2"
 BACKUPS = GENERATION_COUNT
 
 
@@ -64,13 +65,16 @@ def build_damaged(dest: Path) -> Path:
     return builder.write(dest)
 
 
-def check_planted(iocs: Path = PEGASUS) -> None:
-    """Every planted value must be an indicator of the bundle (a typo would test nothing)."""
-    bundle = json.loads(iocs.read_text(encoding="utf-8"))
-    patterns = " ".join(o.get("pattern", "") for o in bundle["objects"])
-    missing = [p.value for p in PLANTED if f"'{p.value}'" not in patterns]
+def check_planted(iocs: Path = IOCS) -> None:
+    """Every planted value must be an indicator of its bundle (a typo would test nothing)."""
+    missing = []
+    for plant in PLANTED:
+        bundle = json.loads((iocs / plant.bundle).read_text(encoding="utf-8"))
+        patterns = " ".join(o.get("pattern", "") for o in bundle["objects"])
+        if f"'{plant.value}'" not in patterns:
+            missing.append(f"{plant.value} ({plant.bundle})")
     if missing:
-        raise SystemExit(f"planted values not in {iocs}: {missing}")
+        raise SystemExit(f"planted values not in their bundles: {missing}")
 
 
 def build_all(out: Path = DEFAULT_OUT) -> list[Path]:

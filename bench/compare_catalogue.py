@@ -39,7 +39,8 @@ from bench.bench_check_backup import (
     read_alerts,
     versions,
 )
-from bench.catalogue_backup import BACKUPS, DEFAULT_OUT, build_all
+from bench.catalogue_backup import BACKUPS, DEFAULT_OUT, IOCS, build_all
+from tests.builders.ios.catalogue import PLANTED
 
 from perito.artifacts import IOS_BACKUP
 
@@ -284,13 +285,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backups", default=",".join(str(g) for g in range(BACKUPS + 1)),
                         help=f"which backups (0-{BACKUPS - 1}: generations, "
                         f"{BACKUPS}: damaged databases)")
-    parser.add_argument("--iocs", type=Path, default=PEGASUS)
+    parser.add_argument("--iocs", type=Path, action="append", default=[],
+                        help=f"indicator file (repeatable; default {PEGASUS})")
+    parser.add_argument("--other-iocs", action="store_true",
+                        help="also the bundles of the other plants (PLANTED[].bundle)")
     parser.add_argument("--json", type=Path, default=DEFAULT_OUT / "comparison.json")
     parser.add_argument("--markdown", type=Path, default=None,
                         help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
     if not MVT.exists():
         sys.exit(f"{MVT} missing: run bash bench/setup_mvt.sh")
+    iocs = [p.resolve() for p in args.iocs] or [PEGASUS]
+    if args.other_iocs:
+        iocs += sorted({IOCS / p.bundle for p in PLANTED} - set(iocs))
     backups = build_all(DEFAULT_OUT)
     chosen = [int(g) for g in args.backups.split(",") if g.strip()]
     isolation = network_isolation()
@@ -310,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             env = mvt_environment(mvt_home) if tool == "mvt" else perito_environment(src)
             if tool == "mvt":
                 assert_no_downloaded_indicators(mvt_home)
-            code = run(commands(tool, backup, [args.iocs], out), env, isolation, out,
+            code = run(commands(tool, backup, iocs, out), env, isolation, out,
                        runs / f"{backup.name}-{tool}.log")
             if code not in ((0,) if tool == "mvt" else (0, 2, 3)):
                 sys.exit(f"{tool} failed on {backup} (exit {code}); see "
@@ -320,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(result)
         print_backup(result)
     summary = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-               "versions": versions(args.perito_ref), "iocs": str(args.iocs),
+               "versions": versions(args.perito_ref), "iocs": [str(p) for p in iocs],
                "composition": json.loads((DEFAULT_OUT / "composition.json").read_text()),
                "backups": results}
     args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",

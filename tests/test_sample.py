@@ -56,6 +56,7 @@ EXPECTED_FINDINGS = [
     ('LOW', 'configuration-profile-operation'),
     ('LOW', 'configuration-profile-operation'),
     ('LOW', 'configuration-profile-traffic-routing'),
+    ('LOW', 'configuration-profile-traffic-routing'),
     ('LOW', 'datausage-missing-process'),
     ('MEDIUM', 'app-not-from-app-store'),
     ('MEDIUM', 'app-not-from-app-store'),
@@ -63,7 +64,9 @@ EXPECTED_FINDINGS = [
     ('MEDIUM', 'configuration-profile-notification-settings'),
     ('MEDIUM', 'configuration-profile-root-certificate'),
     ('MEDIUM', 'configuration-profile-root-certificate'),
+    ('MEDIUM', 'configuration-profile-root-certificate'),
     ('MEDIUM', 'safari-fast-redirect'),
+    ('MEDIUM', 'sms-attachment-in-tmp'),
     ('MEDIUM', 'sms-attachment-in-tmp'),
 ]
 

@@ -89,9 +89,10 @@ def generation(name: str, g: int) -> Any:
 @dataclass(frozen=True)
 class Plant:
     module: str  # the MVT module slug (= perito's artifact slug) expected to report it
-    value: str  # the indicator value as in pegasus.stix2
+    value: str  # the indicator value as in its bundle
     where: str
     expected: str  # "both", or why only perito reports it
+    bundle: str = "amnesty/pegasus.stix2"  # under /work/shared/iocs
 
 
 PLANTED = (
@@ -124,6 +125,19 @@ PLANTED = (
     Plant("tcc", "libbmanaged", "a client path", "both"),
     Plant("profile_events", "gssdp", "the process that installed a profile", "both"),
     Plant("applications", "com.apple.rapports.events", "an app's bundle id", "both"),
+    # from the other iOS bundles of mvt-indicators (compare_catalogue --other-iocs)
+    Plant("datausage", "BackupAgent", "a process", "both",
+          "mvt-indicators/operation_triangulation.stix2"),
+    Plant("id_status_cache", "nonbaguette@yahoo.com", "a looked-up Apple ID", "both",
+          "mvt-indicators/operation_triangulation.stix2"),
+    Plant("configuration_profiles", "76DAB334-7E17-475D-A5D6-0794EB5818A5", "a profile UUID",
+          "both", "mvt-indicators/predator.stix2"),
+    Plant("sms_attachments", "/private/var/tmp/l/", "a received attachment's path", "both",
+          "mvt-indicators/predator.stix2"),
+    Plant("applications", "com.xdja.safekeyservice", "an app's bundle id", "both",
+          "mvt-indicators/rcs.stix2"),
+    Plant("locationd_clients", "/private/var/db/com.apple.xpc.roleaccountd.staging/subridged",
+          "a client executable (the builder's)", "both", "mvt-indicators/kingspawn.stix2"),
 )
 
 
@@ -173,8 +187,12 @@ def sms_messages() -> list[sms_b.Message]:
 
 
 def heuristic_messages() -> list[sms_b.Message]:
-    """An Apple threat notification and a received attachment in /var/tmp ending in -1."""
+    """An Apple threat notification and received attachments in /var/tmp ending in -1."""
     return [
+        sms_b.Message("6F1C2A10-0000-4000-8000-000000000010", T0 - 6 * DAY, None,
+                      handle="+525555550177", chat="+525555550177",
+                      attachment=sms_b.Attachment("/private/var/tmp/l/2F0A.pdf-1",
+                                                  "application/pdf", "factura.pdf", 40_960)),
         sms_b.Message("6F1C2A10-0000-4000-8000-000000000008", T0 - 3 * DAY,
                       "ALERT: Apple detected a targeted mercenary spyware attack against your "
                       "iPhone. You are being targeted by a mercenary spyware attack.",
@@ -199,6 +217,7 @@ def datausage(wifi: bool) -> Any:
         # 7-9 deleted (a run of missing keys); 8 left a traffic row behind
         Process(10, "CommCenter", None, T0 - 30 * DAY, T0),
         Process(11, "apsd", None, T0 - 30 * DAY, T0 - 60),
+        Process(12, "BackupAgent", None, T0 - 3 * DAY, T0 - 3 * DAY + 120),
     ]
     usage = [Usage(pk, p.pk, p.last_seen, 1e5 * pk, 2e4, 3e5, 4e4)
              for pk, p in enumerate(processes, start=1)]
@@ -408,6 +427,7 @@ def idstatus() -> bytes:
             "tel:+525555550101": {"LookupDate": cocoa_s(T0 - 4_000), "IDStatus": 1},
             "mailto:k.williams.enny74@gmail.com": {"LookupDate": cocoa_s(T0 - 3_000),
                                                    "IDStatus": 1},
+            "mailto:nonbaguette@yahoo.com": {"LookupDate": cocoa_s(T0 - 2_500), "IDStatus": 2},
         },
         "com.apple.ess": {"tel:+525555550101": {"LookupDate": cocoa_s(T0 - 900),
                                                 "IDStatus": 1},
@@ -461,6 +481,9 @@ def catalogue_backup(g: int = 0, *, odd: bool | None = None,
                             build_version=build)
     builder.applications = {k: v for k, v in sample_applications().items()
                             if odd or "iTunesMetadata" in v}
+    builder.applications["com.xdja.safekeyservice"] = app_entry(itunes_metadata(
+        "com.xdja.safekeyservice", "SafeKey", "Example Labs", "3.0", "300", 6471000010,
+        "Utilities"), seed="safekey")
     builder.applications["com.apple.rapports.events"] = app_entry(itunes_metadata(
         "com.apple.rapports.events", "Rapports", "Example Apps", "1.2", "12", 6471000009,
         "Utilities", source_app="com.apple.AppStore"), seed="rapports")
@@ -505,6 +528,11 @@ def catalogue_backup(g: int = 0, *, odd: bool | None = None,
     builder.add_file(home, ADDAILY_PATH, addaily())
     builder.add_file(home, IDSTATUSCACHE_PATH, idstatus())
     builder.add_file("RootDomain", LOCATIOND_PATH, locationd(odd=odd))
+    implant = {**prof.vpn_profile(), "PayloadUUID": "76DAB334-7E17-475D-A5D6-0794EB5818A5",
+               "PayloadIdentifier": "com.apple.system.update.profile",
+               "PayloadDisplayName": "iOS update"}
+    builder.add_file(prof.DOMAIN, prof.stub_path(implant["PayloadIdentifier"]),
+                     prof.profile_plist(implant))
     for relative_path, data in prof.sample_profiles().items():
         if odd or relative_path != prof.stub_path(prof.empty_profile()["PayloadIdentifier"]):
             builder.add_file(prof.DOMAIN, relative_path, data)
