@@ -233,3 +233,18 @@ def test_install_date_of_zero_is_unset(tmp_path: Path) -> None:
     profile["InstallDate"] = dt.datetime(2001, 1, 1)  # a Cocoa date of 0
     records, _ = _extract(tmp_path, {p.stub_path("zero"): p.profile_plist(profile)})
     assert records[0].install_date.state is TimeState.UNSET
+
+
+def test_profile_stubs_anywhere_in_the_domain(tmp_path: Path) -> None:
+    """Every file named profile-… of the domain is read, as the incumbent reads them; a file
+    inside a folder named profile-… is not a stub."""
+    vpn, wifi = p.vpn_profile(), p.wifi_profile()
+    records, notes = _extract(tmp_path, {
+        "Library/ConfigurationProfiles/SetAside/profile-5f1e8a2b.stub": p.profile_plist(vpn),
+        "profile-0b7c4d9e.stub": p.profile_plist(wifi),
+        "Library/ConfigurationProfiles/profile-cache/notes.plist": plistlib.dumps({"a": 1}),
+    })
+    assert notes == []
+    assert sorted(r.source.removeprefix(p.DOMAIN + "/") for r in records) == [
+        "Library/ConfigurationProfiles/SetAside/profile-5f1e8a2b.stub",
+        "profile-0b7c4d9e.stub"]

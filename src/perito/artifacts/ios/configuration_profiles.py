@@ -217,6 +217,8 @@ def profile_record(data: dict[str, Any], source: str, file_id: str = "") -> Conf
 
 
 def extract(ctx: Context) -> Iterator[Record]:
+    if not ctx.evidence.address.rsplit("/", 1)[-1].startswith("profile-"):
+        return  # inside a folder named profile-…: not a profile stub
     data = load_plist(ctx.source.read_bytes(ctx.evidence))
     if not isinstance(data, dict):
         raise SchemaMismatch(["a top-level dictionary"])
@@ -233,7 +235,9 @@ ARTIFACT = Artifact(
     title="Configuration profiles",
     slug="configuration_profiles",
     plugin="ConfigurationProfiles",
-    locations=(BackupGlob("Library/ConfigurationProfiles/profile-*", DOMAIN),
+    # Any file named profile-… in the domain, as the incumbent takes them (stubs live in
+    # Library/ConfigurationProfiles/).
+    locations=(BackupGlob("*/profile-*", DOMAIN), BackupGlob("profile-*", DOMAIN),
                FsGlob("private/var/containers/Shared/SystemGroup/*/Library/"
                       "ConfigurationProfiles/profile-*")),
     records=(ConfigurationProfile,),
