@@ -109,30 +109,34 @@ def _copy_table(damaged: sqlite3.Connection, copy: sqlite3.Connection, table: st
     insert = f"INSERT OR IGNORE INTO {source} (_rowid_, {names}) VALUES (?, {marks})"
     select = f"SELECT _rowid_, {names} FROM {source}"
     batch: list[tuple[Any, ...]] = []
-    copied, last = 0, None
-    for row in _rows(damaged, f"{select} ORDER BY _rowid_"):  # no sort: the table's order
+
+    def keep(row: tuple[Any, ...]) -> None:
         batch.append(row)
-        copied, last = copied + 1, row[0]
         if len(batch) >= 1000:
             copy.executemany(insert, batch)
             batch.clear()
+
+    copied, last = 0, None
+    for row in _rows(damaged, f"{select} ORDER BY _rowid_"):  # no sort: the table's order
+        keep(row)
+        copied, last = copied + 1, row[0]
     counted = list(_rows(damaged, f"SELECT count(*) FROM {source}"))
     if not counted or counted[0][0] != copied:
         report.damaged_tables.append(table)
         # Python's cursor reads one row ahead, so the row before the damage was dropped
         # with the error: seek to the next rows one at a time until the damage.
         while last is not None and (found := _seek(damaged, select, last)):
-            batch.append(found)
+            keep(found)
             copied, last = copied + 1, found[0]
         first = None
         for row in _rows(damaged, f"{select} ORDER BY _rowid_ DESC"):
             if last is not None and row[0] <= last:
                 break
-            batch.append(row)
+            keep(row)
             copied, first = copied + 1, row[0]
         while first is not None and (
                 found := _seek(damaged, select, first, down=True, floor=last)):
-            batch.append(found)
+            keep(found)
             copied, first = copied + 1, found[0]
     copy.executemany(insert, batch)
     report.rows += copied
@@ -151,7 +155,7 @@ def salvage(damaged: sqlite3.Connection, destination: Path) -> SalvageReport:
                 continue
             try:
                 copy.execute(sql)
-            except sqlite3.DatabaseError:
+            except sqlite3.Error:  # hostile or foreign schema text: skip the table
                 log.debug("salvage: table %r could not be created", name)
                 continue
             report.tables += 1
@@ -160,7 +164,7 @@ def salvage(damaged: sqlite3.Connection, destination: Path) -> SalvageReport:
             if kind in ("index", "view"):
                 try:
                     copy.execute(sql)
-                except sqlite3.DatabaseError:
+                except sqlite3.Error:
                     log.debug("salvage: %s %r could not be created", kind, name)
         copy.commit()
     finally:
