@@ -282,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--perito-ref", default=None, metavar="COMMIT",
                         help="run perito from this commit's src/ (e.g. HEAD)")
+    parser.add_argument("--backup", type=Path, action="append", default=[],
+                        help="compare on this backup folder instead of the catalogue "
+                        "backups (repeatable; e.g. a real backup, decrypted for MVT)")
     parser.add_argument("--backups", default=",".join(str(g) for g in range(BACKUPS + 1)),
                         help=f"which backups (0-{BACKUPS - 1}: generations, "
                         f"{BACKUPS}: damaged databases)")
@@ -298,8 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     iocs = [p.resolve() for p in args.iocs] or [PEGASUS]
     if args.other_iocs:
         iocs += sorted({IOCS / p.bundle for p in PLANTED} - set(iocs))
-    backups = build_all(DEFAULT_OUT)
-    chosen = [int(g) for g in args.backups.split(",") if g.strip()]
+    if args.backup:
+        backups = [b.resolve() for b in args.backup]
+        chosen = list(range(len(backups)))
+    else:
+        backups = build_all(DEFAULT_OUT)
+        chosen = [int(g) for g in args.backups.split(",") if g.strip()]
     isolation = network_isolation()
     if not isolation:
         print("warning: unshare does not work here; relying on MVT's offline settings only",
@@ -328,7 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_backup(result)
     summary = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "versions": versions(args.perito_ref), "iocs": [str(p) for p in iocs],
-               "composition": json.loads((DEFAULT_OUT / "composition.json").read_text()),
+               "composition": (None if args.backup else
+                               json.loads((DEFAULT_OUT / "composition.json").read_text())),
                "backups": results}
     args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")
