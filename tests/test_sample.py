@@ -43,6 +43,7 @@ EXPECTED_MATCHES = [  # the sample's own foundation traces, then the catalogue's
     ('HIGH', 'manifest', 'file_names', 'roleaccountd.plist', 'exact'),
 ]
 EXPECTED_FINDINGS = [
+    ('HIGH', 'addaily-backupagent'),
     ('HIGH', 'apple-threat-notification'),
     ('HIGH', 'calendar-quadream-event'),
     ('HIGH', 'datausage-process-record-deleted'),

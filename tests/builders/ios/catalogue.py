@@ -126,7 +126,7 @@ PLANTED = (
     Plant("profile_events", "gssdp", "the process that installed a profile", "both"),
     Plant("applications", "com.apple.rapports.events", "an app's bundle id", "both"),
     # from the other iOS bundles of mvt-indicators (compare_catalogue --other-iocs)
-    Plant("datausage", "BackupAgent", "a process", "both",
+    Plant("os_analytics_ad_daily", "BackupAgent", "a process of netUsageBaseline", "both",
           "mvt-indicators/operation_triangulation.stix2"),
     Plant("id_status_cache", "nonbaguette@yahoo.com", "a looked-up Apple ID", "both",
           "mvt-indicators/operation_triangulation.stix2"),
@@ -217,7 +217,6 @@ def datausage(wifi: bool) -> Any:
         # 7-9 deleted (a run of missing keys); 8 left a traffic row behind
         Process(10, "CommCenter", None, T0 - 30 * DAY, T0),
         Process(11, "apsd", None, T0 - 30 * DAY, T0 - 60),
-        Process(12, "BackupAgent", None, T0 - 3 * DAY, T0 - 3 * DAY + 120),
     ]
     usage = [Usage(pk, p.pk, p.last_seen, 1e5 * pk, 2e4, 3e5, 4e4)
              for pk, p in enumerate(processes, start=1)]
@@ -416,6 +415,7 @@ def addaily() -> bytes:
                                         301_442],
         "nsurlsessiond": [_utc(T0 - DAY), 912_004_331, 14_220_981, 120_551_019, 4_002_113],
         "accountpfd": [_utc(T0 - 2 * DAY), 0, 0, 4_112_000, 310_020],
+        "BackupAgent": [_utc(T0 - 3 * DAY), 0, 0, 1_048_576, 65_536],
     }}, fmt=plistlib.FMT_BINARY)
 
 
