@@ -316,3 +316,26 @@ def test_damaged_page_the_other_rows_are_salvaged(tmp_path: Path) -> None:
     missing = sorted(int(m.guid[-12:]) for m in messages if m.guid not in set(guids))
     assert missing == list(range(missing[0], missing[0] + lost))  # exactly the damaged page
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_damaged_index_page_every_message_is_read(tmp_path: Path) -> None:
+    """The damage is in an index the query walks (chat_message_join's): the salvaged copy
+    rebuilds it, every message is read and nothing is lost, so the artifact is read."""
+    messages = [Message(f"7B2D0C11-0000-4000-9000-{i:012d}", T0 + i * 60, f"hola {i}",
+                        handle=f"+5255555{i % 40:05d}", chat=f"+5255555{i % 40:05d}")
+                for i in range(1500)]
+    whole, _ = build_sqlite(sms_db(messages))
+    damaged, _page = damage_leaf_page(whole, "sqlite_autoindex_chat_message_join_1")
+    builder = BackupBuilder()
+    builder.add_file(*SMS_DB, damaged)
+
+    code, entry, lines = scan_one(builder.write(tmp_path / "backup"), ARTIFACT.id,
+                                  tmp_path / "out")
+
+    assert code == 0
+    assert entry["state"] == "read" and entry["problems"] == []
+    assert any("every row read from a salvaged copy (the damage is in an index)" in note
+               for note in entry["notes"])
+    assert len(lines) == len(messages)
+    assert {json.loads(line)["chat_identifier"] for line in lines} == {
+        m.chat for m in messages}

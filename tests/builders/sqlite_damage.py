@@ -1,9 +1,10 @@
 """Damage a database the way a half-written copy is damaged: one page of a table is garbage.
 
-`damage_leaf_page` walks the table's b-tree from its root page (SQLite's file format: page
-header type 0x05 interior, 0x0D leaf; interior cells start with the 4-byte child page number,
-the right-most child sits in the header) and overwrites one leaf page with 0xA5 bytes. SQLite
-then answers "database disk image is malformed" when a query reaches that page.
+`damage_leaf_page` walks the b-tree of a table or index from its root page (SQLite's file
+format: page header type 0x05/0x02 interior table/index, 0x0D/0x0A leaf; interior cells start
+with the 4-byte child page number, the right-most child sits in the header) and overwrites
+one leaf page with 0xA5 bytes. SQLite then answers "database disk image is malformed" when a
+query reaches that page.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import struct
 import tempfile
 from pathlib import Path
 
-INTERIOR, LEAF = 0x05, 0x0D
+INTERIOR, LEAF = (0x05, 0x02), (0x0D, 0x0A)  # table, index
 
 
 def _root_and_page_size(data: bytes, table: str) -> tuple[int, int]:
@@ -22,8 +23,8 @@ def _root_and_page_size(data: bytes, table: str) -> tuple[int, int]:
         path.write_bytes(data)
         db = sqlite3.connect(path)
         try:
-            root = db.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' "
-                              "AND name = ?", (table,)).fetchone()[0]
+            root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                              (table,)).fetchone()[0]
             page_size = db.execute("PRAGMA page_size").fetchone()[0]
         finally:
             db.close()
@@ -31,7 +32,7 @@ def _root_and_page_size(data: bytes, table: str) -> tuple[int, int]:
 
 
 def leaf_pages(data: bytes, table: str) -> list[int]:
-    """The table's leaf page numbers, in key order."""
+    """The leaf page numbers of a table or index (by name), in key order."""
     root, size = _root_and_page_size(data, table)
     leaves: list[int] = []
 
@@ -39,11 +40,11 @@ def leaf_pages(data: bytes, table: str) -> list[int]:
         start = (page - 1) * size
         header = start + (100 if page == 1 else 0)
         kind = data[header]
-        if kind == LEAF:
+        if kind in LEAF:
             leaves.append(page)
             return
-        if kind != INTERIOR:
-            raise ValueError(f"page {page} is not a table b-tree page")
+        if kind not in INTERIOR:
+            raise ValueError(f"page {page} is not a b-tree page")
         cells, = struct.unpack(">H", data[header + 3:header + 5])
         right, = struct.unpack(">I", data[header + 8:header + 12])
         for i in range(cells):

@@ -67,10 +67,16 @@ def extract_salvaging(extract: Extractor, ctx: Context) -> Iterator[Record]:
     except Exception as error:  # too little survived (no schema…): report the damage
         raise damage from error
     tables = sorted({t for report in salvaging.reports for t in report.damaged_tables})
+    schema_damaged = any(report.schema_damaged for report in salvaging.reports)
     ctx.notes.extend(note for note in again.notes if note not in ctx.notes)
+    if not tables and not schema_damaged:  # an index page: every row was still read
+        ctx.warn(f"damaged database ({damage}): every row read from a salvaged copy "
+                 "(the damage is in an index)")
+        return
+    damaged = ", ".join(tables + (["the schema"] if schema_damaged else []))
     ctx.problems.append(
         f"damaged database ({damage}): read again from a salvaged copy, rows stored on "
-        f"damaged pages are lost (damaged: {', '.join(tables) or 'the schema'})")
+        f"damaged pages are lost (damaged: {damaged})")
 
 
 @dataclass(frozen=True)

@@ -102,12 +102,12 @@ def _copy_table(damaged: sqlite3.Connection, copy: sqlite3.Connection, table: st
     source = _quote(table)
     if without_rowid:
         insert = f"INSERT OR IGNORE INTO {source} ({names}) VALUES ({marks})"
-        rows = list(_rows(damaged, f"SELECT {names} FROM {source}"))
+        rows = list(_rows(damaged, f"SELECT {names} FROM {source} NOT INDEXED"))
         copy.executemany(insert, rows)
         report.rows += len(rows)
         return
     insert = f"INSERT OR IGNORE INTO {source} (_rowid_, {names}) VALUES (?, {marks})"
-    select = f"SELECT _rowid_, {names} FROM {source}"
+    select = f"SELECT _rowid_, {names} FROM {source} NOT INDEXED"  # the table, not an index
     batch: list[tuple[Any, ...]] = []
 
     def keep(row: tuple[Any, ...]) -> None:
@@ -120,7 +120,7 @@ def _copy_table(damaged: sqlite3.Connection, copy: sqlite3.Connection, table: st
     for row in _rows(damaged, f"{select} ORDER BY _rowid_"):  # no sort: the table's order
         keep(row)
         copied, last = copied + 1, row[0]
-    counted = list(_rows(damaged, f"SELECT count(*) FROM {source}"))
+    counted = list(_rows(damaged, f"SELECT count(*) FROM {source} NOT INDEXED"))
     if not counted or counted[0][0] != copied:
         report.damaged_tables.append(table)
         # Python's cursor reads one row ahead, so the row before the damage was dropped
