@@ -23,6 +23,8 @@ from perito.timestamps import Encoding, Timestamp, from_datetime, unset
 _NAME = re.compile(r"sysdiagnose_(\d{4})\.(\d{2})\.(\d{2})_(\d{2})-(\d{2})-(\d{2})"
                    r"([+-])(\d{2})(\d{2})(?:_(.*?))?(?:\.tar\.gz|\.tgz|\.tar|\.zip)?\Z")
 
+_EXTENSION = re.compile(r"(?:\.tar\.gz|\.tgz|\.tar|\.zip)\Z")
+
 
 @register_record
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,8 +56,9 @@ def from_name(name: str, source: str) -> SysdiagnoseCapture | None:
     except ValueError:
         return None
     return SysdiagnoseCapture(
-        source=source, name=found.group(0), local_time=local.strftime("%Y-%m-%d %H:%M:%S"),
-        utc_offset=f"{sign}{oh}:{om}", capture_time=from_datetime(local), device=rest or "")
+        source=source, name=_EXTENSION.sub("", found.group(0)),
+        local_time=local.strftime("%Y-%m-%d %H:%M:%S"), utc_offset=f"{sign}{oh}:{om}",
+        capture_time=from_datetime(local), device=rest or "")
 
 
 def extract(ctx: Context) -> Iterator[Record]:
