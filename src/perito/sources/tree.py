@@ -580,6 +580,13 @@ class TreeSource:
             self.tree.close()
 
 
+def listing(source: object) -> Iterator[tuple[str, TreeEntry]]:
+    """(path from the root, entry) for every entry when `source` is a tree, else nothing."""
+    if isinstance(source, TreeSource):
+        for entry in source.entries():
+            yield source.relative(entry), entry
+
+
 def find_base(tree: Tree, markers: Sequence[str]) -> str | None:
     """Where the acquisition starts: "" when a marker (a file or folder path) is at the root,
     else the one top folder that holds a marker; None when no marker is anywhere."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from perito.artifacts.base import Artifact, Context
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import TreeListing
-from perito.sources.tree import TreeSource
+from perito.sources.tree import listing
 from perito.timestamps import Encoding, Timestamp, decode, unset
 
 
@@ -39,13 +39,9 @@ class FilesystemEntry(Record):
 
 
 def extract(ctx: Context) -> Iterator[Record]:
-    source = ctx.source
-    if not isinstance(source, TreeSource):
-        return
-    for entry in source.entries():
-        relative = source.relative(entry)
+    for relative, entry in listing(ctx.source):
         yield FilesystemEntry(
-            source=ctx.evidence.address, path=source.device_path(relative) or relative,
+            source=ctx.evidence.address, path="/" + relative,
             kind=entry.kind, size=entry.size, mode=entry.mode,
             modified=decode(entry.mtime, Encoding.UNIX_S), link_target=entry.target)
 
