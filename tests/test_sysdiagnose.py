@@ -328,6 +328,18 @@ def test_hostile_members_alone_exit_3(tmp_path: Path) -> None:
     assert main(["ios", "check-sysdiagnose", str(target), "-o", str(tmp_path / "out")]) == 3
 
 
+def test_devices_and_links_alone_are_notes(tmp_path: Path) -> None:
+    builder = _sysdiagnose(infected=False)
+    builder.tree.add_hostile(f"{NAME}/dev/null", kind="device")
+    builder.tree.add_symlink(f"{NAME}/latest", "system_logs.logarchive")
+    target = builder.tree.write_tar(tmp_path / f"{NAME}.tar.gz")
+    out = tmp_path / "out"
+    assert main(["ios", "check-sysdiagnose", str(target), "-o", str(out)]) == 0
+    info = json.loads((out / "info.json").read_text())
+    [status] = [a for a in info["artifacts"] if a["id"] == "ios.acquisition.members"]
+    assert status["state"] == "read" and len(status["notes"]) == 2
+
+
 def test_not_a_sysdiagnose_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("x")

@@ -123,16 +123,16 @@ def test_hostile_tar_members_are_refused_one_by_one(tmp_path: Path) -> None:
     builder.add_hostile("data/dev.txt", kind="device")
     builder.add_hostile("data/fifo.txt", kind="fifo")
     builder.add_symlink("data/evil.txt", "/etc/passwd")
-    path = builder.write_tar(tmp_path / "work" / "hostile.tar.gz") if (
-        tmp_path / "work").mkdir() is None else tmp_path
+    (tmp_path / "work").mkdir()
+    path = builder.write_tar(tmp_path / "work" / "hostile.tar.gz")
     before = set(tmp_path.rglob("*"))
     source = _source(path)
     try:
         warnings = "\n".join(source.tree.warnings)
         for name in ("/abs/data.txt", "../../escape.txt", "data/../../escape2.txt"):
             assert f"{name!r} refused: absolute path or '..'" in warnings
-        assert "'data/dev.txt' refused: a device or FIFO" in warnings
-        assert "'data/fifo.txt' refused: a device or FIFO" in warnings
+        assert "'data/dev.txt' refused: a device, FIFO or socket" in warnings
+        assert "'data/fifo.txt' refused: a device, FIFO or socket" in warnings
         # the rest of the archive is read
         assert [e.address for e in source.find(FsGlob("data/*.txt"))] == ["data/a.txt"]
         assert set(tmp_path.rglob("*")) == before  # nothing written beside the evidence

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 FILE, DIRECTORY, SYMLINK = "file", "dir", "symlink"
 _SIDECARS = ("-wal", "-journal", "-shm")
+NO_CONTENT = "a device, FIFO or socket, not a file"
 _SHOWN_WARNINGS = 25  # hostile members named one by one; the rest are counted
 
 
@@ -151,6 +152,7 @@ class Tree:
     _local: dict[str, Path] = field(default_factory=dict)  # path → copied member
     _index: dict[str, int] = field(default_factory=dict)
     _by_name: dict[str, list[int]] = field(default_factory=dict)
+    harmless: set[str] = field(default_factory=set)  # warnings about members with no content
     _refused: dict[str, int] = field(default_factory=dict)
     _names_sorted: list[str] | None = None
 
@@ -166,17 +168,21 @@ class Tree:
         self._refused[reason] = count
         if count <= _SHOWN_WARNINGS:
             shown = name.replace("\x00", "\\0")[:200]
-            self.warnings.append(f"member {shown!r} refused: {reason}")
+            self._warn(f"member {shown!r} refused: {reason}", reason)
             log.warning("%s: member %r refused: %s", self.path.name, shown, reason)
+
+    def _warn(self, message: str, reason: str) -> None:
+        self.warnings.append(message)
+        if reason == NO_CONTENT:  # devices and FIFOs of a dumped /dev hold no evidence
+            self.harmless.add(message)
 
     def finish(self) -> None:
         for reason, count in sorted(self._refused.items()):
             if count > _SHOWN_WARNINGS:
-                self.warnings.append(f"{count - _SHOWN_WARNINGS} more members refused: "
-                                     f"{reason}")
+                self._warn(f"{count - _SHOWN_WARNINGS} more members refused: {reason}", reason)
         links = sum(1 for e in self.entries if e.kind == SYMLINK)
         if links:
-            self.warnings.append(f"{links} symbolic or hard links listed, never followed")
+            self._warn(f"{links} symbolic or hard links listed, never followed", NO_CONTENT)
 
     def entry(self, path: str) -> TreeEntry | None:
         position = self._index.get(path)
@@ -309,7 +315,7 @@ def _walk_folder(tree: Tree, limits: Limits) -> None:
             elif stat.S_ISREG(mode):
                 tree.add(TreeEntry(name, FILE, info.st_size, info.st_mtime, mode))
             else:
-                tree.refuse(name, "a device, FIFO or socket, not a file")
+                tree.refuse(name, NO_CONTENT)
         stack.extend(reversed(subfolders))
 
 
@@ -402,7 +408,7 @@ def _read_tar(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
                     tree.add(TreeEntry(name, SYMLINK, 0, mtime, member.mode,
                                        member.linkname))
                 else:
-                    tree.refuse(name, "a device or FIFO, not a file")
+                    tree.refuse(name, NO_CONTENT)
         finally:
             archive.close()
         buffered.detach()
@@ -454,7 +460,7 @@ def _read_zip(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
             elif info.is_dir():
                 tree.add(TreeEntry(name, DIRECTORY, 0, mtime, mode))
             elif stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                tree.refuse(name, "a device or FIFO, not a file")
+                tree.refuse(name, NO_CONTENT)
             else:
                 tree.add(TreeEntry(name, FILE, info.file_size, mtime, mode))
                 if wanted(name):

@@ -17,8 +17,6 @@ from perito.records import Record, register_record
 from perito.sources.locations import TreeRoot
 from perito.sources.tree import TreeSource
 
-_NOT_PROBLEMS = ("symbolic or hard links listed",)
-
 
 @register_record
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +38,7 @@ def extract(ctx: Context) -> Iterator[Record]:
     problems = 0
     for message in source.tree.warnings:
         yield AcquisitionWarning(source=ctx.evidence.address, message=message)
-        if message.split(" ", 1)[-1].startswith(_NOT_PROBLEMS):
+        if message in source.tree.harmless:
             ctx.warn(message)
         else:
             problems += 1
