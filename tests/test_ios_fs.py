@@ -160,3 +160,97 @@ def test_list_artifacts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ios", "check-fs", "--list-artifacts"]) == 0
     listed = capsys.readouterr().out
     assert "ios.fs.listing" in listed and "ios.netusage.processes" in listed
+
+
+def test_binary_lookup_never_walks_the_listing(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process name costs a lookup, not a pass over the files (no quadratic scan)."""
+    from perito.artifacts.ios import process_binaries
+    from perito.sources.ios_fs import open_ios_fs
+    from perito.sources.tree import TreeSource
+    from tests.helpers import extract_from
+
+    dump = DumpBuilder()
+    dump.add("usr/libexec/averyveryverylongname-daemon", b"\xcf\xfa\xed\xfe")
+    dump.add_sqlite("private/var/networkd/netusage.sqlite", datausage_db([
+        Process(1, "nehelper"), Process(2, "averyveryverylo"),  # truncated by the kernel
+        Process(3, "ghostd"), Process(4, "App", "com.example.app")], []))
+    source = open_ios_fs(dump.tree.write_folder(tmp_path / "d"), [process_binaries.ARTIFACT])
+
+    def walked(_self: TreeSource) -> None:
+        raise AssertionError("the listing was walked")
+
+    monkeypatch.setattr(TreeSource, "entries", walked)
+    records, _notes = extract_from(source, process_binaries.ARTIFACT)
+    assert {(r.process_name, r.found_name) for r in records} == {  # type: ignore[attr-defined]
+        ("nehelper", "nehelper"), ("averyveryverylo", "averyveryverylongname-daemon"),
+        ("ghostd", "")}
+
+
+_APP = "private/var/mobile/Containers/Data/Application/0A1B2C3D-0000-4000-8000-00000000000A"
+_GROUP = "private/var/mobile/Containers/Shared/AppGroup/0A1B2C3D-0000-4000-8000-00000000000B"
+_SYSGROUP = "private/var/containers/Shared/SystemGroup/0A1B2C3D-0000-4000-8000-00000000000C"
+# One device path per artifact, as ios.md §4 gives it (UUID folders filled in).
+REFERENCE_PATHS = {
+    "ios.configuration_profiles": f"{_SYSGROUP}/Library/ConfigurationProfiles/profile-abc.stub",
+    "ios.profile_events": f"{_SYSGROUP}/Library/ConfigurationProfiles/MCProfileEvents.plist",
+    "ios.applications": "private/var/containers/Bundle/Application/0A1B2C3D-0000-4000-8000-"
+                        "00000000000D/iTunesMetadata.plist",
+    "ios.safari.history": f"{_APP}/Library/Safari/Profiles/0A1B/History.db",
+    "ios.safari.browser_state": "private/var/mobile/Library/Safari/BrowserState.db",
+    "ios.safari.favicons": "private/var/mobile/Library/Image Cache/Favicons/Favicons.db",
+    "ios.webkit.resource_load_statistics": f"{_APP}/SystemData/com.apple.SafariViewService/"
+                                           "Library/WebKit/WebsiteData/observations.db",
+    "ios.webkit.session_resource_log": "private/var/mobile/Library/WebClips/X/Storage/"
+                                       "full_browsing_session_resourceLog.plist",
+    "ios.sms.messages": "private/var/mobile/Library/SMS/sms.db",
+    "ios.sms.attachments": "private/var/mobile/Library/SMS/sms.db",
+    "ios.whatsapp.messages": f"{_GROUP}/ChatStorage.sqlite",
+    "ios.whatsapp.sessions": f"{_GROUP}/ChatStorage.sqlite",
+    "ios.whatsapp.lid": f"{_GROUP}/LID.sqlite",
+    "ios.whatsapp.contacts": f"{_GROUP}/ContactsV2.sqlite",
+    "ios.calls": "private/var/mobile/Library/CallHistoryDB/CallHistory.storedata",
+    "ios.contacts": "private/var/mobile/Library/AddressBook/AddressBook.sqlitedb",
+    "ios.calendar": "private/var/mobile/Library/Calendar/Calendar.sqlitedb",
+    "ios.chrome.history": f"{_APP}/Library/Application Support/Google/Chrome/Default/History",
+    "ios.chrome.favicons": f"{_APP}/Library/Application Support/Google/Chrome/Default/Favicons",
+    "ios.firefox.history": "private/var/mobile/profile.profile/browser.db",
+    "ios.firefox.favicons": f"{_GROUP}/profile.profile/browser.db",
+    "ios.datausage.processes": "private/var/wireless/Library/Databases/DataUsage.sqlite",
+    "ios.netusage.processes": "private/var/networkd/netusage.sqlite",
+    "ios.fs.process_binaries": "private/var/networkd/db/netusage.sqlite",
+    "ios.os_analytics_ad_daily": "private/var/mobile/Library/Preferences/"
+                                 "com.apple.osanalytics.addaily.plist",
+    "ios.id_status_cache": "private/var/mobile/Library/IdentityServices/idstatuscache.plist",
+    "ios.interaction_c": "private/var/mobile/Library/CoreDuet/People/interactionC.db",
+    "ios.locationd_clients": "private/var/root/Library/Caches/locationd/clients.plist",
+    "ios.tcc.access": "private/var/mobile/Library/TCC/TCC.db",
+    "ios.shortcuts": "private/var/mobile/Library/Shortcuts/Shortcuts.sqlite",
+    "ios.global_preferences": "private/var/mobile/Library/Preferences/.GlobalPreferences.plist",
+    "ios.analytics.events": "private/var/Keychains/Analytics/trust_analytics.db",
+    "ios.analytics.journal": "private/var/db/analyticsd/Analytics-Journal-2024.ips",
+    "ios.cache_db": f"{_APP}/Library/Caches/com.example.app/Cache.db",
+    "ios.shutdown_log": "private/var/db/diagnostics/shutdown.0.log",
+    "ios.crash_reports": "private/var/mobile/Library/Logs/CrashReporter/Retired/x.ips",
+}
+
+
+@pytest.mark.parametrize("artifact", [a for a in IOS_FS if a.id in REFERENCE_PATHS],
+                         ids=lambda a: a.id)
+def test_filesystem_locations_match_the_reference_paths(artifact: object) -> None:
+    from perito.artifacts.base import Artifact
+    from perito.sources.locations import FsGlob
+    from perito.sources.tree import glob_regex
+
+    assert isinstance(artifact, Artifact)
+    path = REFERENCE_PATHS[artifact.id]
+    assert any(glob_regex(location.pattern).match(path) for location in artifact.locations
+               if isinstance(location, FsGlob)), path
+
+
+def test_every_file_artifact_of_check_fs_has_a_reference_path() -> None:
+    from perito.sources.locations import FsGlob
+
+    with_globs = {a.id for a in IOS_FS
+                  if any(isinstance(loc, FsGlob) for loc in a.locations)}
+    assert with_globs == set(REFERENCE_PATHS)

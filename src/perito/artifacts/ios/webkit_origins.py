@@ -69,7 +69,7 @@ def extract(ctx: Context) -> Iterator[Record]:
 ARTIFACT = Artifact(
     id="ios.webkit.origins",
     title="WebKit IndexedDB, LocalStorage and SafariViewService origins",
-    slug="webkit_indexeddb",
+    slug="webkit_origins",
     plugin="WebkitOrigins",
     locations=(TreeListing(),),
     records=(WebkitOriginFolder,),
