@@ -40,6 +40,8 @@ def _dump(*, infected: bool = True) -> DumpBuilder:
     if infected:
         processes.append(Process(3, "gssdp", None, T0 + 30, T0 + 40))  # Pegasus name, no binary
         dump.add(f"{STAGING}/subridged", b"\xcf\xfa\xed\xfe")
+        dump.add("private/var/mobile/Library/Preferences/roleaccountd.plist", b"bplist00")
+        dump.add("private/var/mobile/Library/Caches/accountpfd/data.bin", b"\x00")
     dump.add_sqlite("private/var/wireless/Library/Databases/DataUsage.sqlite",
                     datausage_db(processes, [Usage(1, 1, T0 + 10, 1.0, 2.0, 3.0, 4.0)]))
     dump.add_sqlite("private/var/networkd/db/netusage.sqlite",
@@ -91,6 +93,8 @@ def test_check_fs_reads_every_container_and_the_dump_only_artifacts(
     matched = {(a["module"], a["matched_indicator"]["value"]) for a in alerts
                if a.get("matched_indicator")}
     assert ("filesystem", f"/{STAGING}/subridged") in matched  # device-absolute path
+    assert ("filesystem", "roleaccountd.plist") in matched  # file name
+    assert ("filesystem", "accountpfd") in matched  # a path component named like a process
     assert ("datausage", "gssdp") in matched
     findings = {(a["module"], a["perito"].get("finding")) for a in alerts}
     assert ("process_binaries", "process-binary-missing") in findings

@@ -300,6 +300,10 @@ def test_short_history_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str
              if r["record_type"] == ShutdownLogFile.__name__]
     assert sorted(r["file_name"] for r in files) == ["shutdown.0.log", "shutdown.log"]
     assert all(r["short_history"] for r in files)
+    alerts = json.loads((out / "alerts.json").read_text())
+    assert sorted(a["level"] for a in alerts
+                  if a["perito"].get("finding") == "shutdown-log-short-history") == [
+        "INFORMATIONAL", "INFORMATIONAL"]
 
 
 def test_hostile_archive_members_are_refused_and_the_scan_goes_on(tmp_path: Path) -> None:
