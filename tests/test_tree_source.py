@@ -115,6 +115,19 @@ def test_folder_symlinks_are_listed_never_followed(tmp_path: Path) -> None:
     assert "2 symbolic or hard links listed, never followed" in source.tree.warnings
 
 
+def test_zip_links_keep_their_target(tmp_path: Path) -> None:
+    builder = TreeBuilder()
+    builder.add_text("data/a.txt", "alpha\n")
+    builder.add_symlink("data/link.txt", "/etc/passwd")
+    source = _source(builder.write_zip(tmp_path / "links.zip"))
+    try:
+        kinds = {e.path: (e.kind, e.target) for e in source.entries()}
+        assert kinds["data/link.txt"] == ("symlink", "/etc/passwd")
+        assert [e.address for e in source.find(FsGlob("data/*.txt"))] == ["data/a.txt"]
+    finally:
+        source.close()
+
+
 def test_hostile_tar_members_are_refused_one_by_one(tmp_path: Path) -> None:
     builder = _builder()
     builder.add_hostile("/abs/data.txt")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import io
@@ -456,7 +457,7 @@ def _read_zip(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
             except (ValueError, OverflowError):
                 mtime = None
             if stat.S_ISLNK(mode):
-                tree.add(TreeEntry(name, SYMLINK, 0, mtime, mode, ""))
+                tree.add(TreeEntry(name, SYMLINK, 0, mtime, mode, _zip_link(archive, info)))
             elif info.is_dir():
                 tree.add(TreeEntry(name, DIRECTORY, 0, mtime, mode))
             elif stat.S_IFMT(mode) not in (0, stat.S_IFREG):
@@ -464,11 +465,22 @@ def _read_zip(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
             else:
                 tree.add(TreeEntry(name, FILE, info.file_size, mtime, mode))
                 if wanted(name):
-                    _stage(tree, name, info.file_size, _zip_opener(archive, info, tree, name),
-                           limits, budget)
+                    _stage(tree, name, info.file_size, _zip_opener(archive, info), limits,
+                           budget)
 
 
-def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tree: Tree, name: str
+def _zip_link(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """A zipped link's target (its content), as stored; never followed."""
+    if info.file_size > 4096:
+        return ""
+    try:
+        with archive.open(info) as handle:
+            return handle.read(4097)[:4096].decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError):
+        return ""
+
+
+def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo
                 ) -> Callable[[], IO[bytes] | None]:
     def opener() -> IO[bytes] | None:
         try:
@@ -479,8 +491,6 @@ def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tree: Tree, nam
 
 
 def _zip_time(info: zipfile.ZipInfo) -> float:
-    import datetime as dt
-
     return dt.datetime(*info.date_time, tzinfo=dt.UTC).timestamp()
 
 
