@@ -325,6 +325,18 @@ def test_hostile_archive_members_are_refused_and_the_scan_goes_on(tmp_path: Path
     assert any("logs/dev' refused: a device" in w for w in warnings)
 
 
+def test_ios26_log_under_diagnostics_is_found(tmp_path: Path) -> None:
+    builder = SysdiagnoseBuilder()
+    builder.add("private/var/db/diagnostics/shutdown.0.log", shutdown_log(
+        [Reboot(T0, [(99, f"{STAGING}/bh")])], ios26=True))
+    target = builder.tree.write_tar(tmp_path / f"{NAME}.tar.gz")
+    out = tmp_path / "out"
+    assert main(["ios", "check-sysdiagnose", str(target), "-o", str(out)]) == 2
+    clients = [r for r in _records(out)["ios.shutdown_log.jsonl"]
+               if r["record_type"] == "ShutdownClient"]
+    assert [c["client_path"] for c in clients] == [f"{STAGING}/bh"]
+
+
 def test_hostile_members_alone_exit_3(tmp_path: Path) -> None:
     builder = _sysdiagnose(infected=False)
     builder.tree.add_hostile("../../outside.txt")

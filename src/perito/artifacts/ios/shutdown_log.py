@@ -1,8 +1,9 @@
 """shutdown.log: the processes that were still running when the device rebooted (ios.md §5.17).
 
 Filesystem dumps keep it at `private/var/db/diagnostics/shutdown.log`, sysdiagnose archives at
-`system_logs.logarchive/Extra/shutdown.log`. From iOS 26.2 it is rotated: `shutdown.0.log`, …
-sit beside it, and every file is read. One block per reboot:
+`system_logs.logarchive/Extra/shutdown.log` (iOS 26 ones also under `…/diagnostics/`). From
+iOS 26.2 it is rotated: `shutdown.0.log`, … sit beside it, and every file is read. One block
+per reboot:
 
     remaining client pid: 812 (/usr/libexec/exampled)
     After 1.21s, these clients are still here:
@@ -210,8 +211,12 @@ def extract(ctx: Context) -> Iterator[Record]:
 
 FS_LOCATIONS = (FsGlob("private/var/db/diagnostics/shutdown.log"),
                 FsGlob("private/var/db/diagnostics/shutdown.*.log"))
+# iOS 26 sysdiagnoses have also been seen with the log under private/var/db/diagnostics/
+# (mvt-project/mvt#830): any `diagnostics` folder of the archive is searched.
 SYSDIAGNOSE_LOCATIONS = (FsGlob("system_logs.logarchive/Extra/shutdown.log"),
-                         FsGlob("system_logs.logarchive/Extra/shutdown.*.log"))
+                         FsGlob("system_logs.logarchive/Extra/shutdown.*.log"),
+                         FsGlob("**/diagnostics/shutdown.log"),
+                         FsGlob("**/diagnostics/shutdown.*.log"))
 
 ARTIFACT = Artifact(
     id="ios.shutdown_log",
