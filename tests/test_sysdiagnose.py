@@ -374,3 +374,10 @@ def test_damaged_report_is_a_warning(tmp_path: Path) -> None:
     [status] = [a for a in info["artifacts"] if a["id"] == "ios.crash_reports"]
     assert status["state"] == "partial"
     assert "broken.ips: unknown schema" in status["problems"][0]
+
+
+def test_a_folder_holding_only_the_archive(tmp_path: Path) -> None:
+    (tmp_path / "download").mkdir()
+    _sysdiagnose().tree.write_tar(tmp_path / "download" / f"{NAME}.tar.gz")
+    assert main(["ios", "check-sysdiagnose", str(tmp_path / "download"), "-i", str(PEGASUS),
+                 "-o", str(tmp_path / "out")]) == 2

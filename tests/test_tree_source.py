@@ -280,3 +280,25 @@ def test_a_tar_inside_memory_is_streamed_not_seeked(tmp_path: Path) -> None:
         assert source.read_bytes(found) == b"hi"
     finally:
         source.close()
+
+
+def test_tar_hard_links_share_the_earlier_file(tmp_path: Path) -> None:
+    path = tmp_path / "links.tar"
+    with tarfile.open(path, "w") as archive:
+        info = tarfile.TarInfo("data/a.txt")
+        info.size = 6
+        archive.addfile(info, io.BytesIO(b"alpha\n"))
+        link = tarfile.TarInfo("data/b.txt")
+        link.type, link.linkname = tarfile.LNKTYPE, "data/a.txt"
+        archive.addfile(link)
+        dangling = tarfile.TarInfo("data/c.txt")
+        dangling.type, dangling.linkname = tarfile.LNKTYPE, "../../etc/passwd"
+        archive.addfile(dangling)
+    source = _source(path)
+    try:
+        found = {e.address: source.read_bytes(e) for e in source.find(FsGlob("data/*.txt"))}
+        assert found == {"data/a.txt": b"alpha\n", "data/b.txt": b"alpha\n"}
+        kinds = {e.path: e.kind for e in source.entries()}
+        assert kinds["data/c.txt"] == "symlink"  # listed, never resolved outside
+    finally:
+        source.close()

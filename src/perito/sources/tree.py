@@ -405,6 +405,8 @@ def _read_tar(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
                                limits, budget)
                 elif member.isdir():
                     tree.add(TreeEntry(name, DIRECTORY, 0, mtime, member.mode))
+                elif member.islnk() and _hard_link(tree, name, member, mtime):
+                    pass
                 elif member.issym() or member.islnk():
                     tree.add(TreeEntry(name, SYMLINK, 0, mtime, member.mode,
                                        member.linkname))
@@ -416,6 +418,20 @@ def _read_tar(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
         reader.drain()
     tree.archive_sha256 = reader.digest.hexdigest()
     tree.archive_size = reader.size
+
+
+def _hard_link(tree: Tree, name: str, member: tarfile.TarInfo, mtime: float | None) -> bool:
+    """A hard link to an earlier file of the archive is that file under a second name (tar
+    stores the bytes once); its copy, when there is one, is shared. Other links are links."""
+    target_name = clean_name(member.linkname)
+    target = tree.entry(target_name) if target_name else None
+    if target is None or target.kind != FILE:
+        return False
+    tree.add(TreeEntry(name, FILE, target.size, mtime, member.mode))
+    local = tree._local.get(target.path)
+    if local is not None:
+        tree._local[name] = local
+    return True
 
 
 def _members(tree: Tree, archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
