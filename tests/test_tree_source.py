@@ -302,3 +302,14 @@ def test_tar_hard_links_share_the_earlier_file(tmp_path: Path) -> None:
         assert kinds["data/c.txt"] == "symlink"  # listed, never resolved outside
     finally:
         source.close()
+
+
+def test_an_archive_of_only_refused_members_says_so(tmp_path: Path) -> None:
+    from perito.sources.ios_fs import open_ios_fs
+
+    builder = TreeBuilder()
+    builder.add_hostile("/private/var/mobile/Library/SMS/sms.db")
+    path = builder.write_tar(tmp_path / "absolute.tar")
+    with pytest.raises(InputError, match="1 members were refused, e.g. member "
+                                         "'/private/var/mobile/Library/SMS/sms.db' refused"):
+        open_ios_fs(path, [])

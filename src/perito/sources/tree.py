@@ -647,7 +647,10 @@ def open_source(path: Path, locations: Iterable[Location], markers: Sequence[str
     base = find_base(tree, markers)
     if base is None:
         tree.close()
-        raise InputError(f"{path}: not {what} (none of {', '.join(markers)} inside)")
+        refused = sum(tree._refused.values())
+        hint = (f"; {refused} members were refused, e.g. {tree.warnings[0]}"
+                if refused and tree.warnings else "")
+        raise InputError(f"{path}: not {what} (none of {', '.join(markers)} inside{hint})")
     return TreeSource(tree, kind=kind, platform=platform, base=base,
                       device_prefix=device_prefix, limits=limits)
 
