@@ -313,3 +313,18 @@ def test_an_archive_of_only_refused_members_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="1 members were refused, e.g. member "
                                          "'/private/var/mobile/Library/SMS/sms.db' refused"):
         open_ios_fs(path, [])
+
+
+def test_a_tar_that_expands_without_bound_stops_the_pass(tmp_path: Path) -> None:
+    builder = TreeBuilder()
+    builder.add_text("data/a.txt", "alpha\n")
+    builder.add_file("data/zeros.bin", b"\0" * (4 << 20))  # 4 MiB of zeros: ~4 KiB gzipped
+    builder.add_text("data/b.txt", "never reached\n")
+    path = builder.write_tar(tmp_path / "bomb.tar.gz")
+    source = _source(path, Limits(expansion=10, expansion_floor=0))
+    try:
+        assert any("'data/zeros.bin' refused: the archive would expand beyond" in w
+                   for w in source.tree.warnings)
+        assert [e.address for e in source.find(FsGlob("data/*.txt"))] == ["data/a.txt"]
+    finally:
+        source.close()

@@ -63,6 +63,11 @@ class Limits:
     total_bytes: int = 64 << 30  # all copied members together
     read_bytes: int = 512 << 20  # the largest file read into memory (plists, logs)
     entries: int = 20_000_000  # members listed
+    # A compressed tar is streamed: to reach a member, every byte before it is decompressed.
+    # Members declaring more bytes than `expansion` times the archive's size (and more than
+    # `expansion_floor`) would take unbounded time (a decompression bomb): the pass stops.
+    expansion: int = 200
+    expansion_floor: int = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,8 +396,15 @@ def _read_tar(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
         except (tarfile.TarError, OSError, EOFError) as error:
             raise InputError(f"{tree.path}: not a folder, a tar or a zip archive "
                              f"({type(error).__name__})") from None
+        bound = max(limits.expansion * tree.path.stat().st_size, limits.expansion_floor)
+        declared = 0
         try:
             for member in _members(tree, archive):
+                declared += member.size
+                if declared > bound:
+                    tree.refuse(member.name, f"the archive would expand beyond {bound} bytes "
+                                "(a decompression bomb?); the rest was not read")
+                    break
                 name = _admit(tree, member.name, limits)
                 if not name:
                     continue
