@@ -81,6 +81,14 @@ def test_ios26_form_strips_the_uuid_and_keeps_it_apart() -> None:
     assert client.binary_uuid == client.raw_path.rsplit("/", 1)[1]
 
 
+def test_paths_with_parentheses_and_trailing_text() -> None:
+    text = ("remaining client pid: 7 (/Applications/My (Beta).app/My (Beta)) [extra]\n"
+            "SIGTERM: [1714500000]\n")
+    [client, _reboot] = list(parse_shutdown(text, "shutdown.log"))
+    assert isinstance(client, ShutdownClient)
+    assert client.client_path == "/Applications/My (Beta).app/My (Beta)"
+
+
 def test_a_block_without_sigterm_is_kept_as_incomplete() -> None:
     text = shutdown_log([Reboot(None, [(5, "/usr/sbin/wifid")], [(1.0, [5])])])
     records = list(parse_shutdown(text, "shutdown.log"))

@@ -36,7 +36,7 @@ from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import FsGlob
 from perito.timestamps import Encoding, Timestamp, decode, unset
 
-_CLIENT = re.compile(r"remaining client pid:\s*(\d+)\s*\((.*)\)\s*\Z")
+_CLIENT = re.compile(r"remaining client pid:\s*(\d+)\s*\((.*)\)")
 _DELAY = re.compile(r"After\s+([0-9.]+)\s*s,\s*these clients are still here")
 _SIGTERM = re.compile(r"SIGTERM:\s*(?:\[(\d+)\]|.*?@(\d{9,11}))")
 _ROTATED = re.compile(r"shutdown\.\d+\.log\Z")
