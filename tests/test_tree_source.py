@@ -328,3 +328,18 @@ def test_a_tar_that_expands_without_bound_stops_the_pass(tmp_path: Path) -> None
         assert [e.address for e in source.find(FsGlob("data/*.txt"))] == ["data/a.txt"]
     finally:
         source.close()
+
+
+def test_zip_names_written_with_backslashes(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "windows.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("data\\a.txt", b"alpha\n")
+        archive.writestr("..\\..\\evil.txt", b"x")
+    source = _source(path)
+    try:
+        assert [e.address for e in source.find(FsGlob("data/*.txt"))] == ["data/a.txt"]
+        assert any("refused: absolute path or '..'" in w for w in source.tree.warnings)
+    finally:
+        source.close()

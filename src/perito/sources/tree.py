@@ -476,7 +476,8 @@ def _read_zip(tree: Tree, wanted: Callable[[str], bool], limits: Limits) -> None
         raise InputError(f"{tree.path}: damaged zip archive ({type(error).__name__})") from None
     with archive:
         for info in archive.infolist():
-            name = _admit(tree, info.filename, limits)
+            # The zip format uses "/", but some Windows tools write "\\": read both.
+            name = _admit(tree, info.filename.replace("\\", "/"), limits)
             if not name:
                 continue
             mode = info.external_attr >> 16
