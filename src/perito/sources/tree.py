@@ -161,6 +161,7 @@ class Tree:
     harmless: set[str] = field(default_factory=set)  # warnings about members with no content
     _refused: dict[str, int] = field(default_factory=dict)
     _names_sorted: list[str] | None = None
+    _globbed: dict[str, list[TreeEntry]] = field(default_factory=dict)
 
     def add(self, entry: TreeEntry) -> None:
         position = len(self.entries)
@@ -203,7 +204,13 @@ class Tree:
         return self._local.get(entry.path)
 
     def glob(self, pattern: str) -> list[TreeEntry]:
-        """Regular files matching the glob, sorted by path."""
+        """Regular files matching the glob, sorted by path (remembered: the listing is final)."""
+        known = self._globbed.get(pattern)
+        if known is None:
+            known = self._globbed[pattern] = self._glob(pattern)
+        return known
+
+    def _glob(self, pattern: str) -> list[TreeEntry]:
         regex = glob_regex(pattern)
         last = pattern.rstrip("/").rsplit("/", 1)[-1]
         if any(c in last for c in "*?"):
