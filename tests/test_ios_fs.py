@@ -258,3 +258,19 @@ def test_every_file_artifact_of_check_fs_has_a_reference_path() -> None:
     with_globs = {a.id for a in IOS_FS
                   if any(isinstance(loc, FsGlob) for loc in a.locations)}
     assert with_globs == set(REFERENCE_PATHS)
+
+
+def test_evidence_is_unchanged(tmp_path: Path) -> None:
+    import hashlib
+
+    root = _write(_dump(), tmp_path, "folder")
+
+    def state() -> dict[str, tuple[str, float]]:
+        return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(),
+                                           p.stat().st_mtime)
+                for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+    before = state()
+    assert main(["ios", "check-fs", str(root), "-i", str(PEGASUS), "-o",
+                 str(tmp_path / "out")]) == 2
+    assert state() == before  # no -shm/-wal created, no checkpoint, nothing touched
