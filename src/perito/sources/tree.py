@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 FILE, DIRECTORY, SYMLINK = "file", "dir", "symlink"
 _SIDECARS = ("-wal", "-journal", "-shm")
 NO_CONTENT = "a device, FIFO or socket, not a file"
-_SHOWN_WARNINGS = 25  # hostile members named one by one; the rest are counted
+_SHOWN_WARNINGS = 25
+_LISTING_WEIGHT = 2048  # hostile members named one by one; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,9 +580,14 @@ class TreeSource:
                             relative_path=relative, size=entry.size)
 
     def find(self, location: Location) -> Iterator[EvidenceFile]:
-        if isinstance(location, TreeRoot | TreeListing):
-            yield EvidenceFile(address=("(file listing)" if isinstance(location, TreeListing)
-                                        else self.root.name), path=self.root)
+        if isinstance(location, TreeListing):
+            # `size` weighs the work when scan workers share artifacts out: reading the
+            # listing costs about what reading 2 KB of a database does, per entry.
+            yield EvidenceFile(address="(file listing)", path=self.root,
+                               size=_LISTING_WEIGHT * len(self.tree.entries))
+            return
+        if isinstance(location, TreeRoot):
+            yield EvidenceFile(address=self.root.name, path=self.root, size=1)
             return
         if not isinstance(location, FsGlob):
             return
