@@ -389,3 +389,27 @@ def test_a_folder_holding_only_the_archive(tmp_path: Path) -> None:
     _sysdiagnose().tree.write_tar(tmp_path / "download" / f"{NAME}.tar.gz")
     assert main(["ios", "check-sysdiagnose", str(tmp_path / "download"), "-i", str(PEGASUS),
                  "-o", str(tmp_path / "out")]) == 2
+
+
+def test_capture_from_sysdiagnose_log_when_renamed(tmp_path: Path) -> None:
+    builder = SysdiagnoseBuilder(name="evidence-42")
+    builder.add("sysdiagnose.log", f"Writing /var/mobile/Library/Logs/CrashReporter/"
+                                   f"DiagnosticLogs/sysdiagnose/{NAME}.tar.gz\n")
+    builder.processes([Proc(1, "/sbin/launchd", ppid=0)])
+    target = builder.tree.write_tar(tmp_path / "case-7.tar.gz")
+    out = tmp_path / "out"
+    assert main(["ios", "check-sysdiagnose", str(target), "-o", str(out)]) == 0
+    [capture] = _records(out)["ios.sysdiagnose.capture.jsonl"]
+    assert (capture["source"], capture["utc_offset"]) == ("sysdiagnose.log", "+02:00")
+    assert capture["name"] == NAME
+
+
+def test_capture_says_when_nothing_carries_the_name(tmp_path: Path) -> None:
+    builder = SysdiagnoseBuilder(name="evidence-42")
+    builder.processes([Proc(1, "/sbin/launchd", ppid=0)])
+    target = builder.tree.write_tar(tmp_path / "case-7.tar.gz")
+    out = tmp_path / "out"
+    assert main(["ios", "check-sysdiagnose", str(target), "-o", str(out)]) == 0
+    info = json.loads((out / "info.json").read_text())
+    [status] = [a for a in info["artifacts"] if a["id"] == "ios.sysdiagnose.capture"]
+    assert status["records"] == 0 and "renamed?" in status["notes"][0]

@@ -343,3 +343,17 @@ def test_zip_names_written_with_backslashes(tmp_path: Path) -> None:
         assert any("refused: absolute path or '..'" in w for w in source.tree.warnings)
     finally:
         source.close()
+
+
+def test_duplicate_members_the_later_wins(tmp_path: Path) -> None:
+    builder = TreeBuilder()
+    builder.add_text("data/a.txt", "first\n")
+    builder.add_text("data/a.txt", "second\n")
+    builder.add_text("data/b.txt", "bee\n")
+    source = _source(builder.write_tar(tmp_path / "dup.tar.gz"))
+    try:
+        found = {e.address: source.read_bytes(e) for e in source.find(FsGlob("data/*.txt"))}
+        assert found == {"data/a.txt": b"second\n", "data/b.txt": b"bee\n"}
+        assert source.tree.warnings == []
+    finally:
+        source.close()

@@ -163,6 +163,7 @@ class Tree:
     _refused: dict[str, int] = field(default_factory=dict)
     _names_sorted: list[str] | None = None
     _globbed: dict[str, list[TreeEntry]] = field(default_factory=dict)
+    _copies: int = 0  # copies made (duplicate members each get their own)
 
     def add(self, entry: TreeEntry) -> None:
         position = len(self.entries)
@@ -363,7 +364,8 @@ def _stage(tree: Tree, name: str, size: int, opener: Callable[[], IO[bytes] | No
     if handle is None:
         tree.refuse(name, "cannot be read from the archive")
         return
-    target = tree.staging / f"{len(tree._local):07d}"
+    tree._copies += 1
+    target = tree.staging / f"{tree._copies:07d}"
     try:
         with handle:
             copied = _copy_bounded(handle, target, size)
