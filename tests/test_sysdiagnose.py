@@ -413,3 +413,37 @@ def test_capture_says_when_nothing_carries_the_name(tmp_path: Path) -> None:
     info = json.loads((out / "info.json").read_text())
     [status] = [a for a in info["artifacts"] if a["id"] == "ios.sysdiagnose.capture"]
     assert status["records"] == 0 and "renamed?" in status["notes"][0]
+
+
+def test_one_record_per_process_with_thread_counts(tmp_path: Path) -> None:
+    from perito.artifacts.ios import process_list
+    from perito.sources.sysdiagnose import open_sysdiagnose
+    from tests.helpers import extract_from
+
+    builder = SysdiagnoseBuilder()
+    builder.processes([Proc(1, "/sbin/launchd", ppid=0, threads=3),
+                       Proc(300, "/private/var/tmp/fservernetd", threads=2)])
+    source = open_sysdiagnose(builder.tree.write_tar(tmp_path / f"{NAME}.tar.gz"),
+                              [process_list.ARTIFACT])
+    try:
+        records, notes = extract_from(source, process_list.ARTIFACT)
+    finally:
+        source.close()
+    assert [(r.source, r.pid, r.threads) for r in records  # type: ignore[attr-defined]
+            ] == [("ps.txt", 1, 3), ("ps.txt", 300, 2)]
+    assert notes == ["thread counts from ps_thread.txt"]
+    assert [f[0] for f in _findings(records)] == ["process-unusual-folder"]  # once
+
+
+def test_thread_listing_alone(tmp_path: Path) -> None:
+    from perito.artifacts.ios import process_list
+    from perito.sources.sysdiagnose import open_sysdiagnose
+    from tests.helpers import extract_from
+
+    builder = SysdiagnoseBuilder()
+    builder.add("ps_thread.txt", ps_thread_txt([Proc(1, "/sbin/launchd", ppid=0, threads=5)]))
+    source = open_sysdiagnose(builder.tree.write_folder(tmp_path / "in") / NAME,
+                              [process_list.ARTIFACT])
+    records, _notes = extract_from(source, process_list.ARTIFACT)
+    assert [(r.source, r.pid, r.threads) for r in records  # type: ignore[attr-defined]
+            ] == [("ps_thread.txt", 1, 5)]

@@ -5,11 +5,15 @@ Both sit at the sysdiagnose root and are the output of BSD `ps` with a header li
 Columns are found by the header, never by position; `COMMAND` is last and keeps its spaces
 (the program path, then its arguments). In ps_thread.txt each process line is followed by
 one line per further thread, which carries fewer columns: those lines are counted, not
-parsed as processes. There is no date on a line: `STARTED` is local time as ps printed it.
+parsed as processes. The two files list the same processes: the records are ps.txt's, with
+the thread counts of ps_thread.txt (which is read alone only when ps.txt is missing), so a
+process is one record and a finding about it is reported once. There is no date on a line:
+`STARTED` is local time as ps printed it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,9 +21,11 @@ from dataclasses import dataclass, field
 from perito.artifacts.base import Artifact, Context, SchemaMismatch
 from perito.artifacts.ios.process_paths import basename
 from perito.records import Kind, Record, observable, register_record
+from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import FsGlob
 
 _SPACES = re.compile(r"\s+")
+PROCESSES, THREADS = "ps.txt", "ps_thread.txt"
 
 
 @register_record
@@ -86,13 +92,40 @@ def _record(values: dict[str, object], source: str, threads: int | None) -> Runn
         process_name=basename(program), threads=threads)
 
 
-def extract(ctx: Context) -> Iterator[Record]:
-    text = ctx.source.read_bytes(ctx.evidence).decode("utf-8", errors="replace")
+def _parse(ctx: Context, evidence: EvidenceFile, *, threads: bool
+           ) -> list[RunningProcess]:
+    text = ctx.source.read_bytes(evidence).decode("utf-8", errors="replace")
     try:
-        yield from parse(text, ctx.evidence.address,
-                         threads=ctx.evidence.name.startswith("ps_thread"))
+        return list(parse(text, evidence.address, threads=threads))
     except ValueError:
         raise SchemaMismatch(["a ps header with PID and a final COMMAND column"]) from None
+
+
+def _sibling(ctx: Context, name: str) -> EvidenceFile | None:
+    folder = ctx.evidence.relative_path.rpartition("/")[0]
+    return next(iter(ctx.source.find(FsGlob(f"{folder}/{name}" if folder else name))), None)
+
+
+def extract(ctx: Context) -> Iterator[Record]:
+    """ps.txt's processes with ps_thread.txt's thread counts; ps_thread.txt alone when ps.txt
+    is missing. One record per process, so a finding is not reported twice."""
+    if ctx.evidence.name == THREADS:
+        if _sibling(ctx, PROCESSES) is None:
+            yield from _parse(ctx, ctx.evidence, threads=True)
+        return
+    processes = _parse(ctx, ctx.evidence, threads=False)
+    listing = _sibling(ctx, THREADS)
+    counts: dict[int | None, int | None] = {}
+    if listing is not None:
+        try:
+            counts = {p.pid: p.threads for p in _parse(ctx, listing, threads=True)}
+        except SchemaMismatch:
+            ctx.warn(f"{listing.address}: no ps header, thread counts not read")
+        else:
+            ctx.warn(f"thread counts from {listing.address}")
+    for process in processes:
+        yield (dataclasses.replace(process, threads=counts[process.pid])
+               if process.pid in counts else process)
 
 
 ARTIFACT = Artifact(
@@ -100,7 +133,7 @@ ARTIFACT = Artifact(
     title="Processes at capture time (ps.txt, ps_thread.txt)",
     slug="ps",
     plugin="PsTxt",
-    locations=(FsGlob("ps.txt"), FsGlob("ps_thread.txt")),
+    locations=(FsGlob(PROCESSES), FsGlob(THREADS)),
     records=(RunningProcess,),
     extract=extract,
     doc=__doc__ or "",
