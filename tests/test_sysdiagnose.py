@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -447,3 +448,26 @@ def test_thread_listing_alone(tmp_path: Path) -> None:
     records, _notes = extract_from(source, process_list.ARTIFACT)
     assert [(r.source, r.pid, r.threads) for r in records  # type: ignore[attr-defined]
             ] == [("ps_thread.txt", 1, 5)]
+
+
+def test_interrupt_during_the_scan_removes_the_copies(tmp_path: Path) -> None:
+    import dataclasses as dc
+
+    from perito.artifacts.ios import shutdown_log as module
+    from perito.check import run_check
+    from perito.sources.sysdiagnose import open_sysdiagnose
+    from perito.sources.tree import source_factory
+
+    def interrupted(_ctx: object) -> Iterator[Record]:
+        raise KeyboardInterrupt
+        yield  # pragma: no cover
+
+    artifacts = [dc.replace(module.ARTIFACT, extract=interrupted)]
+    target = _sysdiagnose().tree.write_tar(tmp_path / f"{NAME}.tar.gz")
+    source = open_sysdiagnose(target, artifacts)
+    staging = source.tree.staging
+    assert staging is not None and any(staging.iterdir())
+    with pytest.raises(KeyboardInterrupt):
+        run_check(source_factory(lambda: source), artifacts, [], tmp_path / "out",
+                  ["perito"], jobs=1)
+    assert not staging.exists()
