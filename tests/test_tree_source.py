@@ -357,3 +357,16 @@ def test_duplicate_members_the_later_wins(tmp_path: Path) -> None:
         assert source.tree.warnings == []
     finally:
         source.close()
+
+
+def test_appledouble_companions_are_not_the_files(tmp_path: Path) -> None:
+    builder = TreeBuilder()
+    builder.add_text("data/a.txt", "alpha\n")
+    builder.add_file("data/._a.txt", b"\x00\x05\x16\x07 AppleDouble")
+    builder.add_file("__MACOSX/data/._a.txt", b"\x00\x05\x16\x07 AppleDouble")
+    source = _source(builder.write_zip(tmp_path / "finder.zip"))
+    try:
+        assert [e.address for e in source.find(FsGlob("data/*.txt"))] == ["data/a.txt"]
+        assert [e.address for e in source.find(FsGlob("data/._*"))] == ["data/._a.txt"]
+    finally:
+        source.close()

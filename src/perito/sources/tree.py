@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 FILE, DIRECTORY, SYMLINK = "file", "dir", "symlink"
 _SIDECARS = ("-wal", "-journal", "-shm")
 NO_CONTENT = "a device, FIFO or socket, not a file"
+APPLE_DOUBLE = "._"
 _SHOWN_WARNINGS = 25
 _LISTING_WEIGHT = 2048  # hostile members named one by one; the rest are counted
 
@@ -217,7 +218,10 @@ class Tree:
         last = pattern.rstrip("/").rsplit("/", 1)[-1]
         if any(c in last for c in "*?"):
             name_regex = re.compile(_segment(last) + r"\Z", re.DOTALL)
-            names = [n for n in self._by_name if name_regex.match(n)]
+            # AppleDouble companions (`._name`, macOS metadata added when an archive is
+            # re-made on a Mac) are not the file itself.
+            names = [n for n in self._by_name if name_regex.match(n)
+                     and (not n.startswith(APPLE_DOUBLE) or last.startswith(APPLE_DOUBLE))]
         else:
             names = [last] if last in self._by_name else []
         found = {self.entries[i].path: self.entries[i] for name in names
