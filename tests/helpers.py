@@ -1,4 +1,4 @@
-"""Shared test helpers: run one artifact over a built backup."""
+"""Shared test helpers: run one artifact over a built backup or another source."""
 
 from __future__ import annotations
 
@@ -9,23 +9,29 @@ from typing import Any
 from perito.artifacts.base import Artifact, Context
 from perito.cli import main
 from perito.records import Record
+from perito.sources.base import Source
 from perito.sources.ios_backup import IosBackup
 
 
 def extract(root: Path, artifact: Artifact) -> tuple[list[Record], list[str]]:
     """All records of `artifact` in the backup at `root`, and the extractor's notes."""
+    with IosBackup(root) as backup:
+        return extract_from(backup, artifact)
+
+
+def extract_from(source: Source, artifact: Artifact) -> tuple[list[Record], list[str]]:
+    """All records of `artifact` in an open source, and the extractor's notes."""
     records: list[Record] = []
     notes: list[str] = []
-    with IosBackup(root) as backup:
-        seen: set[Path] = set()
-        for location in artifact.locations:
-            for evidence in backup.find(location):
-                if evidence.path in seen:
-                    continue
-                seen.add(evidence.path)
-                ctx = Context(backup, evidence)
-                records.extend(artifact.extract(ctx))
-                notes.extend(ctx.notes)
+    seen: set[Path] = set()
+    for location in artifact.locations:
+        for evidence in source.find(location):
+            if evidence.path in seen:
+                continue
+            seen.add(evidence.path)
+            ctx = Context(source, evidence)
+            records.extend(artifact.extract(ctx))
+            notes.extend(ctx.notes)
     return records, notes
 
 

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("backup", nargs="?", type=Path, help="backup folder")
     _check_options(backup)
     _secret_options(backup)
+    for name, what in (("check-fs", "a full-filesystem dump (folder, tar, tar.gz or zip)"),
+                       ("check-sysdiagnose", "a sysdiagnose (its .tar.gz or folder)")):
+        tree = ios_commands.add_parser(name, help=f"scan {what}", allow_abbrev=False)
+        tree.add_argument("target", nargs="?", type=Path, help=what)
+        _check_options(tree)
     decrypt = ios_commands.add_parser(
         "decrypt-backup", help="write a decrypted copy of an encrypted backup (for other tools)",
         allow_abbrev=False)
@@ -349,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _terminate_as_interrupt():
             if args.platform == "ios" and args.command == "check-backup":
                 return _check_ios_backup(args, console, arguments)
+            if args.platform == "ios" and args.command in ("check-fs", "check-sysdiagnose"):
+                from perito.commands.ios_tree import check_tree
+                return check_tree(args, console, arguments)
             if args.platform == "ios" and args.command == "decrypt-backup":
                 return _decrypt_backup(args, console)
             if args.platform == "ios" and args.command == "extract-key":

@@ -7,6 +7,8 @@ from perito.analysis import (  # noqa: F401  # noqa: F401
     datausage,
     global_preferences,
     id_status_cache,
+    process_binaries,
+    process_evidence,
     profile_events,
     safari_history,
     sms,

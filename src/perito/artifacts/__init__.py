@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios import (
+    acquisition_members,
+    analytics,
+    analytics_journal,
     applications,
     backup_info,
+    cache_db,
     calendar,
     calls,
     chrome_favicons,
     chrome_history,
     configuration_profiles,
     contacts,
+    crash_reports,
     datausage,
+    filesystem,
     firefox_favicons,
     firefox_history,
     global_preferences,
@@ -20,15 +26,22 @@ from perito.artifacts.ios import (
     interaction_c,
     locationd_clients,
     manifest,
+    netusage,
     os_analytics_ad_daily,
+    process_binaries,
+    process_list,
     profile_events,
     safari_browser_state,
+    safari_favicons,
     safari_history,
     shortcuts,
+    shutdown_log,
     sms,
     sms_attachments,
+    sysdiagnose_capture,
     tcc,
     triangulation_files,
+    webkit_origins,
     webkit_resource_load_statistics,
     webkit_session_resource_log,
     whatsapp,
@@ -36,6 +49,7 @@ from perito.artifacts.ios import (
     whatsapp_lid,
     whatsapp_sessions,
 )
+from perito.sources.locations import FsGlob
 
 IOS_BACKUP: tuple[Artifact, ...] = (
     backup_info.ARTIFACT,
@@ -71,4 +85,30 @@ IOS_BACKUP: tuple[Artifact, ...] = (
     triangulation_files.ARTIFACT,
 )
 
-REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in IOS_BACKUP}
+IOS_SYSDIAGNOSE: tuple[Artifact, ...] = (
+    sysdiagnose_capture.ARTIFACT,
+    acquisition_members.ARTIFACT,
+    shutdown_log.ARTIFACT,
+    process_list.ARTIFACT,
+    crash_reports.ARTIFACT,
+)
+
+# The backup catalogue through its filesystem locations, then the filesystem-only artifacts.
+IOS_FS: tuple[Artifact, ...] = (
+    acquisition_members.ARTIFACT,
+    *(artifact for artifact in IOS_BACKUP
+      if any(isinstance(location, FsGlob) for location in artifact.locations)),
+    safari_favicons.ARTIFACT,
+    webkit_origins.ARTIFACT,
+    cache_db.ARTIFACT,
+    netusage.ARTIFACT,
+    process_binaries.ARTIFACT,
+    analytics.ARTIFACT,
+    analytics_journal.ARTIFACT,
+    shutdown_log.ARTIFACT,
+    crash_reports.ARTIFACT,
+    filesystem.ARTIFACT,
+)
+
+REGISTRY: dict[str, Artifact] = {artifact.id: artifact
+                                 for artifact in IOS_BACKUP + IOS_SYSDIAGNOSE + IOS_FS}

@@ -35,4 +35,14 @@ class FsGlob:
     pattern: str
 
 
-Location = BackupFile | BackupGlob | BackupRoot | FsGlob
+@dataclass(frozen=True, slots=True)
+class TreeRoot:
+    """The acquisition itself (a dump or sysdiagnose folder or archive), e.g. for its name."""
+
+
+@dataclass(frozen=True, slots=True)
+class TreeListing:
+    """Every file, folder and link of a filesystem dump or archive (its listing)."""
+
+
+Location = BackupFile | BackupGlob | BackupRoot | FsGlob | TreeRoot | TreeListing

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from perito.artifacts.base import Artifact, sqlite_artifact
 from perito.artifacts.sql import col
 from perito.records import Kind, Record, observable, register_record, timeline
-from perito.sources.locations import BackupFile, BackupGlob
+from perito.sources.locations import BackupFile, BackupGlob, FsGlob
 from perito.timestamps import Encoding, Timestamp, unset
 
 
@@ -61,6 +61,8 @@ def _query(found: Mapping[str, set[str]]) -> str:
             f"JOIN history_items i ON i.id = v.history_item {joins} ORDER BY v.id")
 
 
+_APP = "private/var/mobile/Containers/Data/Application/*"
+
 ARTIFACT = Artifact(
     id="ios.safari.history",
     title="Safari history",
@@ -68,7 +70,11 @@ ARTIFACT = Artifact(
     plugin="SafariHistory",
     locations=(BackupFile("HomeDomain", "Library/Safari/History.db"),
                BackupGlob("Library/Safari/History.db"),
-               BackupGlob("Library/Safari/Profiles/*/History.db")),
+               BackupGlob("Library/Safari/Profiles/*/History.db"),
+               FsGlob("private/var/mobile/Library/Safari/History.db"),
+               FsGlob("private/var/mobile/Library/Safari/Profiles/*/History.db"),
+               FsGlob(f"{_APP}/Library/Safari/History.db"),
+               FsGlob(f"{_APP}/Library/Safari/Profiles/*/History.db")),
     records=(SafariVisit,),
     extract=sqlite_artifact(
         identify={"history_items": ["id", "url"],

@@ -1,0 +1,1 @@
+"""The logic of commands that do more than call the pipeline once."""
