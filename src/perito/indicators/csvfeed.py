@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
-from perito.indicators.feedfile import FileOutcome, describe, file_error, read_feed
-from perito.indicators.keys import read_comparison
-from perito.indicators.merge import IndicatorKey, IndicatorPool
+from perito.indicators.feedfile import (
+    FileOutcome,
+    Value,
+    add_values,
+    describe,
+    file_error,
+    read_feed,
+)
+from perito.indicators.merge import IndicatorPool
 from perito.indicators.model import LoadProblem, Owner
-from perito.indicators.pattern import Comparison, PatternError
 
 _COLUMNS = {"domain_name": ("domain-name", ("value",)), "ip_address": ("ipv4-addr", ("value",))}
 
@@ -36,22 +42,13 @@ def read_csv_into(path: Path, pool: IndicatorPool) -> FileOutcome:
         return file_error(path, f"CSV header {header} has none of the known columns "
                                 f"{sorted(_COLUMNS)}", "unsupported")
     owner = Owner(path.stem, "", path.name, str(path), sha256)
-    keys: dict[IndicatorKey, None] = {}
-    problems = []
-    for line, row in enumerate(rows[1:], start=2):
-        for position, name in columns:
-            value = row[position].strip() if position < len(row) else ""
-            if not value:
-                continue
-            where = f"line {line}"
-            object_type, key_path = _COLUMNS[name]
-            try:
-                reading = read_comparison(Comparison(object_type, key_path, value))
-            except PatternError as error:
-                problems.append(LoadProblem(str(path), where, str(error), error.severity))
-                continue
-            problems.extend(LoadProblem(str(path), where, warning, "warning")
-                            for warning in reading.warnings)
-            for entry in reading.entries:
-                keys[pool.add_entry(entry, (), (owner,))] = None
+
+    def values() -> Iterator[tuple[Owner, Value]]:
+        for line, row in enumerate(rows[1:], start=2):
+            for position, name in columns:
+                value = row[position].strip() if position < len(row) else ""
+                if value:
+                    yield owner, (f"line {line}", *_COLUMNS[name], value)
+
+    keys, problems = add_values(path, pool, values())
     return describe(path, sha256, keys, [path.stem]), problems

@@ -1,0 +1,1 @@
+"""The logic of perito's commands other than scans; `cli.py` parses and prints."""
