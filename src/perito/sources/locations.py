@@ -35,4 +35,11 @@ class FsGlob:
     pattern: str
 
 
-Location = BackupFile | BackupGlob | BackupRoot | FsGlob
+@dataclass(frozen=True, slots=True)
+class ResultFile:
+    """A file of a saved result folder (perito's or the incumbent's), by relative path."""
+
+    name: str
+
+
+Location = BackupFile | BackupGlob | BackupRoot | FsGlob | ResultFile

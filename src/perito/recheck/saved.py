@@ -1,0 +1,161 @@
+"""A saved result folder opened as a read-only `Source`, with artifacts that replay it.
+
+- perito's folders: `records/<artifact id>.jsonl`, one record per line with its type; each
+  becomes the artifact that wrote it, reading the records back instead of the evidence.
+- the incumbent's folders: `<slug>.json` for every module slug it writes (§5.7); each
+  becomes the perito artifact with that slug (or a stand-in for modules perito does not have
+  yet) that yields one `IncumbentEntry` per saved entry.
+
+Every file read is hashed into the custody record; nothing in the folder is changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from perito.artifacts import REGISTRY
+from perito.artifacts.base import Artifact, Context
+from perito.errors import InputError
+from perito.recheck.incumbent import (
+    ANDROID_ONLY,
+    FIELDS,
+    IncumbentEntry,
+    entries,
+    entry_record,
+    match_level,
+)
+from perito.records import Record, from_dict
+from perito.sources.evidence import Custody, EvidenceFile
+from perito.sources.locations import Location, ResultFile
+from perito.sources.sqlite import OpenedDatabase
+
+PERITO = "perito-results"
+INCUMBENT = "incumbent-results"
+_BY_SLUG = {artifact.slug: artifact for artifact in reversed(REGISTRY.values())}
+
+
+@dataclass
+class SavedResults:
+    """A result folder, as a `Source`: `find(ResultFile(name))` gives that file."""
+
+    root: Path
+    kind: str
+    platform: str
+    custody: Custody = field(default_factory=Custody)
+
+    def find(self, location: Location) -> Iterator[EvidenceFile]:
+        if isinstance(location, ResultFile):
+            path = self.root / location.name
+            if path.is_file():
+                yield EvidenceFile(address=location.name, path=path)
+
+    def missing_rows(self, location: Location) -> list[str]:
+        return []
+
+    def read_bytes(self, evidence: EvidenceFile) -> bytes:
+        data = evidence.path.read_bytes()
+        self.custody.record(evidence.address, evidence.path)
+        return data
+
+    def open_sqlite(self, evidence: EvidenceFile) -> contextlib.AbstractContextManager[
+            OpenedDatabase]:
+        raise InputError(f"{evidence.address}: saved results hold no databases")
+
+    def close(self) -> None:
+        return None
+
+
+def _platform_of_perito(root: Path, ids: list[str]) -> str:
+    try:
+        info = json.loads((root / "info.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        info = {}
+    kind = str(info.get("acquisition_kind", "")) if isinstance(info, dict) else ""
+    if kind.startswith("android") or (ids and all(i.startswith("android.") for i in ids)):
+        return "android"
+    return "ios"
+
+
+def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
+    """The folder as a source, the artifacts that replay it, and notes about what was left
+    out. Raises InputError for a folder that is neither perito's nor the incumbent's."""
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder")
+    records = root / "records"
+    if records.is_dir():
+        return _perito(root, sorted(records.glob("*.jsonl")))
+    slugs = sorted(p.stem for p in root.glob("*.json") if p.stem in FIELDS or p.stem in _BY_SLUG)
+    if slugs:
+        return _incumbent(root, slugs)
+    raise InputError(f"{root}: not a result folder (no records/*.jsonl of perito, no "
+                     "<module>.json of the incumbent tool)")
+
+
+def _perito(root: Path, files: list[Path]) -> tuple[SavedResults, list[Artifact], list[str]]:
+    notes: list[str] = []
+    artifacts: list[Artifact] = []
+    for path in files:
+        artifact = REGISTRY.get(path.stem)
+        if artifact is None:
+            notes.append(f"records/{path.name}: written by an artifact this perito does not "
+                         "know; not re-checked")
+            continue
+        artifacts.append(dataclasses.replace(
+            artifact, locations=(ResultFile(f"records/{path.name}"),), extract=_replay))
+    source = SavedResults(root, PERITO, _platform_of_perito(root, [a.id for a in artifacts]))
+    return source, artifacts, notes
+
+
+def _replay(ctx: Context) -> Iterator[Record]:
+    """The records of one saved JSONL file, as the scan wrote them."""
+    data = ctx.source.read_bytes(ctx.evidence)
+    bad = 0
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            saved = orjson.loads(line)
+            yield from_dict(saved)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            bad += 1
+    if bad:
+        ctx.warn(f"{bad} lines are not records this perito can read; skipped")
+
+
+def _incumbent(root: Path, slugs: list[str]) -> tuple[SavedResults, list[Artifact], list[str]]:
+    platform = "android" if any(slug in ANDROID_ONLY for slug in slugs) else "ios"
+    notes: list[str] = []
+    artifacts: list[Artifact] = []
+    for slug in slugs:
+        known = _BY_SLUG.get(slug)
+        if slug not in FIELDS:
+            notes.append(f"{slug}.json: the incumbent's {slug} results carry no observable "
+                         "perito knows how to read; not re-checked")
+            continue
+        location = (ResultFile(f"{slug}.json"),)
+        if known is not None:
+            artifacts.append(dataclasses.replace(known, locations=location,
+                                                 records=(IncumbentEntry,),
+                                                 extract=_entries_of(slug)))
+        else:
+            artifacts.append(Artifact(id=f"incumbent.{slug}", title=f"{slug} (saved results)",
+                                      slug=slug, plugin=slug, locations=location,
+                                      records=(IncumbentEntry,), extract=_entries_of(slug),
+                                      match_level=match_level(slug)))
+    return SavedResults(root, INCUMBENT, platform), artifacts, notes
+
+
+def _entries_of(slug: str) -> Any:
+    def extract(ctx: Context) -> Iterator[Record]:
+        document = json.loads(ctx.source.read_bytes(ctx.evidence).decode("utf-8"))
+        for entry in entries(slug, document):
+            yield entry_record(slug, entry, ctx.evidence.address)
+    return extract
