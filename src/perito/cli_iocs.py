@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output
 from perito.commands.check_iocs import output_folders, recheck
@@ -111,17 +110,17 @@ def _update(args: argparse.Namespace, console: Console) -> int:
 
 
 def _print_update(console: Console, report: UpdateReport) -> None:
-    console.print(f"Feed index: {report.index}", highlight=False)
+    console.print(f"Feed index: {report.index}", highlight=False, soft_wrap=True)
     for problem in report.problems:
-        console.print(f"  [yellow]! {problem}[/yellow]", highlight=False)
+        console.print(f"  [yellow]! {problem}[/yellow]", highlight=False, soft_wrap=True)
     for outcome in report.outcomes:
         style = _STATE_STYLE[outcome.state]
         detail = outcome.message or f"{outcome.indicators} indicators, sha256 {outcome.sha256}"
         console.print(f"  [{style}]{outcome.state:<9}[/] {outcome.name}: {detail}",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     done = len(report.outcomes) - len(report.failed)
     console.print(f"{done} of {len(report.outcomes)} feeds installed in {report.folder}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 def _list(args: argparse.Namespace, console: Console) -> int:
@@ -131,22 +130,23 @@ def _list(args: argparse.Namespace, console: Console) -> int:
                                        "problems": problems}))
         return ExitCode.NOTHING_FOUND
     for problem in problems:
-        console.print(f"[yellow]! {problem}[/yellow]", highlight=False)
+        console.print(f"[yellow]! {problem}[/yellow]", highlight=False, soft_wrap=True)
     if not sets:
         console.print(f"No indicator sets installed in {folder} (run `perito iocs update`).",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         return ExitCode.NOTHING_FOUND
-    table = Table(title=f"Indicator sets in {folder}")
-    for column in ("set", "publisher / campaign", "indicators by type", "downloaded",
-                   "sha256"):
-        table.add_column(column, overflow="fold")
+    console.print(f"Indicator sets in {folder}:", highlight=False, soft_wrap=True)
     for item in sets:
-        who = ", ".join(item.publishers) or "-"
-        campaign = ", ".join(item.collections[:3]) + (" …" if len(item.collections) > 3 else "")
         counts = ", ".join(f"{n} {t}" for t, n in item.counts.items())
-        table.add_row(f"{item.name}\n{item.file_name}", f"{who}\n{campaign}", counts,
-                      f"{item.downloaded}\n({item.age_days} days)", item.sha256)
-    console.print(table)
+        campaigns = ", ".join(item.collections[:5]) + (
+            f" and {len(item.collections) - 5} more" if len(item.collections) > 5 else "")
+        lines = [f"{item.name}  [{item.file_name}]",
+                 f"  publisher: {', '.join(item.publishers) or '-'}; campaign: {campaigns}",
+                 f"  indicators: {item.indicators} ({counts})",
+                 f"  downloaded: {item.downloaded} ({item.age_days} days ago) from {item.url}",
+                 f"  sha256: {item.sha256}"]
+        for line in lines:
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     return ExitCode.NOTHING_FOUND
 
 
@@ -161,7 +161,7 @@ def _lint(args: argparse.Namespace, console: Console) -> int:
         for finding in findings:
             console.print(finding.line(), highlight=False, markup=False, soft_wrap=True)
         console.print(f"{len(args.files)} file(s): {errors} errors, "
-                      f"{len(findings) - errors} warnings", highlight=False)
+                      f"{len(findings) - errors} warnings", highlight=False, soft_wrap=True)
     return ExitCode.FOUND if errors else ExitCode.NOTHING_FOUND
 
 
@@ -182,14 +182,14 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
         finally:
             logging.getLogger("perito").removeHandler(handler)
             handler.close()
-        console.print(f"\nRe-checked [bold]{results}[/bold]", highlight=False)
+        console.print(f"\nRe-checked [bold]{results}[/bold]", highlight=False, soft_wrap=True)
         summary(console, outcome)
         suppressed = sum(bool(d.suppressed) for d in outcome.result.detections)
         if suppressed:
             console.print(f"{suppressed} matches suppressed by the allowlist (listed in "
                           "alerts.json)")
         codes.append(exit_code(outcome.result))
-    console.print(choice.age_line(), highlight=False)
+    console.print(choice.age_line(), highlight=False, soft_wrap=True)
     for code in (ExitCode.FOUND, ExitCode.INCOMPLETE):
         if code in codes:
             return code

@@ -71,10 +71,13 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def fetch(url: str) -> bytes:
-    """GET one URL with urllib (no proxies from the environment are dropped: a helpline may
-    need its proxy), refusing non-HTTPS URLs and redirects, and files over MAX_FEED_BYTES."""
+    """GET one URL with urllib (through the environment's proxy, which a helpline may need),
+    refusing non-HTTPS URLs and redirects, and files over MAX_FEED_BYTES."""
     check_url(url)
-    opener = urllib.request.build_opener(_CheckedRedirects)
+    handlers: list[urllib.request.BaseHandler] = [_CheckedRedirects()]
+    if not url.startswith("https:"):  # loopback: never through a proxy
+        handlers.append(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(  # noqa: S310 (check_url allows https and loopback http)
         url, headers={"User-Agent": f"perito/{__version__}"})
     try:

@@ -26,9 +26,9 @@ from perito.detections import Detection
 from perito.errors import InputError
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.model import Indicator, Owner
-from perito.indicators.normalise import normalise
+from perito.indicators.normalise import basename, normalise
 from perito.levels import Level
-from perito.records import Kind
+from perito.records import Kind, observables
 
 KINDS = {"domain": Kind.DOMAIN, "url": Kind.URL, "ip": Kind.IP, "email": Kind.EMAIL,
          "process": Kind.PROCESS, "app_id": Kind.APP_ID, "path": Kind.FILE_PATH,
@@ -51,6 +51,10 @@ class Allowlist:
         observed = match.observed.strip()
         if observed.startswith("/"):  # e.g. a file-name match found through a whole path
             checks.append((Kind.FILE_PATH, observed))
+        elif match.kind is Kind.FILE_NAME:  # the record's paths that end in that name
+            checks.extend((Kind.FILE_PATH, value) for _f, kind, value in
+                          observables(detection.record)
+                          if kind is Kind.FILE_PATH and basename(value) == match.normalised)
         elif "://" in observed:  # a domain match found through a URL
             checks.append((Kind.URL, observed))
         for kind, value in checks:

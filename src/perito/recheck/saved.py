@@ -100,16 +100,13 @@ def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
 
 
 def _perito(root: Path, files: list[Path]) -> tuple[SavedResults, list[Artifact], list[str]]:
-    notes: list[str] = []
-    artifacts: list[Artifact] = []
-    for path in files:
-        artifact = REGISTRY.get(path.stem)
-        if artifact is None:
-            notes.append(f"records/{path.name}: written by an artifact this perito does not "
-                         "know; not re-checked")
-            continue
-        artifacts.append(dataclasses.replace(
-            artifact, locations=(ResultFile(f"records/{path.name}"),), extract=_replay))
+    notes = [f"records/{path.name}: written by an artifact this perito does not know; not "
+             "re-checked" for path in files if path.stem not in REGISTRY]
+    present = {path.stem for path in files}
+    # in the catalogue's order, as a scan reports them
+    artifacts = [dataclasses.replace(artifact, locations=(ResultFile(f"records/{key}.jsonl"),),
+                                     extract=_replay)
+                 for key, artifact in REGISTRY.items() if key in present]
     source = SavedResults(root, PERITO, _platform_of_perito(root, [a.id for a in artifacts]))
     return source, artifacts, notes
 

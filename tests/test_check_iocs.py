@@ -1,0 +1,228 @@
+"""`perito check-iocs`: saved results re-matched without the evidence give a scan's matches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from perito.cli import main
+from tests.builders.incumbent_results import (
+    datausage_process,
+    manifest_entry,
+    safari_visit,
+    sms_message,
+    write_results,
+)
+from tests.builders.ios.datausage import Process, datausage_db
+from tests.builders.ios.safari import Visit, history_db
+from tests.builders.ios.sms import Message, sms_db
+from tests.builders.ios_backup import BackupBuilder
+from tests.builders.stix import pattern, single_malware_bundle
+from tests.paths import SHARED_IOCS
+
+PEGASUS = SHARED_IOCS / "amnesty" / "pegasus.stix2"
+T0 = 1_709_154_845.0
+URLS = ["https://weather4free.com/f/a?x=1", "https://cdn.smscentro.com/l",
+        "https://wweather4free.com/", "https://news.example.org/?ref=tookcheckout.com",
+        "https://later-known.example/landing"]
+EMAIL = "bogaardlisa803@gmail.com"
+SMS_LINK = "https://www.weather4free.com/x"
+PROCESS = "accountpfd"
+PREFS = "Library/Preferences/roleaccountd.plist"
+
+
+def _backup(tmp_path: Path) -> Path:
+    builder = BackupBuilder()
+    builder.add_sqlite("HomeDomain", "Library/Safari/History.db", history_db(
+        [Visit(url, T0 + 5 * n) for n, url in enumerate(URLS)]))
+    builder.add_sqlite("HomeDomain", "Library/SMS/sms.db", sms_db([
+        Message("8A1E6C12-0001", T0 + 100, f"mira {SMS_LINK}", handle=EMAIL),
+        Message("8A1E6C12-0002", T0 + 200, "nada", handle="+15550100")]))
+    builder.add_sqlite("WirelessDomain", "Library/Databases/DataUsage.sqlite", datausage_db(
+        [Process(1, PROCESS, None, T0, T0 + 60), Process(2, "nehelper", None, T0, T0 + 60)],
+        []))
+    builder.add_file("RootDomain", PREFS, b"bplist00")
+    return builder.write(tmp_path / "backup")
+
+
+def _incumbent_folder(tmp_path: Path) -> Path:
+    """What the incumbent saves for the same backup."""
+    return write_results(tmp_path / "mvt-results", {
+        "safari_history": [safari_visit(n + 1, url, T0 + 5 * n) for n, url in enumerate(URLS)],
+        "sms": [sms_message(1, f"mira {SMS_LINK}", EMAIL, T0 + 100, [SMS_LINK]),
+                sms_message(2, "nada", "+15550100", T0 + 200, [])],
+        "datausage": [datausage_process(1, PROCESS, None, T0),
+                      datausage_process(2, "nehelper", None, T0)],
+        "manifest": [manifest_entry("HomeDomain", "Library/Safari/History.db", T0),
+                     manifest_entry("RootDomain", PREFS, T0)],
+        "backup_info": {"Device Name": "iPhone", "Product Version": "17.4"},
+    })
+
+
+def _matches(folder: Path) -> set[tuple[str, str]]:
+    alerts = json.loads((folder / "alerts.json").read_text())
+    return {(a["module"], a["matched_indicator"]["value"]) for a in alerts
+            if a["matched_indicator"] and "suppressed" not in a["perito"]}
+
+
+def _words(text: str) -> str:
+    """Console text without the line breaks of its wrapping."""
+    return " ".join(text.split())
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def scanned(tmp_path: Path) -> tuple[Path, set[tuple[str, str]]]:
+    out = tmp_path / "scan"
+    assert main(["ios", "check-backup", str(_backup(tmp_path)), "-i", str(PEGASUS),
+                 "-o", str(out), "-j", "1"]) == 2
+    matches = _matches(out)
+    assert {("safari_history", "weather4free.com"), ("safari_history", "smscentro.com"),
+            ("sms", EMAIL), ("sms", "weather4free.com"), ("datausage", PROCESS),
+            ("manifest", "roleaccountd.plist")} <= matches
+    return out, matches
+
+
+def test_a_saved_perito_result_gives_the_scans_alerts(
+        tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]]) -> None:
+    saved, _matches_seen = scanned
+    before = _snapshot(saved)
+    out = tmp_path / "recheck"
+    assert main(["check-iocs", str(saved), "-i", str(PEGASUS), "-o", str(out)]) == 2
+    assert json.loads((out / "alerts.json").read_text()) == \
+        json.loads((saved / "alerts.json").read_text())
+    assert (out / "timeline.csv").read_bytes() == (saved / "timeline.csv").read_bytes()
+    info = json.loads((out / "info.json").read_text())
+    assert info["acquisition_kind"] == "perito-results"
+    assert info["recheck"]["format"] == "perito-results"
+    assert {h["file_path"] for h in info["hashes"]} >= {"records/ios.safari.history.jsonl"}
+    assert _snapshot(saved) == before  # the saved results are evidence too
+
+
+def test_new_indicators_find_what_the_scan_could_not(
+        tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]]) -> None:
+    saved, matches = scanned
+    newer = single_malware_bundle(tmp_path / "newer.stix2", "LaterSpy",
+                                  [pattern("domain-name:value", "later-known.example")])
+    out = tmp_path / "recheck"
+    assert main(["check-iocs", str(saved), "-i", str(newer), "-o", str(out)]) == 2
+    assert _matches(out) == {("safari_history", "later-known.example")}
+    assert ("safari_history", "later-known.example") not in matches
+
+
+def test_an_incumbent_folder_gives_the_scans_matches(
+        tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]]) -> None:
+    _saved, matches = scanned
+    folder = _incumbent_folder(tmp_path)
+    before = _snapshot(folder)
+    out = tmp_path / "recheck"
+    assert main(["check-iocs", str(folder), "-i", str(PEGASUS), "-o", str(out)]) == 2
+    assert _matches(out) == matches
+    alerts = json.loads((out / "alerts.json").read_text())
+    safari = next(a for a in alerts if a["matched_indicator"]
+                  and a["matched_indicator"]["value"] == "weather4free.com"
+                  and a["module"] == "safari_history")
+    assert safari["event"]["entry"]["url"] == URLS[0]
+    assert safari["event_time"] == "2024-02-28 21:14:05.000000"
+    manifest = next(a for a in alerts if a["module"] == "manifest")
+    assert manifest["level"] == "HIGH"
+    info = json.loads((out / "info.json").read_text())
+    assert info["recheck"]["format"] == "incumbent-results"
+    assert any("backup_info.json" in note for note in info["recheck"]["notes"])
+    assert _snapshot(folder) == before
+
+
+def test_allowlist_suppresses_but_keeps_the_match(
+        tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]]) -> None:
+    saved, matches = scanned
+    allowlist = tmp_path / "allow.txt"
+    allowlist.write_text("# reviewed 2026-12-01\n"
+                         "domain weather4free.com  # the analyst's own test visit\n"
+                         f"path /private/var/root/{PREFS}\n", encoding="utf-8")
+    out = tmp_path / "recheck"
+    assert main(["check-iocs", str(saved), "-i", str(PEGASUS), "-o", str(out),
+                 "--allowlist", str(allowlist)]) == 2
+    assert _matches(out) == matches - {("safari_history", "weather4free.com"),
+                                       ("sms", "weather4free.com"),
+                                       ("manifest", "roleaccountd.plist")}
+    alerts = json.loads((out / "alerts.json").read_text())
+    allowed = [a for a in alerts if "suppressed" in a["perito"]]
+    assert {(a["module"], a["matched_indicator"]["value"]) for a in allowed} == {
+        ("safari_history", "weather4free.com"), ("sms", "weather4free.com"),
+        ("manifest", "roleaccountd.plist")}
+    assert all(a["level"] == "INFORMATIONAL" for a in allowed)
+    safari = next(a for a in allowed if a["module"] == "safari_history")
+    assert "the analyst's own test visit" in safari["perito"]["suppressed"]
+    info = json.loads((out / "info.json").read_text())
+    assert info["allowlist"]["entries"] == 2
+
+
+def test_everything_allowed_is_exit_zero(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "mvt", {"safari_history": [
+        safari_visit(1, URLS[0], T0)]})
+    allowlist = tmp_path / "allow.txt"
+    allowlist.write_text("domain weather4free.com\n", encoding="utf-8")
+    assert main(["check-iocs", str(folder), "-i", str(PEGASUS), "-o", str(tmp_path / "o"),
+                 "--allowlist", str(allowlist)]) == 0
+    assert main(["check-iocs", str(folder), "-i", str(PEGASUS), "-o", str(tmp_path / "o2")]) == 2
+
+
+@pytest.mark.parametrize("line", ["weather4free.com", "colour red", "domain"])
+def test_a_bad_allowlist_line_is_a_clear_error(tmp_path: Path, line: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = write_results(tmp_path / "mvt", {"safari_history": []})
+    allowlist = tmp_path / "allow.txt"
+    allowlist.write_text(f"{line}\n", encoding="utf-8")
+    assert main(["check-iocs", str(folder), "-o", str(tmp_path / "o"),
+                 "--allowlist", str(allowlist)]) == 1
+    assert "allow.txt, line 1" in _words(capsys.readouterr().err)
+
+
+def test_damaged_saved_files_are_reported_and_the_rest_is_checked(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "mvt", {"safari_history": [safari_visit(1, URLS[0], T0)],
+                                              "datausage": []})
+    (folder / "datausage.json").write_text("[{\"proc_name\": ", encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(folder), "-i", str(PEGASUS), "-o", str(out)]) == 2
+    info = json.loads((out / "info.json").read_text())
+    states = {a["id"]: a["state"] for a in info["artifacts"]}
+    assert states["ios.datausage.processes"] == "failed"
+    assert _matches(out) == {("safari_history", "weather4free.com")}
+
+
+def test_damaged_perito_record_lines_are_skipped_with_a_note(
+        tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]]) -> None:
+    saved, _matches_seen = scanned
+    copy = tmp_path / "copy"
+    (copy / "records").mkdir(parents=True)
+    lines = (saved / "records" / "ios.safari.history.jsonl").read_bytes().splitlines()
+    (copy / "records" / "ios.safari.history.jsonl").write_bytes(
+        b"\n".join([b"{broken", b'{"record_type": "Nope"}', *lines]) + b"\n")
+    (copy / "records" / "ios.unknown.thing.jsonl").write_bytes(b"{}\n")
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(copy), "-i", str(PEGASUS), "-o", str(out)]) == 2
+    info = json.loads((out / "info.json").read_text())
+    (safari,) = [a for a in info["artifacts"] if a["id"] == "ios.safari.history"]
+    assert safari["records"] == len(lines)
+    assert any("2 lines" in note for note in safari["notes"])
+    assert any("ios.unknown.thing" in note for note in info["recheck"]["notes"])
+
+
+def test_not_a_result_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["check-iocs", str(tmp_path / "empty")]) == 1
+    assert "not a result folder" in _words(capsys.readouterr().err)
+    assert main(["check-iocs", str(tmp_path / "missing")]) == 1
+
+
+def test_output_inside_the_results_is_refused(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "mvt", {"safari_history": []})
+    assert main(["check-iocs", str(folder), "-o", str(folder / "again")]) == 1
+    assert not (folder / "again").exists()
