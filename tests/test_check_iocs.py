@@ -226,3 +226,46 @@ def test_output_inside_the_results_is_refused(tmp_path: Path) -> None:
     folder = write_results(tmp_path / "mvt", {"safari_history": []})
     assert main(["check-iocs", str(folder), "-o", str(folder / "again")]) == 1
     assert not (folder / "again").exists()
+
+
+def test_incumbent_shapes_that_are_not_plain_lists(tmp_path: Path) -> None:
+    """Links only in the text, a dict of lists with mappings inside, placeholder rows."""
+    folder = write_results(tmp_path / "mvt", {
+        "sms": [sms_message(1, "abre https://weather4free.com/a.", "+15550100", T0, [])],
+        "webkit_session_resource_log": {"a5/a500ee38053454a02e990957be8a251935e28d3f": [{
+            "origin": "news.example.org",
+            "redirect_source": [{"origin": "smscentro.com"}],
+            "redirect_destination": ["tookcheckout.com"],
+            "subframe_under_origin": "", "subresource_under_origin": "",
+            "user_interaction": False, "last_seen": "2024-02-28 21:14:05.000000"}]},
+        "datausage": [{**datausage_process(7, "MISSING [follows accountpfd]", None, T0),
+                       "proc_id": 7}],
+    })
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(folder), "-i", str(PEGASUS), "-o", str(out)]) == 2
+    assert _matches(out) == {("sms", "weather4free.com"),
+                             ("webkit_session_resource_log", "smscentro.com"),
+                             ("webkit_session_resource_log", "tookcheckout.com")}
+
+
+def test_an_android_incumbent_folder_against_echap_and_cytrox(tmp_path: Path) -> None:
+    cert = "31A6ECECD97CF39BC4126B8745CD94A7C30BF81C"  # TheTruthSpy's, in Echap's ioc.yaml
+    folder = write_results(tmp_path / "mvt-android", {
+        "aqf_packages": [{"name": "com.example.notes", "installer": "com.android.vending",
+                          "files": [{"path": "/data/app/base.apk", "sha256": "00" * 32,
+                                     "certificate": {"Sha1": cert.lower(), "Md5": "11" * 16,
+                                                     "Sha256": "22" * 32}}]},
+                         {"name": "com.thetruth", "installer": None, "files": []}],
+        "aqf_processes": [{"proc_name": "com.thetruth:remote", "pid": 812, "user": "u0_a91"}],
+    })
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(folder), "-i", str(SHARED_IOCS / "echap" / "ioc.yaml"),
+                 "-o", str(out)]) == 2
+    alerts = json.loads((out / "alerts.json").read_text())
+    found = {(a["module"], a["matched_indicator"]["value"], a["matched_indicator"]["name"])
+             for a in alerts if a["matched_indicator"]}
+    assert found == {("aqf_packages", cert.lower(), "TheTruthSpy"),
+                     ("aqf_packages", "com.thetruth", "TheTruthSpy"),
+                     ("aqf_processes", "com.thetruth", "TheTruthSpy")}  # package:process
+    info = json.loads((out / "info.json").read_text())
+    assert info["recheck"]["platform"] == "android"

@@ -9,7 +9,9 @@ import pytest
 from perito.indicators.lint import lint_file
 from tests.builders.feeds import echap_yaml, plain_list
 from tests.builders.stix import BundleBuilder
-from tests.paths import SHARED_IOCS
+from tests.paths import ROOT, SHARED_IOCS
+
+DOCS = (ROOT / "docs" / "indicator-sets.md").read_text(encoding="utf-8")
 
 
 def _codes(path: Path) -> list[tuple[str, str]]:
@@ -52,6 +54,7 @@ def test_each_value_quirk_is_found_with_its_indicator_id(tmp_path: Path, pattern
     indicator = bundle.indicator(pattern, indicates=spy)
     findings = lint_file(bundle.write(tmp_path / "quirk.stix2"))
     assert (code, indicator) in [(f.code, f.where) for f in findings], findings
+    assert f"`{code}`" in DOCS  # every code is documented
     for finding in findings:
         assert finding.line().startswith(f"{tmp_path / 'quirk.stix2'}: {indicator}: ")
 

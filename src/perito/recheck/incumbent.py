@@ -2,8 +2,11 @@
 of observable (indicators-and-outputs.md §5.7), and the record that carries them.
 
 Field paths: `a` a key, `a[]` every item of a list, `a.b` a nested key, `a[].b` a key of every
-item. A value that is not text is ignored. Phone-or-e-mail fields (`phone_number`, `user`)
-are read as e-mails when they hold an `@`.
+item. A value that is not text is ignored, but a mapping where text was expected gives its
+`origin`, `domain` or `url` (the WebKit redirect lists hold either). Phone-or-e-mail fields
+(`phone_number`, `user`) are read as e-mails when they hold an `@`; message texts give the
+links cut out of them, as the incumbent does when `links` is empty. The incumbent's
+placeholder DataUsage rows (`MISSING [follows …]`, `MANIPULATED […]`) name no process.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from perito.indicators.normalise import extract_links
 from perito.levels import Level
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.ios_backup import device_path
 from perito.timestamps import Encoding, Timestamp, decode, unset
 
 EMAIL_OR_PHONE = "email-or-phone"  # a pseudo-kind: EMAIL when it holds "@", else PHONE
+LINKS_IN_TEXT = "links-in-text"  # a pseudo-kind: the http(s) links cut out of free text
 _U, _D, _IP, _P, _A = Kind.URL, Kind.DOMAIN, Kind.IP, Kind.PROCESS, Kind.APP_ID
 _F = Kind.FILE_PATH
 
@@ -46,11 +51,13 @@ FIELDS: dict[str, tuple[tuple[str, Kind | str], ...]] = {
     "webkit_local_storage": (("url", _U),),
     "webkit_safari_view_service": (("url", _U),),
     "cache_files": (("url", _U),),
-    "sms": (("links[]", _U), ("phone_number", EMAIL_OR_PHONE), ("address", EMAIL_OR_PHONE)),
+    "sms": (("links[]", _U), ("text", LINKS_IN_TEXT), ("body", LINKS_IN_TEXT),
+            ("phone_number", EMAIL_OR_PHONE), ("address", EMAIL_OR_PHONE)),
     "sms_attachments": (("filename", _F), ("transfer_name", Kind.FILE_NAME),
                         ("phone_number", EMAIL_OR_PHONE)),
-    "whatsapp": (("links[]", _U), ("ZMEDIAURL", _U)),
-    "calendar": (("participant_email", Kind.EMAIL), ("url", _U)),
+    "whatsapp": (("links[]", _U), ("ZMEDIAURL", _U), ("ZTEXT", LINKS_IN_TEXT)),
+    "calendar": (("participant_email", Kind.EMAIL), ("participant_phone", Kind.PHONE),
+                 ("url", _U), ("description", LINKS_IN_TEXT)),
     "id_status_cache": (("user", EMAIL_OR_PHONE),),
     "tcc": (("client", _P),),
     "datausage": (("proc_name", _P), ("bundle_id", _A)),
@@ -98,8 +105,10 @@ ANDROID_ONLY = frozenset(slug for slug in FIELDS if slug.startswith(("aqf_", "du
        "connect_event", "security_event"}
 # The incumbent reports path and name matches of these modules at HIGH (§4.8).
 HIGH_MODULES = frozenset({"manifest", "filesystem", "locationd_clients", "sms_attachments"})
-TIME_KEYS = ("isodate", "timestamp", "last_seen_isodate", "first_isodate", "install_date",
-             "event_time", "modified")
+TIME_KEYS = ("isodate", "timestamp", "last_seen_isodate", "first_isodate", "start_date",
+             "creation_date", "install_date", "last_seen", "event_time", "modified")
+_PLACEHOLDERS = ("MISSING [", "MANIPULATED [")
+_LEAF_KEYS = ("origin", "domain", "url")
 
 
 def match_level(slug: str) -> Level:
@@ -110,6 +119,11 @@ def _values_at(data: Any, steps: list[str]) -> Iterator[str]:
     if not steps:
         if isinstance(data, str) and data:
             yield data
+        elif isinstance(data, Mapping):
+            for key in _LEAF_KEYS:
+                value = data.get(key)
+                if isinstance(value, str) and value:
+                    yield value
         return
     step, rest = steps[0], steps[1:]
     if not isinstance(data, Mapping):
@@ -128,7 +142,10 @@ def observed(slug: str, entry: Mapping[str, Any]) -> Iterator[tuple[str, Kind, s
         for value in _values_at(entry, path.split(".")):
             if kind == EMAIL_OR_PHONE:
                 yield path, Kind.EMAIL if "@" in value else Kind.PHONE, value
-            else:
+            elif kind == LINKS_IN_TEXT:
+                for link in extract_links(value):
+                    yield path, Kind.URL, link
+            elif not value.startswith(_PLACEHOLDERS):
                 yield path, Kind(kind), value
     if slug == "manifest":
         domain, relative = entry.get("domain"), entry.get("relative_path")
