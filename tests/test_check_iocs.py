@@ -269,3 +269,40 @@ def test_an_android_incumbent_folder_against_echap_and_cytrox(tmp_path: Path) ->
                      ("aqf_processes", "com.thetruth", "TheTruthSpy")}  # package:process
     info = json.loads((out / "info.json").read_text())
     assert info["recheck"]["platform"] == "android"
+
+
+def test_incumbent_values_are_read_as_perito_reads_the_artifact(tmp_path: Path) -> None:
+    """Profiles through perito's own profile reader, `~` attachment paths, tcc paths, WebKit
+    origins in Manifest paths, locationd keys."""
+    cytrox = SHARED_IOCS / "amnesty" / "cytrox.stix2"
+    spy = single_malware_bundle(tmp_path / "spy.stix2", "ExampleSpy", [
+        pattern("file:path", "/private/var/mobile/Library/SMS/Attachments/ab/11/x/evil.gif"),
+        pattern("process:name", "exampled"), pattern("process:name", "helperd"),
+        pattern("domain-name:value", "weather4free.com")])
+    folder = write_results(tmp_path / "mvt", {
+        "configuration_profiles": [{"file_id": "f", "relative_path": "x.plist",
+                                    "domain": "SysSharedContainerDomain-systemgroup.com.apple"
+                                              ".configurationprofiles",
+                                    "plist": {"PayloadUUID": "76dab334-7e17-475d-a5d6-"
+                                                             "0794eb5818a5",
+                                              "PayloadContent": []},
+                                    "install_date": "2024-02-28 21:14:05.000000"}],
+        "sms_attachments": [{"attachment_id": 1, "filename": "~/Library/SMS/Attachments/ab/"
+                                                             "11/x/evil.gif",
+                             "transfer_name": "evil.gif", "phone_number": "+15550100",
+                             "isodate": "2024-02-28 21:14:05.000000"}],
+        "tcc": [{"service": "kTCCServiceCamera", "client": "/usr/libexec/exampled",
+                 "client_type": "absolute_path", "auth_value": "allowed"}],
+        "locationd_clients": [{"package": "com.apple.locationd.executable-/usr/libexec/helperd",
+                               "BundlePath": "/System/Library/LocationBundles/x.bundle"}],
+        "manifest": [manifest_entry("HomeDomain", "Library/WebKit/WebsiteData/LocalStorage/"
+                                    "https_weather4free.com_0.localstorage", T0)],
+    })
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(folder), "-i", str(cytrox), "-i", str(spy),
+                 "-o", str(out)]) == 2
+    assert _matches(out) == {
+        ("configuration_profiles", "76DAB334-7E17-475D-A5D6-0794EB5818A5"),
+        ("sms_attachments", "/private/var/mobile/Library/SMS/Attachments/ab/11/x/evil.gif"),
+        ("tcc", "exampled"), ("locationd_clients", "helperd"),
+        ("manifest", "weather4free.com")}

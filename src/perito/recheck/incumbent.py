@@ -11,13 +11,20 @@ placeholder DataUsage rows (`MISSING [follows …]`, `MANIPULATED […]`) name n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from perito.artifacts.ios import (
+    applications,
+    configuration_profiles,
+    locationd_clients,
+    manifest,
+    sms_attachments,
+)
 from perito.indicators.normalise import extract_links
 from perito.levels import Level
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, observables, register_record, timeline
 from perito.sources.ios_backup import device_path
 from perito.timestamps import Encoding, Timestamp, decode, unset
 
@@ -53,24 +60,24 @@ FIELDS: dict[str, tuple[tuple[str, Kind | str], ...]] = {
     "cache_files": (("url", _U),),
     "sms": (("links[]", _U), ("text", LINKS_IN_TEXT), ("body", LINKS_IN_TEXT),
             ("phone_number", EMAIL_OR_PHONE), ("address", EMAIL_OR_PHONE)),
-    "sms_attachments": (("filename", _F), ("transfer_name", Kind.FILE_NAME),
+    "sms_attachments": (("transfer_name", Kind.FILE_NAME),
                         ("phone_number", EMAIL_OR_PHONE)),
     "whatsapp": (("links[]", _U), ("ZMEDIAURL", _U), ("ZTEXT", LINKS_IN_TEXT)),
     "calendar": (("participant_email", Kind.EMAIL), ("participant_phone", Kind.PHONE),
                  ("url", _U), ("description", LINKS_IN_TEXT)),
     "id_status_cache": (("user", EMAIL_OR_PHONE),),
-    "tcc": (("client", _P),),
+    "tcc": (("client", _P),),  # and, as perito reads it, a bundle id or a path
     "datausage": (("proc_name", _P), ("bundle_id", _A)),
     "netusage": (("proc_name", _P), ("bundle_id", _A)),
     "os_analytics_ad_daily": (("package", _P),),
-    "locationd_clients": (("package", _P), ("BundleId", _A), ("BundlePath", _F),
+    "locationd_clients": (("BundleId", _A), ("BundlePath", _F),
                           ("Executable", _F), ("Registered", _F)),
     "profile_events": (("profile_id", Kind.PROFILE_ID), ("process", _P)),
     "configuration_profiles": (("plist.PayloadUUID", Kind.PROFILE_ID),
                                ("plist.PayloadContent[].PayloadUUID", Kind.PROFILE_ID)),
-    "applications": (("softwareVersionBundleId", _A), ("sourceApp", _A)),
+    "applications": (("softwareVersionBundleId", _A), ("sourceApp", _A), ("name", _A)),
     "shortcuts": (("action_urls[]", _U),),
-    "manifest": (),  # device path built from domain + relative_path, see `observed`
+    "manifest": (),  # device path and origins from domain + relative_path, see DERIVED
     "filesystem": (("path", _F),),
     "shutdown_log": (("client", _F),),
     # Android
@@ -147,17 +154,82 @@ def observed(slug: str, entry: Mapping[str, Any]) -> Iterator[tuple[str, Kind, s
                     yield path, Kind.URL, link
             elif not value.startswith(_PLACEHOLDERS):
                 yield path, Kind(kind), value
-    if slug == "manifest":
-        domain, relative = entry.get("domain"), entry.get("relative_path")
-        if isinstance(domain, str) and isinstance(relative, str) and relative:
-            absolute = device_path(domain, relative)
-            if absolute:
-                yield "relative_path", Kind.FILE_PATH, absolute
-            yield "relative_path", Kind.FILE_NAME, relative.rsplit("/", 1)[-1]
-    elif slug == "filesystem":  # the incumbent drops the leading "/"
-        listed = entry.get("path")
-        if isinstance(listed, str) and listed and not listed.startswith("/"):
-            yield "path", Kind.FILE_PATH, "/" + listed
+    derive = DERIVED.get(slug)
+    if derive is not None:
+        yield from derive(entry)
+
+
+def _text(entry: Mapping[str, Any], key: str) -> str:
+    value = entry.get(key)
+    return value if isinstance(value, str) else ""
+
+
+# Observables built the way perito's own artifact builds them from the same values.
+Derived = Iterator[tuple[str, Kind, str]]
+
+
+def _manifest(entry: Mapping[str, Any]) -> Derived:
+    domain, relative = _text(entry, "domain"), _text(entry, "relative_path")
+    if not relative:
+        return
+    absolute = device_path(domain, relative)
+    if absolute:
+        yield "relative_path", Kind.FILE_PATH, absolute
+    yield "relative_path", Kind.FILE_NAME, relative.rsplit("/", 1)[-1]
+    for url in manifest.origin_urls(relative):
+        yield "relative_path", Kind.URL, url
+
+
+def _filesystem(entry: Mapping[str, Any]) -> Derived:
+    listed = _text(entry, "path")
+    if listed and not listed.startswith("/"):  # the incumbent drops the leading "/"
+        yield "path", Kind.FILE_PATH, "/" + listed
+
+
+def _sms_attachments(entry: Mapping[str, Any]) -> Derived:
+    path = sms_attachments.device_path(_text(entry, "filename"))
+    if path:
+        yield "filename", Kind.FILE_PATH, path
+
+
+def _tcc(entry: Mapping[str, Any]) -> Derived:
+    client = _text(entry, "client")
+    if client.startswith("/"):
+        yield "client", Kind.FILE_PATH, client
+        yield "client", Kind.PROCESS, client.rstrip("/").rsplit("/", 1)[-1]
+    elif client:
+        yield "client", Kind.APP_ID, client
+
+
+def _locationd(entry: Mapping[str, Any]) -> Derived:
+    key = _text(entry, "package")
+    if key:
+        yield "package", Kind.PROCESS, locationd_clients.process_name(key)
+    bundle = _text(entry, "BundleId")
+    if bundle:
+        yield "BundleId", Kind.PROCESS, bundle
+
+
+def _record_observables(path: str, record: Record) -> Derived:
+    for _name, kind, value in observables(record):
+        yield path, kind, value
+
+
+def _configuration_profile(entry: Mapping[str, Any]) -> Derived:
+    plist = entry.get("plist")
+    if isinstance(plist, dict):
+        yield from _record_observables("plist", configuration_profiles.profile_record(plist, ""))
+
+
+def _application(entry: Mapping[str, Any]) -> Derived:
+    yield from _record_observables("", applications.application_record("", dict(entry), ""))
+
+
+DERIVED: dict[str, Callable[[Mapping[str, Any]], Derived]] = {
+    "manifest": _manifest, "filesystem": _filesystem, "sms_attachments": _sms_attachments,
+    "tcc": _tcc, "locationd_clients": _locationd,
+    "configuration_profiles": _configuration_profile, "applications": _application,
+}
 
 
 def event_time(entry: Mapping[str, Any]) -> Timestamp:
