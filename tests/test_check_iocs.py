@@ -194,6 +194,9 @@ def test_damaged_saved_files_are_reported_and_the_rest_is_checked(tmp_path: Path
     info = json.loads((out / "info.json").read_text())
     states = {a["id"]: a["state"] for a in info["artifacts"]}
     assert states["ios.datausage.processes"] == "failed"
+    (problem,) = next(a["problems"] for a in info["artifacts"]
+                      if a["id"] == "ios.datausage.processes")
+    assert problem.startswith("datausage.json: not a readable JSON result file")
     assert _matches(out) == {("safari_history", "weather4free.com")}
 
 

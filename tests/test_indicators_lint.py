@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,17 @@ def test_non_stix_files(tmp_path: Path) -> None:
     broken.write_text("{not json", encoding="utf-8")
     assert _codes(broken) == [("not-json", "")]
     assert _codes(tmp_path / "missing.stix2") == [("unreadable", "")]
+
+
+def test_folders_are_linted_file_by_file(capsys: pytest.CaptureFixture[str]) -> None:
+    from perito.cli import main
+
+    assert main(["iocs", "lint", str(SHARED_IOCS / "amnesty"), "--json"]) == 2  # NoviSpy
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == 7
+    assert {Path(f["file"]).name for f in report["findings"]} == {"novispy.stix2"}
+    assert main(["iocs", "lint", str(SHARED_IOCS / "amnesty" / "pegasus.stix2")]) == 0
+    assert capsys.readouterr().out.strip().endswith("1 file(s): 0 errors, 0 warnings")
 
 
 def test_real_feeds_show_their_known_quirks() -> None:

@@ -151,7 +151,7 @@ def _list(args: argparse.Namespace, console: Console) -> int:
 
 
 def _lint(args: argparse.Namespace, console: Console) -> int:
-    findings = lint_files(args.files, args.plain_type)
+    files, findings = lint_files(args.files, args.plain_type)
     errors = sum(f.severity == ERROR for f in findings)
     if args.json:
         console.print_json(json.dumps({"findings": [f.to_json() for f in findings],
@@ -160,7 +160,7 @@ def _lint(args: argparse.Namespace, console: Console) -> int:
     else:
         for finding in findings:
             console.print(finding.line(), highlight=False, markup=False, soft_wrap=True)
-        console.print(f"{len(args.files)} file(s): {errors} errors, "
+        console.print(f"{len(files)} file(s): {errors} errors, "
                       f"{len(findings) - errors} warnings", highlight=False, soft_wrap=True)
     return ExitCode.FOUND if errors else ExitCode.NOTHING_FOUND
 

@@ -25,7 +25,7 @@ from perito.indicators.keys import CONCATENATED, read_comparison
 from perito.indicators.model import LoadProblem
 from perito.indicators.pattern import Comparison, PatternError, UnsupportedPattern, parse_pattern
 from perito.indicators.plainlist import PLAIN_SUFFIXES, TYPES, kind_of
-from perito.indicators.stix import YAML_SUFFIXES, load_stix_file
+from perito.indicators.stix import YAML_SUFFIXES, indicator_files, load_stix_file
 
 ERROR = "error"
 WARNING = "warning"
@@ -284,5 +284,10 @@ def _lint_plain(path: Path, data: bytes, plain_type: str | None) -> Iterator[Fin
         if raw.strip() and not raw.strip().startswith("#")))
 
 
-def lint_files(paths: Iterable[Path], plain_type: str | None = None) -> list[Finding]:
-    return [finding for path in paths for finding in lint_file(path, plain_type)]
+def lint_files(paths: Iterable[Path], plain_type: str | None = None
+               ) -> tuple[list[Path], list[Finding]]:
+    """The files linted (folders give their indicator files, as scans find them) and the
+    findings."""
+    files = [found for path in paths
+             for found in (indicator_files(path) if path.is_dir() else [path])]
+    return files, [finding for path in files for finding in lint_file(path, plain_type)]

@@ -206,6 +206,11 @@ def _files_in(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def indicator_files(folder: Path) -> list[Path]:
+    """The indicator files a folder holds, as `load_indicators` finds them."""
+    return _files_in(folder)
+
+
 def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
     """Files to read, each once (by resolved path), and problems for paths that do not exist."""
     files: dict[Path, Path] = {}

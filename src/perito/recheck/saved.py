@@ -35,6 +35,7 @@ from perito.recheck.incumbent import (
 from perito.records import Record, from_dict
 from perito.sources.evidence import Custody, EvidenceFile
 from perito.sources.locations import Location, ResultFile
+from perito.sources.plist import PlistError
 from perito.sources.sqlite import OpenedDatabase
 
 PERITO = "perito-results"
@@ -150,9 +151,17 @@ def _incumbent(root: Path, slugs: list[str]) -> tuple[SavedResults, list[Artifac
     return SavedResults(root, INCUMBENT, platform), artifacts, notes
 
 
+class ResultFileError(PlistError):
+    """A saved result file that is not readable JSON (the pipeline reports a PlistError's
+    message as it is, which is what this needs)."""
+
+
 def _entries_of(slug: str) -> Any:
     def extract(ctx: Context) -> Iterator[Record]:
-        document = json.loads(ctx.source.read_bytes(ctx.evidence).decode("utf-8"))
+        try:
+            document = json.loads(ctx.source.read_bytes(ctx.evidence).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise ResultFileError(f"not a readable JSON result file ({error})") from None
         for entry in entries(slug, document):
             yield entry_record(slug, entry, ctx.evidence.address)
     return extract
