@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,9 @@ def test_update_installs_records_and_survives_bad_feeds(tmp_path: Path, site: Pa
                                              [pattern("app:id", "it.example.hermit")]))
         main(["iocs", "update", "--index", str(index)])
         second = _manifest()
-        assert "unchanged" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "unchanged" in out
+        assert "RCS Lab: 40 → 1 indicators" in out
         assert second["RCS Lab"]["sha256"] == changed
         assert second["RCS Lab"]["previous"] == _sha(RCS)
         assert second["Pegasus"] == first["Pegasus"]
@@ -230,3 +233,26 @@ def test_scans_load_the_installed_sets_unless_told_not_to(tmp_path: Path, site: 
                  "--no-installed"]) == 0
     info = json.loads((alone / "info.json").read_text())
     assert info["installed_indicator_sets"] == [] and info["ioc_files"] == []
+
+
+def test_the_age_line_of_the_summary() -> None:
+    import datetime as dt
+
+    from perito.commands.indicator_choice import IndicatorChoice
+    from perito.indicators.store import InstalledSet, InstalledState
+
+    now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    old = InstalledSet("a.stix2", "A", (), "https://example.org/a.stix2",
+                       "2026-10-01T00:00:00+00:00", "0" * 64, 10)
+    fresh = dataclasses_replace(old, file_name="b.stix2", downloaded="2026-12-01T12:00:00+00:00")
+
+    def line(*sets: InstalledSet, problems: tuple[str, ...] = ()) -> str:
+        state = InstalledState(tuple(Path(s.file_name) for s in sets), sets, problems)
+        return IndicatorChoice((), state, None, None, now).age_line()
+
+    assert line(fresh) == "Installed indicator sets: 1, the oldest downloaded 0.5 days ago"
+    assert line(fresh, old).endswith("62.0 days ago — run `perito iocs update` for newer "
+                                     "indicators")
+    assert line(problems=("x",)) == ("Installed indicator sets: 0; 1 installed file(s) left "
+                                     "out (see installed_indicator_problems in info.json)")
+    assert line().startswith("No installed indicator sets")

@@ -45,6 +45,7 @@ def choice_from(args: argparse.Namespace) -> IndicatorChoice:
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     iocs = commands.add_parser("iocs", help="indicator sets: update, list, lint")
+    iocs.set_defaults(print_help=iocs.print_help)
     sub = iocs.add_subparsers(dest="command", metavar="COMMAND")
     updating = sub.add_parser("update", help="download the public feeds (the only command "
                               "that uses the network)")
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace, console: Console, argv: Sequence[str],
         return _list(args, console)
     if args.command == "lint":
         return _lint(args, console)
-    return None
+    args.print_help()
+    return ExitCode.COULD_NOT_RUN
 
 
 def _update(args: argparse.Namespace, console: Console) -> int:

@@ -39,13 +39,18 @@ class IndicatorChoice:
     def age_line(self) -> str:
         """One line for the summary: how old the installed sets are."""
         sets = self.installed.sets
-        if not sets:
+        if not sets and not self.installed.problems:
             return ("No installed indicator sets (`perito iocs update` installs the public "
                     "feeds).")
         oldest = self.installed.oldest_days(self.checked_at)
-        line = f"Installed indicator sets: {len(sets)}, the oldest downloaded {oldest} days ago"
+        line = f"Installed indicator sets: {len(sets)}"
+        if oldest is not None:
+            line += f", the oldest downloaded {oldest} days ago"
         if oldest is not None and oldest > STALE_DAYS:
             line += " — run `perito iocs update` for newer indicators"
+        if self.installed.problems:
+            line += (f"; {len(self.installed.problems)} installed file(s) left out (see "
+                     "installed_indicator_problems in info.json)")
         return line
 
 

@@ -164,8 +164,11 @@ def _install(folder: Path, known: dict[str, InstalledSet], feed: Feed, data: byt
     known[feed.file_name] = InstalledSet(
         file_name=feed.file_name, name=feed.name, sources=feed.sources, url=feed.url,
         downloaded=now.isoformat(timespec="seconds"), sha256=digest, size=len(data),
-        previous_sha256=previous)
-    return FeedOutcome(feed.name, feed.url, state, "", digest, count)
+        previous_sha256=previous, indicators=count)
+    change = ""
+    if state == "updated" and before is not None and before.indicators:
+        change = f"{before.indicators} → {count} indicators, sha256 {digest}"
+    return FeedOutcome(feed.name, feed.url, state, change, digest, count)
 
 
 def _run(folder: Path, index_label: str, problems: Iterable[str],

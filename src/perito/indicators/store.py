@@ -47,6 +47,7 @@ class InstalledSet:
     sha256: str
     size: int
     previous_sha256: str = ""  # the copy it replaced, when it changed
+    indicators: int = 0  # distinct indicators perito read from it
 
     def age_days(self, now: dt.datetime) -> float | None:
         try:
@@ -89,7 +90,8 @@ def _entry(entry: Any) -> InstalledSet:
                         sources=tuple(str(s) for s in entry.get("sources", [])),
                         url=str(entry["url"]), downloaded=str(entry["downloaded"]),
                         sha256=str(entry["sha256"]), size=int(entry["size"]),
-                        previous_sha256=str(entry.get("previous_sha256", "")))
+                        previous_sha256=str(entry.get("previous_sha256", "")),
+                        indicators=int(entry.get("indicators", 0)))
 
 
 def write_manifest(folder: Path, sets: list[InstalledSet]) -> None:
