@@ -256,3 +256,32 @@ def test_the_age_line_of_the_summary() -> None:
     assert line(problems=("x",)) == ("Installed indicator sets: 0; 1 installed file(s) left "
                                      "out (see installed_indicator_problems in info.json)")
     assert line().startswith("No installed indicator sets")
+
+
+def test_the_bundled_index_through_a_local_mirror(tmp_path: Path) -> None:
+    """The real index, its GitHub files served by a mirror with raw.githubusercontent.com's
+    layout: the shared copies install, the feeds the mirror lacks fail, nothing else moves."""
+    mirror = tmp_path / "mirror"
+    for owner_repo_branch, path, source in [
+            ("AmnestyTech/investigations/master", "2021-07-18_nso/pegasus.stix2",
+             "amnesty/pegasus.stix2"),
+            ("mvt-project/mvt-indicators/main", "intellexa_predator/predator.stix2",
+             "mvt-indicators/predator.stix2"),
+            ("mvt-project/mvt-indicators/main", "2022-06-23_rcs_lab/rcs.stix2",
+             "mvt-indicators/rcs.stix2"),
+            ("mvt-project/mvt-indicators/main", "2023-04-11_quadream/kingspawn.stix2",
+             "mvt-indicators/kingspawn.stix2"),
+            ("AmnestyTech/investigations/master", "2024-12-16_serbia_novispy/novispy.stix2",
+             "amnesty/novispy.stix2")]:
+        target = mirror / owner_repo_branch / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SHARED_IOCS / source, target)
+    with serve(mirror) as base:
+        assert main(["iocs", "update", "--mirror", base]) == 3  # 10 of 15 are not mirrored
+    sets = {s.file_name: s for s in installed().sets}
+    assert len(sets) == 5
+    pegasus = sets["raw.githubusercontent.com_AmnestyTech_investigations_master_"
+                   "2021-07-18_nso_pegasus.stix2"]
+    assert pegasus.name == "NSO Group Pegasus Indicators of Compromise"
+    assert pegasus.url == f"{base}/AmnestyTech/investigations/master/2021-07-18_nso/pegasus.stix2"
+    assert pegasus.sha256 == _sha(PEGASUS)

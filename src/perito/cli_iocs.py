@@ -52,6 +52,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     updating.add_argument("--index", metavar="FILE_OR_URL",
                           help="feed index in mvt-indicators' format (default: the bundled "
                           "copy)")
+    updating.add_argument("--mirror", metavar="URL",
+                          help="fetch raw.githubusercontent.com files from a mirror with the "
+                          "same layout (https, or http on this machine)")
     updating.add_argument("--offline", type=Path, metavar="FOLDER",
                           help="install the feed files found in FOLDER instead of downloading")
     listing = sub.add_parser("list", help="the installed sets")
@@ -99,7 +102,7 @@ def _update(args: argparse.Namespace, console: Console) -> int:
             report = install_offline(args.offline, index, label, folder)
         else:
             with console.status("Downloading indicator feeds…"):
-                report = update(index, label, folder)
+                report = update(index, label, folder, mirror=args.mirror)
     except IndexUnreadable as error:
         raise InputError(str(error)) from None
     except OSError as error:

@@ -8,6 +8,7 @@ A feed that fails keeps its previous copy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import ipaddress
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from perito import __version__
 from perito.indicators.feedindex import (
+    RAW_GITHUB,
     Feed,
     FeedIndex,
     IndexUnreadable,
@@ -190,14 +192,23 @@ def _run(folder: Path, index_label: str, problems: Iterable[str],
     return report
 
 
+def mirrored(feed: Feed, mirror: str | None) -> Feed:
+    """The feed fetched from a mirror of raw.githubusercontent.com (same layout), keeping the
+    file name of the original URL; the manifest then records the mirror's URL."""
+    if not mirror or not feed.url.startswith(RAW_GITHUB + "/"):
+        return feed
+    return dataclasses.replace(feed, url=mirror.rstrip("/") + feed.url[len(RAW_GITHUB):])
+
+
 def update(index: FeedIndex, index_label: str, folder: Path, *, fetcher: Fetch = fetch,
-           now: dt.datetime | None = None) -> UpdateReport:
-    """Download every feed of the index into `folder`."""
+           now: dt.datetime | None = None, mirror: str | None = None) -> UpdateReport:
+    """Download every feed of the index into `folder` (GitHub files from `mirror` if set)."""
     def getter(feed: Feed) -> Callable[[], bytes]:
         return lambda: fetcher(feed.url)
 
+    feeds = [mirrored(feed, mirror) for feed in index.feeds]
     return _run(folder, index_label, index.problems,
-                ((feed, getter(feed)) for feed in index.feeds), now or dt.datetime.now(dt.UTC))
+                ((feed, getter(feed)) for feed in feeds), now or dt.datetime.now(dt.UTC))
 
 
 def _read_local(path: Path) -> Callable[[], bytes]:
