@@ -309,3 +309,15 @@ def test_incumbent_values_are_read_as_perito_reads_the_artifact(tmp_path: Path) 
         ("sms_attachments", "/private/var/mobile/Library/SMS/Attachments/ab/11/x/evil.gif"),
         ("tcc", "exampled"), ("locationd_clients", "helperd"),
         ("manifest", "weather4free.com")}
+
+
+def test_plain_lists_with_a_type(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "mvt", {"datausage": [
+        datausage_process(1, "exampled", None, T0), datausage_process(2, "nehelper", None, T0)]})
+    listed = tmp_path / "processes-2026.list"
+    listed.write_text("# ExampleSpy, 2026\nexampled\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(folder), "-i", str(listed), "--type", "process",
+                 "-o", str(out)]) == 2
+    assert _matches(out) == {("datausage", "exampled")}
+    assert main(["check-iocs", str(folder), "-i", str(listed), "-o", str(tmp_path / "o2")]) == 0

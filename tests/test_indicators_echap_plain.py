@@ -83,3 +83,16 @@ def test_plain_list_without_a_type_is_unsupported(tmp_path: Path) -> None:
     assert loaded.indicators == ()
     assert [p.severity for p in loaded.problems] == ["unsupported"]
     assert "--type" in loaded.problems[0].message
+
+
+def test_hostile_yaml_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "ioc.yaml"
+    path.write_text("- name: x\n  packages: !!python/object/apply:os.system ['true']\n",
+                    encoding="utf-8")
+    loaded = load_indicators([path])
+    assert loaded.indicators == ()
+    assert [(p.severity, p.message[:25]) for p in loaded.problems] == [
+        ("error", "not a readable YAML file ")]
+    (tmp_path / "deep.yaml").write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    assert [p.severity for p in load_indicators([tmp_path / "deep.yaml"]).problems] == [
+        "unsupported"]  # read, and not a list of apps

@@ -285,3 +285,22 @@ def test_the_bundled_index_through_a_local_mirror(tmp_path: Path) -> None:
     assert pegasus.name == "NSO Group Pegasus Indicators of Compromise"
     assert pegasus.url == f"{base}/AmnestyTech/investigations/master/2021-07-18_nso/pegasus.stix2"
     assert pegasus.sha256 == _sha(PEGASUS)
+
+
+def test_oversized_and_empty_feeds_are_refused(tmp_path: Path, site: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import perito.commands.iocs_update as iocs_update
+
+    (site / "empty.stix2").write_text('{"type": "bundle", "id": "bundle--1", "objects": []}',
+                                      encoding="utf-8")
+    monkeypatch.setattr(iocs_update, "MAX_FEED_BYTES", 100_000)
+    with serve(site) as base:
+        index = feed_index(tmp_path / "i.yaml", [url_entry("Big", f"{base}/pegasus.stix2"),
+                                                 url_entry("Empty", f"{base}/empty.stix2"),
+                                                 url_entry("Small", f"{base}/rcs.stix2")])
+        report = iocs_update.update(*iocs_update.read_index(str(index)), indicators_dir())
+    states = {o.name: o.state for o in report.outcomes}
+    assert states == {"Big": "failed", "Empty": "failed", "Small": "new"}
+    messages = {o.name: o.message for o in report.outcomes}
+    assert messages["Big"].startswith(f"{base}/pegasus.stix2: larger than 100,000 bytes")
+    assert messages["Empty"].startswith("an indicator file without any indicator")

@@ -92,7 +92,7 @@ def fetch(url: str) -> bytes:
     except (OSError, ValueError) as error:
         raise FetchError(f"{url}: cannot download ({type(error).__name__}: {error})") from None
     if len(data) > MAX_FEED_BYTES:
-        raise FetchError(f"{url}: larger than {MAX_FEED_BYTES >> 20} MiB; refused")
+        raise FetchError(f"{url}: larger than {MAX_FEED_BYTES:,} bytes; refused")
     return data
 
 

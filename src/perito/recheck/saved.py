@@ -113,17 +113,18 @@ def _perito(root: Path, files: list[Path]) -> tuple[SavedResults, list[Artifact]
 
 
 def _replay(ctx: Context) -> Iterator[Record]:
-    """The records of one saved JSONL file, as the scan wrote them."""
-    data = ctx.source.read_bytes(ctx.evidence)
+    """The records of one saved JSONL file, as the scan wrote them, streamed line by line."""
+    ctx.source.custody.record(ctx.evidence.address, ctx.evidence.path)
     bad = 0
-    for line in data.splitlines():
-        if not line.strip():
-            continue
-        try:
-            saved = orjson.loads(line)
-            yield from_dict(saved)
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-            bad += 1
+    with ctx.evidence.path.open("rb") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                saved = orjson.loads(line)
+                yield from_dict(saved)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+                bad += 1
     if bad:
         ctx.warn(f"{bad} lines are not records this perito can read; skipped")
 
