@@ -25,6 +25,14 @@ def test_a_clean_bundle_has_no_findings(tmp_path: Path) -> None:
     bundle.indicator("[domain-name:value = 'c2.example.net']", indicates=spy)
     bundle.indicator("[file:hashes.sha256 = '" + "ab" * 32 + "']", indicates=spy)
     bundle.indicator("[file:path = '/private/var/tmp/exampled']", indicates=spy)
+    # spellings and values real feeds use, which are not mistakes
+    bundle.indicator("[file:hashes.'SHA-256' = '" + "cd" * 32 + "']", indicates=spy)
+    bundle.indicator("[file:hashes.SHA256 = '" + "ef" * 32 + "']", indicates=spy)
+    bundle.indicator("[url:value = 'https://dl.example.net/a.apk?id=7&x==']", indicates=spy)
+    bundle.indicator("[app:cert.sha1 = '" + "AB" * 20 + "']", indicates=spy)  # Echap's case
+    bundle.indicator("[process:name = 'ReminderIntentsUIExtension']", indicates=spy)
+    bundle.indicator("[domain-name:value = 'c3.example.net'] OR "
+                     "[domain-name:value = 'c4.example.net']", indicates=spy)
     assert lint_file(bundle.write(tmp_path / "clean.stix2")) == []
 
 
