@@ -74,6 +74,8 @@ def test_update_installs_records_and_survives_bad_feeds(tmp_path: Path, site: Pa
         stored = indicators_dir() / str(first["Pegasus"]["file"])
         assert stored.read_bytes() == PEGASUS.read_bytes()
         assert not (indicators_dir() / local_name(f"{base}/broken.stix2")).exists()
+        manifest = json.loads((indicators_dir() / "manifest.json").read_text())
+        assert manifest["index"] == {"source": str(index), "sha256": _sha(index)}
 
         # The RCS feed changes upstream; Pegasus does not.
         changed = _sha(single_malware_bundle(site / "rcs.stix2", "Hermit",

@@ -173,9 +173,9 @@ def _install(folder: Path, known: dict[str, InstalledSet], feed: Feed, data: byt
     return FeedOutcome(feed.name, feed.url, state, change, digest, count)
 
 
-def _run(folder: Path, index_label: str, problems: Iterable[str],
+def _run(folder: Path, index_label: str, index: FeedIndex,
          items: Iterable[tuple[Feed, Callable[[], bytes]]], now: dt.datetime) -> UpdateReport:
-    report = UpdateReport(index_label, folder, problems=list(problems))
+    report = UpdateReport(index_label, folder, problems=list(index.problems))
     entries, manifest_problems = read_manifest(folder)
     report.problems.extend(manifest_problems)
     known = {entry.file_name: entry for entry in entries}
@@ -188,7 +188,8 @@ def _run(folder: Path, index_label: str, problems: Iterable[str],
             continue
         report.outcomes.append(_install(folder, known, feed, data, now))
         log.info("feed %s: %s", feed.url, report.outcomes[-1].state)
-    write_manifest(folder, list(known.values()))
+    write_manifest(folder, list(known.values()),
+                   {"source": index_label, "sha256": index.sha256})
     return report
 
 
@@ -207,8 +208,8 @@ def update(index: FeedIndex, index_label: str, folder: Path, *, fetcher: Fetch =
         return lambda: fetcher(feed.url)
 
     feeds = [mirrored(feed, mirror) for feed in index.feeds]
-    return _run(folder, index_label, index.problems,
-                ((feed, getter(feed)) for feed in feeds), now or dt.datetime.now(dt.UTC))
+    return _run(folder, index_label, index, ((feed, getter(feed)) for feed in feeds),
+                now or dt.datetime.now(dt.UTC))
 
 
 def _read_local(path: Path) -> Callable[[], bytes]:
@@ -250,4 +251,4 @@ def install_offline(source: Path, index: FeedIndex, index_label: str, folder: Pa
     if not items:
         raise IndexUnreadable(f"{source}: no indicator files (*.stix2, *.json, *.csv, *.yaml, "
                               "*.txt) in this folder")
-    return _run(folder, index_label, index.problems, items, now or dt.datetime.now(dt.UTC))
+    return _run(folder, index_label, index, items, now or dt.datetime.now(dt.UTC))

@@ -6,6 +6,7 @@ skipped, so one bad entry never hides the others (indicators-and-outputs.md §2)
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -30,6 +31,7 @@ class Feed:
 class FeedIndex:
     feeds: tuple[Feed, ...]
     problems: tuple[str, ...]
+    sha256: str = ""  # of the index document
 
 
 class IndexUnreadable(ValueError):
@@ -113,4 +115,4 @@ def parse_index(data: bytes) -> FeedIndex:
                           sources=_strings(entry.get("sources")),
                           references=_strings(entry.get("references")),
                           file_name=local_name(url)))
-    return FeedIndex(tuple(feeds), tuple(problems))
+    return FeedIndex(tuple(feeds), tuple(problems), hashlib.sha256(data).hexdigest())

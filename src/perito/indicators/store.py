@@ -94,10 +94,12 @@ def _entry(entry: Any) -> InstalledSet:
                         indicators=int(entry.get("indicators", 0)))
 
 
-def write_manifest(folder: Path, sets: list[InstalledSet]) -> None:
-    """Replace the manifest atomically (a crash leaves the old one)."""
-    document = {"format": 1, "sets": [asdict(s) for s in sorted(sets,
-                                                                key=lambda s: s.file_name)]}
+def write_manifest(folder: Path, sets: list[InstalledSet],
+                   index: Mapping[str, str] | None = None) -> None:
+    """Replace the manifest atomically (a crash leaves the old one); `index` names the feed
+    index of the last update (`source`, `sha256`)."""
+    document = {"format": 1, "index": dict(index or {}),
+                "sets": [asdict(s) for s in sorted(sets, key=lambda s: s.file_name)]}
     write_atomic(folder / MANIFEST, (json.dumps(document, indent=2, ensure_ascii=False)
                                      + "\n").encode("utf-8"))
 
