@@ -10,6 +10,7 @@ import pytest
 
 from perito.cli import main
 from tests.builders.incumbent_results import (
+    alert,
     datausage_process,
     manifest_entry,
     safari_visit,
@@ -49,9 +50,11 @@ def _backup(tmp_path: Path) -> Path:
 
 
 def _incumbent_folder(tmp_path: Path) -> Path:
-    """What the incumbent saves for the same backup."""
-    return write_results(tmp_path / "mvt-results", {
-        "safari_history": [safari_visit(n + 1, url, T0 + 5 * n) for n, url in enumerate(URLS)],
+    """What the incumbent saves for the same backup (its alerts.json cut to one match)."""
+    visits = [safari_visit(n + 1, url, T0 + 5 * n) for n, url in enumerate(URLS)]
+    return write_results(tmp_path / "mvt-results", alerts=[
+        alert("safari_history", "weather4free.com", "domains", visits[0])], modules={
+        "safari_history": visits,
         "sms": [sms_message(1, f"mira {SMS_LINK}", EMAIL, T0 + 100, [SMS_LINK]),
                 sms_message(2, "nada", "+15550100", T0 + 200, [])],
         "datausage": [datausage_process(1, PROCESS, None, T0),
@@ -100,6 +103,7 @@ def test_a_saved_perito_result_gives_the_scans_alerts(
         json.loads((saved / "alerts.json").read_text())
     assert (out / "timeline.csv").read_bytes() == (saved / "timeline.csv").read_bytes()
     info = json.loads((out / "info.json").read_text())
+    assert info["recheck"]["new_matches"] == []
     assert info["acquisition_kind"] == "perito-results"
     assert info["recheck"]["format"] == "perito-results"
     assert {h["file_path"] for h in info["hashes"]} >= {"records/ios.safari.history.jsonl"}
@@ -115,6 +119,9 @@ def test_new_indicators_find_what_the_scan_could_not(
     assert main(["check-iocs", str(saved), "-i", str(newer), "-o", str(out)]) == 2
     assert _matches(out) == {("safari_history", "later-known.example")}
     assert ("safari_history", "later-known.example") not in matches
+    recheck = json.loads((out / "info.json").read_text())["recheck"]
+    assert recheck["new_matches"] == [["safari_history", "later-known.example"]]
+    assert recheck["saved_matches"] == len(matches)
 
 
 def test_an_incumbent_folder_gives_the_scans_matches(
@@ -321,3 +328,26 @@ def test_plain_lists_with_a_type(tmp_path: Path) -> None:
                  "-o", str(out)]) == 2
     assert _matches(out) == {("datausage", "exampled")}
     assert main(["check-iocs", str(folder), "-i", str(listed), "-o", str(tmp_path / "o2")]) == 0
+
+
+def test_a_folder_of_past_cases(tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]],
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    saved, matches = scanned
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    saved.rename(cases / "2024-03-case-a")
+    _incumbent_folder(cases / "x").rename(cases / "2023-11-case-b")
+    (cases / "notes").mkdir()  # not a result folder: left alone
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert main(["check-iocs", str(cases), "-i", str(PEGASUS), "-o", str(out)]) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["2023-11-case-b", "2024-03-case-a"]
+    assert _matches(out / "2024-03-case-a") == _matches(out / "2023-11-case-b") == matches
+    text = _words(capsys.readouterr().out)
+    assert "2 result folders re-checked:" in text
+    assert "No match that the saved results did not already have." in text
+    # the incumbent's saved alerts.json holds one match: the others are new there
+    recheck = json.loads((out / "2023-11-case-b" / "info.json").read_text())["recheck"]
+    assert recheck["saved_matches"] == 1
+    assert len(recheck["new_matches"]) == len(matches) - 1
+    assert ["sms", EMAIL] in recheck["new_matches"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output
-from perito.commands.check_iocs import output_folders, recheck
+from perito.commands.check_iocs import load, output_folders, recheck
 from perito.commands.indicator_choice import IndicatorChoice, choose
 from perito.commands.iocs_list import list_sets
 from perito.commands.iocs_update import UpdateReport, install_offline, read_index, update
@@ -23,6 +23,7 @@ from perito.indicators.lint import ERROR, lint_files
 from perito.indicators.plainlist import TYPES
 from perito.indicators.store import indicators_dir
 from perito.output.info import safe_command
+from perito.recheck.saved import result_folders
 
 _STATE_STYLE = {"new": "green", "updated": "green", "unchanged": "dim", "failed": "red"}
 
@@ -174,29 +175,50 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
                 summary: Callable[[Console, CheckOutcome], None],
                 attach_log: Callable[[Path], logging.Handler]) -> int:
     choice = choice_from(args)
+    folders = list(dict.fromkeys(f for path in args.results for f in result_folders(path)))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    outputs = output_folders(folders, args.output, stamp)
+    for results, output in zip(folders, outputs, strict=True):
+        prepare_output(output, results)  # never inside the saved results; fail before work
+    loaded = load(choice)
     codes: list[int] = []
-    for results, output in zip(args.results, output_folders(args.results, args.output, stamp),
-                               strict=True):
-        if not results.is_dir():
-            raise InputError(f"{results}: not a folder")
-        folder = prepare_output(output, results)  # never inside the saved results
+    recap: list[str] = []
+    for results, output in zip(folders, outputs, strict=True):
+        folder = prepare_output(output, results)
         handler = attach_log(folder)
         try:
-            outcome = recheck(results, choice, folder, ["perito", *safe_command(argv)])
+            done = recheck(results, choice, loaded, folder, ["perito", *safe_command(argv)])
         finally:
             logging.getLogger("perito").removeHandler(handler)
             handler.close()
         console.print(f"\nRe-checked [bold]{results}[/bold]", highlight=False, soft_wrap=True)
-        summary(console, outcome)
-        suppressed = sum(bool(d.suppressed) for d in outcome.result.detections)
+        summary(console, done.outcome)
+        detections = done.outcome.result.detections
+        suppressed = sum(bool(d.suppressed) for d in detections)
         if suppressed:
             console.print(f"{suppressed} matches suppressed by the allowlist (listed in "
                           "alerts.json)")
-        codes.append(exit_code(outcome.result))
+        new = _new_line(done.new_matches)
+        console.print(new, highlight=False, markup=False, soft_wrap=True)
+        matches = sum(d.is_indicator_match for d in detections)
+        recap.append(f"  {results}: {matches} indicator matches; {new}")
+        codes.append(exit_code(done.outcome.result))
+    if len(folders) > 1:
+        console.print(f"\n{len(folders)} result folders re-checked:", highlight=False)
+        for line in recap:
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(choice.age_line(), highlight=False, soft_wrap=True)
     for code in (ExitCode.FOUND, ExitCode.INCOMPLETE):
         if code in codes:
             return code
     return ExitCode.NOTHING_FOUND
 
+
+def _new_line(new: list[tuple[str, str]] | None) -> str:
+    if new is None:
+        return "The saved results hold no alerts to compare with."
+    if not new:
+        return "No match that the saved results did not already have."
+    shown = ", ".join(f"{module} {value}" for module, value in new[:10])
+    more = f" and {len(new) - 10} more" if len(new) > 10 else ""
+    return f"{len(new)} match(es) not in the saved results: {shown}{more}"

@@ -49,11 +49,22 @@ def datausage_process(proc_id: int, name: str, bundle: str | None, unix: float
             "live_proc_id": proc_id, "live_isodate": isodate(unix + 60)}
 
 
-def write_results(folder: Path, modules: Mapping[str, Any], target: str = "/evidence/backup"
-                  ) -> Path:
-    """Write `<slug>.json` for each module, `info.json`, and an `alerts.json`-era leftover
-    (`<slug>_detected.json`) that a reader must not take for a module."""
+def alert(module: str, value: str, kind: str, event: Mapping[str, Any]) -> dict[str, Any]:
+    """One of the incumbent's alert objects for an indicator match (§5.3)."""
+    return {"level": "CRITICAL", "module": module, "message": f"Found a known {kind}: {value}",
+            "event_time": event.get("isodate", ""), "event": dict(event),
+            "matched_indicator": {"value": value, "type": kind, "name": "Pegasus",
+                                  "stix2_file_name": "pegasus.stix2"}}
+
+
+def write_results(folder: Path, modules: Mapping[str, Any], target: str = "/evidence/backup",
+                  alerts: Sequence[Mapping[str, Any]] | None = None) -> Path:
+    """Write `<slug>.json` for each module, `info.json`, `alerts.json` when alerts are given,
+    and a `<slug>_detected.json` that a reader must not take for a module."""
     folder.mkdir(parents=True, exist_ok=True)
+    if alerts is not None:
+        (folder / "alerts.json").write_text(json.dumps(list(alerts), indent=4, default=str),
+                                            encoding="utf-8")
     for slug, records in modules.items():
         (folder / f"{slug}.json").write_text(json.dumps(records, indent=4, default=str),
                                              encoding="utf-8")

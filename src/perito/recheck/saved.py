@@ -85,6 +85,53 @@ def _platform_of_perito(root: Path, ids: list[str]) -> str:
     return "ios"
 
 
+def is_result_folder(root: Path) -> bool:
+    return (root / "records").is_dir() or any(
+        p.stem in FIELDS or p.stem in _BY_SLUG for p in root.glob("*.json"))
+
+
+def result_folders(path: Path) -> list[Path]:
+    """`path` when it is a result folder, else the result folders directly inside it (a
+    helpline's folder of past cases); InputError when there are none."""
+    if not path.is_dir():
+        raise InputError(f"{path}: not a folder")
+    if is_result_folder(path):
+        return [path]
+    found = sorted(child for child in path.iterdir()
+                   if child.is_dir() and is_result_folder(child))
+    if not found:
+        raise InputError(f"{path}: not a result folder (no records/*.jsonl of perito, no "
+                         "<module>.json of the incumbent tool), nor a folder of them")
+    return found
+
+
+def saved_matches(root: Path) -> set[tuple[str, str]] | None:
+    """(module, indicator value) of the matches the folder's own alerts record, or None when
+    it has no readable record of them. Reads `alerts.json`, else the incumbent's older
+    `<slug>_detected.json` (matched records carrying `matched_indicator`)."""
+    documents: list[tuple[str, Any]] = []
+    alerts = root / "alerts.json"
+    paths = [alerts] if alerts.is_file() else sorted(root.glob("*_detected.json"))
+    for path in paths:
+        try:
+            documents.append((path.name.removesuffix("_detected.json"),
+                              json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            return None
+    if not documents:
+        return None
+    found: set[tuple[str, str]] = set()
+    for module, document in documents:
+        for item in document if isinstance(document, list) else []:
+            if not isinstance(item, dict) or item.get("perito", {}).get("suppressed"):
+                continue
+            matched = item.get("matched_indicator")
+            value = matched.get("value") if isinstance(matched, dict) else matched
+            if isinstance(value, str) and value:
+                found.add((str(item.get("module") or module), value))
+    return found
+
+
 def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
     """The folder as a source, the artifacts that replay it, and notes about what was left
     out. Raises InputError for a folder that is neither perito's nor the incumbent's."""
