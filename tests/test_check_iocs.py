@@ -351,3 +351,20 @@ def test_a_folder_of_past_cases(tmp_path: Path, scanned: tuple[Path, set[tuple[s
     assert recheck["saved_matches"] == 1
     assert len(recheck["new_matches"]) == len(matches) - 1
     assert ["sms", EMAIL] in recheck["new_matches"]
+
+
+def test_a_recheck_output_points_to_its_origin(
+        tmp_path: Path, scanned: tuple[Path, set[tuple[str, str]]],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    saved, _matches_seen = scanned
+    out = tmp_path / "recheck"
+    main(["check-iocs", str(saved), "-i", str(PEGASUS), "-o", str(out)])
+    capsys.readouterr()
+    assert main(["check-iocs", str(out), "-o", str(tmp_path / "again")]) == 1
+    assert f"re-check the folder it came from ({saved.resolve()})" in _words(
+        capsys.readouterr().err)
+    empty = tmp_path / "empty-scan"
+    empty.mkdir()
+    (empty / "info.json").write_text(json.dumps({"perito_version": "0.1.0",
+                                                 "acquisition_kind": "ios-backup"}))
+    assert main(["check-iocs", str(empty), "-i", str(PEGASUS), "-o", str(tmp_path / "o")]) == 0

@@ -75,18 +75,23 @@ class SavedResults:
 
 
 def _platform_of_perito(root: Path, ids: list[str]) -> str:
-    try:
-        info = json.loads((root / "info.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        info = {}
-    kind = str(info.get("acquisition_kind", "")) if isinstance(info, dict) else ""
+    kind = str(_perito_info(root).get("acquisition_kind", ""))
     if kind.startswith("android") or (ids and all(i.startswith("android.") for i in ids)):
         return "android"
     return "ios"
 
 
+def _perito_info(root: Path) -> dict[str, Any]:
+    """perito's info.json of the folder, or {} (absent, unreadable, or not perito's)."""
+    try:
+        info = json.loads((root / "info.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    return info if isinstance(info, dict) and "perito_version" in info else {}
+
+
 def is_result_folder(root: Path) -> bool:
-    return (root / "records").is_dir() or any(
+    return (root / "records").is_dir() or bool(_perito_info(root)) or any(
         p.stem in FIELDS or p.stem in _BY_SLUG for p in root.glob("*.json"))
 
 
@@ -140,6 +145,13 @@ def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
     records = root / "records"
     if records.is_dir():
         return _perito(root, sorted(records.glob("*.jsonl")))
+    info = _perito_info(root)
+    recheck = info.get("recheck")
+    if isinstance(recheck, dict):
+        raise InputError(f"{root}: the output of a re-check holds no records; re-check the "
+                         f"folder it came from ({recheck.get('results_folder')})")
+    if info:  # a scan that extracted no record at all
+        return _perito(root, [])
     slugs = sorted(p.stem for p in root.glob("*.json") if p.stem in FIELDS or p.stem in _BY_SLUG)
     if slugs:
         return _incumbent(root, slugs)
