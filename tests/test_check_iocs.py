@@ -368,3 +368,34 @@ def test_a_recheck_output_points_to_its_origin(
     (empty / "info.json").write_text(json.dumps({"perito_version": "0.1.0",
                                                  "acquisition_kind": "ios-backup"}))
     assert main(["check-iocs", str(empty), "-i", str(PEGASUS), "-o", str(tmp_path / "o")]) == 0
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("allow.txt", "domains\tweather4free.com\n"),
+    ("allow.txt", "domain: weather4free.com\n"),
+    ("allow.txt", "domain:weather4free.com  # our test visit\n"),
+    ("allow.yaml", "domains:\n  - weather4free.com\napp_ids: []\n"),
+    ("allow.yml", "domain:\n  - value: weather4free.com\n    reason: our test visit\n"),
+    ("allow.json", '{"domains": ["weather4free.com"], "paths": ["/private/var/x"]}'),
+])
+def test_allowlist_spellings(tmp_path: Path, name: str, text: str) -> None:
+    folder = write_results(tmp_path / "mvt", {"safari_history": [safari_visit(1, URLS[0], T0)]})
+    allowlist = tmp_path / name
+    allowlist.write_text(text, encoding="utf-8")
+    assert main(["check-iocs", str(folder), "-i", str(PEGASUS), "-o", str(tmp_path / "o"),
+                 "--allowlist", str(allowlist)]) == 0
+    (alert_object,) = json.loads((tmp_path / "o" / "alerts.json").read_text())
+    assert alert_object["level"] == "INFORMATIONAL" and alert_object["perito"]["suppressed"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("allow.yaml", "- weather4free.com\n"), ("allow.yaml", "colours: [red]\n"),
+    ("allow.json", "{not json"), ("allow.yaml", "domains: [\"\"]\n")])
+def test_bad_structured_allowlists(tmp_path: Path, name: str, text: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    folder = write_results(tmp_path / "mvt", {"safari_history": []})
+    allowlist = tmp_path / name
+    allowlist.write_text(text, encoding="utf-8")
+    assert main(["check-iocs", str(folder), "-o", str(tmp_path / "o"),
+                 "--allowlist", str(allowlist)]) == 1
+    assert name in capsys.readouterr().err

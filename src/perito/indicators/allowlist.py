@@ -2,7 +2,9 @@
 
 A text file, one entry a line: `<kind> <value>`, then optionally `# reason`. Kinds: `domain`
 (also its subdomains), `url`, `ip`, `email`, `process`, `app_id`, `path` (also below it, at
-component boundaries), `file_name`. Lines starting with `#` are comments.
+component boundaries), `file_name`, singular or plural. Lines starting with `#` are
+comments; `kind: value` is read too. A `.yaml`, `.yml` or `.json` file is a mapping of kinds to
+lists instead (`domains: [apple.com]`; an item may be `{value: …, reason: …}`).
 
     domain  apple.com          # Apple's own CDN names
     path    /private/var/mobile/Library/Preferences/com.apple.CrashReporter.plist
@@ -22,8 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from perito.detections import Detection
 from perito.errors import InputError
+from perito.indicators.echap import load_yaml
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.model import Indicator, Owner
 from perito.indicators.normalise import basename, normalise
@@ -65,13 +70,53 @@ class Allowlist:
 
 
 def _split(line: str) -> tuple[str, str, str]:
+    """(kind, value, reason) of `kind value  # reason` (also `kind: value`, `kind:value`)."""
     body, _sep, reason = line.partition(" #")
-    kind, _space, value = body.strip().partition(" ")
-    return kind.strip().lower(), value.strip(), reason.strip()
+    parts = body.split(None, 1)
+    kind, value = (parts + ["", ""])[:2]
+    if not value and ":" in kind and _kind(kind.partition(":")[0]) is not None:
+        kind, _colon, value = kind.partition(":")
+    return kind.strip().lower().rstrip(":"), value.strip(), reason.strip()
+
+
+def _kind(name: str) -> Kind | None:
+    """The kind a name stands for, singular or plural (`domain`, `domains`, `processes`…)."""
+    name = name.strip().lower()
+    return KINDS.get(name) or KINDS.get(name.removesuffix("es")) or KINDS.get(
+        name.removesuffix("s"))
+
+
+def _entries_from_text(path: Path, text: str) -> list[tuple[str, str, str, str]]:
+    """(where, kind name, value, reason) of every line of a text allowlist."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            out.append((f"line {number}", *_split(line)))
+    return out
+
+
+def _entries_from_mapping(path: Path, text: str) -> list[tuple[str, str, str, str]]:
+    """A YAML or JSON allowlist: `{domains: [...], processes: [...], …}`; an item is a value,
+    or a mapping with `value` and `reason`."""
+    try:
+        document = load_yaml(text.encode("utf-8"))  # JSON is YAML too
+    except (yaml.YAMLError, RecursionError):
+        raise InputError(f"{path}: the allowlist is not readable YAML or JSON") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: write the allowlist as a mapping of kinds to lists, e.g. "
+                         "'domains: [apple.com]'")
+    out = []
+    for name, items in document.items():
+        for position, item in enumerate(items if isinstance(items, list) else [items],
+                                        start=1):
+            value, reason = (item.get("value"), item.get("reason", "")) \
+                if isinstance(item, dict) else (item, "")
+            out.append((f"{name} #{position}", str(name), str(value or ""), str(reason or "")))
+    return out
 
 
 def load_allowlist(path: Path) -> Allowlist:
-    """Read an allowlist; a bad line is an InputError naming it (nothing is half-applied)."""
+    """Read an allowlist; a bad entry is an InputError naming it (nothing is half-applied)."""
     try:
         data = path.read_bytes()
         text = data.decode("utf-8-sig")
@@ -80,18 +125,17 @@ def load_allowlist(path: Path) -> Allowlist:
     except UnicodeDecodeError:
         raise InputError(f"{path}: the allowlist is not UTF-8 text") from None
     digest = hashlib.sha256(data).hexdigest()
+    structured = path.suffix.lower() in (".yaml", ".yml", ".json")
+    entries = (_entries_from_mapping if structured else _entries_from_text)(path, text)
     items: list[Indicator] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        kind_name, value, reason = _split(line)
-        kind = KINDS.get(kind_name)
-        if kind is None or not value:
-            raise InputError(f"{path}, line {number}: write '<kind> <value>' with a kind among "
+    for where, kind_name, value, reason in entries:
+        kind = _kind(kind_name)
+        if kind is None or not value.strip():
+            raise InputError(f"{path}, {where}: write '<kind> <value>' with a kind among "
                              f"{', '.join(KINDS)}")
-        owner = Owner(reason or f"line {number}", f"line {number}", path.name, str(path), digest)
-        items.append(Indicator(kind, normalise(kind, value), value, kind_name,
-                               (f"line {number}",), (owner,), False, reason))
+        owner = Owner(reason or where, where, path.name, str(path), digest)
+        items.append(Indicator(kind, normalise(kind, value.strip()), value.strip(), kind_name,
+                               (where,), (owner,), False, reason))
     return Allowlist(str(path), digest, len(items), IndicatorIndex.build(items))
 
 
