@@ -73,7 +73,7 @@ def _split(line: str) -> tuple[str, str, str]:
     """(kind, value, reason) of `kind value  # reason` (also `kind: value`, `kind:value`)."""
     body, _sep, reason = line.partition(" #")
     parts = body.split(None, 1)
-    kind, value = (parts + ["", ""])[:2]
+    kind, value = [*parts, "", ""][:2]
     if not value and ":" in kind and _kind(kind.partition(":")[0]) is not None:
         kind, _colon, value = kind.partition(":")
     return kind.strip().lower().rstrip(":"), value.strip(), reason.strip()
