@@ -399,3 +399,21 @@ def test_bad_structured_allowlists(tmp_path: Path, name: str, text: str,
     assert main(["check-iocs", str(folder), "-o", str(tmp_path / "o"),
                  "--allowlist", str(allowlist)]) == 1
     assert name in capsys.readouterr().err
+
+
+def test_a_scan_applies_the_allowlist_too(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    allowlist = tmp_path / "allow.txt"
+    allowlist.write_text("domain weather4free.com\ndomain smscentro.com\n"
+                         f"email {EMAIL}\nprocess {PROCESS}\nfile_name roleaccountd.plist\n",
+                         encoding="utf-8")
+    out = tmp_path / "scan"
+    capsys.readouterr()
+    assert main(["ios", "check-backup", str(_backup(tmp_path)), "-i", str(PEGASUS),
+                 "-o", str(out), "-j", "1", "--allowlist", str(allowlist)]) == 0
+    alerts = json.loads((out / "alerts.json").read_text())
+    allowed = [a for a in alerts if a["matched_indicator"]]
+    assert len(allowed) == 6 and all("suppressed" in a["perito"] for a in allowed)
+    info = json.loads((out / "info.json").read_text())
+    assert info["indicator_matches"] == 0 and info["allowlist"]["entries"] == 5
+    assert "6 matches suppressed by the allowlist" in _words(capsys.readouterr().out)

@@ -24,7 +24,7 @@ from perito.artifacts import IOS_BACKUP, REGISTRY
 from perito.artifacts.base import Artifact
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.cli_iocs import add_commands as add_ioc_commands
-from perito.cli_iocs import choice_from, indicator_options
+from perito.cli_iocs import choice_from, indicator_options, print_indicator_notes
 from perito.cli_iocs import run as run_ioc_command
 from perito.errors import InputError
 from perito.output.info import safe_command
@@ -169,7 +169,7 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
     _summary(console, outcome)
-    console.print(choice.age_line(), highlight=False)
+    print_indicator_notes(console, choice, outcome.result.detections)
     return exit_code(outcome.result)
 
 

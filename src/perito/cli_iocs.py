@@ -17,6 +17,7 @@ from perito.commands.check_iocs import load, output_folders, recheck
 from perito.commands.indicator_choice import IndicatorChoice, choose
 from perito.commands.iocs_list import list_sets
 from perito.commands.iocs_update import UpdateReport, install_offline, read_index, update
+from perito.detections import Detection
 from perito.errors import InputError
 from perito.indicators.feedindex import IndexUnreadable
 from perito.indicators.lint import ERROR, lint_files
@@ -37,6 +38,17 @@ def indicator_options(parser: argparse.ArgumentParser) -> None:
                         help="do not load the indicator sets installed by `iocs update`")
     parser.add_argument("--type", dest="plain_type", choices=sorted(TYPES), metavar="KIND",
                         help="the kind of plain-list files (one value a line) given with -i")
+
+
+def print_indicator_notes(console: Console, choice: IndicatorChoice,
+                          detections: Sequence[Detection], *, age: bool = True) -> None:
+    """After a summary: matches the allowlist suppressed, and how old the installed sets are."""
+    suppressed = sum(bool(d.suppressed) for d in detections)
+    if suppressed:
+        console.print(f"{suppressed} matches suppressed by the allowlist (listed in "
+                      "alerts.json)", highlight=False)
+    if age:
+        console.print(choice.age_line(), highlight=False, soft_wrap=True)
 
 
 def choice_from(args: argparse.Namespace) -> IndicatorChoice:
@@ -194,10 +206,7 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
         console.print(f"\nRe-checked [bold]{results}[/bold]", highlight=False, soft_wrap=True)
         summary(console, done.outcome)
         detections = done.outcome.result.detections
-        suppressed = sum(bool(d.suppressed) for d in detections)
-        if suppressed:
-            console.print(f"{suppressed} matches suppressed by the allowlist (listed in "
-                          "alerts.json)")
+        print_indicator_notes(console, choice, detections, age=False)
         new = _new_line(done.new_matches)
         console.print(new, highlight=False, markup=False, soft_wrap=True)
         matches = sum(d.is_indicator_match for d in detections)
@@ -207,7 +216,7 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
         console.print(f"\n{len(folders)} result folders re-checked:", highlight=False)
         for line in recap:
             console.print(line, highlight=False, markup=False, soft_wrap=True)
-    console.print(choice.age_line(), highlight=False, soft_wrap=True)
+    print_indicator_notes(console, choice, [], age=True)
     for code in (ExitCode.FOUND, ExitCode.INCOMPLETE):
         if code in codes:
             return code
