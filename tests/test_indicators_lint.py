@@ -87,8 +87,8 @@ def test_structure_quirks(tmp_path: Path) -> None:
 
 def test_non_stix_files(tmp_path: Path) -> None:
     echap = echap_yaml(tmp_path / "ioc.yaml", [
-        {"name": "A", "type": "stalkerware", "websites": ["a.example", "192.0.2.1"],
-         "c2": {"domains": ["a.example"]}, "certificates": ["ZZ" * 20]}])
+        {"name": "A", "type": "stalkerware", "websites": ["a.example", "192.0.2.9"],
+         "c2": {"domains": ["a.example", "192.0.2.1"]}, "certificates": ["ZZ" * 20]}])
     assert _codes(echap) == [("duplicate-pattern", "app A"), ("invalid-hash", "app A"),
                              ("ip-as-domain", "app A")]
     listed = plain_list(tmp_path / "domains.txt", ["ok.example", "Bad..example"])

@@ -3,8 +3,8 @@
 A list of apps; each app is an owner (its `name`), and its values are read as if typed in
 STIX: `packages` and `ios_bundles` → `app:id`, `certificates` (SHA-1 of the signing
 certificate, upper-case hex) → `app:cert.sha1`, `websites`, `distribution` and `c2.domains`
-→ `domain-name:value` (an IP there is indexed as an IP; a link such as
-`https://github.com/…/app` as a URL, never as its shared host), `c2.ips` (or `c2.ip`) →
+→ `domain-name:value` (in `websites` and `distribution` an IP is an IP and a link such as
+`https://github.com/…/app` a URL, never its shared host), `c2.ips` (or `c2.ip`) →
 `ipv4-addr:value`. `certificate_organizations` and `certificate_cname_re` are rules over
 certificate subjects, which no artifact reads yet: they are counted as unsupported.
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from perito.indicators import normalise
 from perito.indicators.feedfile import (
     FileOutcome,
     Value,
@@ -69,6 +70,8 @@ def app_values(app: dict[str, Any], where: str) -> Iterator[Value]:
             if (object_type, key_path) == _DOMAIN and "/" in value:
                 # a download link (`https://github.com/…/app`): its host is not the vendor's
                 yield where, "url", ("value",), value
+            elif (object_type, key_path) == _DOMAIN and normalise.ip_literal(value):
+                yield where, "ipv4-addr", ("value",), value  # a host list may name an IP
             else:
                 yield where, object_type, key_path, value
     c2 = app.get("c2")
