@@ -215,14 +215,18 @@ def test_damaged_perito_record_lines_are_skipped_with_a_note(
     lines = (saved / "records" / "ios.safari.history.jsonl").read_bytes().splitlines()
     (copy / "records" / "ios.safari.history.jsonl").write_bytes(
         b"\n".join([b"{broken", b'{"record_type": "Nope"}', *lines]) + b"\n")
-    (copy / "records" / "ios.unknown.thing.jsonl").write_bytes(b"{}\n")
+    # records an artifact this perito does not list wrote (a newer perito), of a known type
+    (copy / "records" / "ios.newer.thing.jsonl").write_bytes(b"\n".join([b"{}", *lines]))
     out = tmp_path / "o"
     assert main(["check-iocs", str(copy), "-i", str(PEGASUS), "-o", str(out)]) == 2
     info = json.loads((out / "info.json").read_text())
     (safari,) = [a for a in info["artifacts"] if a["id"] == "ios.safari.history"]
     assert safari["records"] == len(lines)
     assert any("2 lines" in note for note in safari["notes"])
-    assert any("ios.unknown.thing" in note for note in info["recheck"]["notes"])
+    assert any("ios.newer.thing" in note for note in info["recheck"]["notes"])
+    (newer,) = [a for a in info["artifacts"] if a["id"] == "ios.newer.thing"]
+    assert newer["records"] == len(lines) and any("1 lines" in n for n in newer["notes"])
+    assert ("thing", "weather4free.com") in _matches(out)
 
 
 def test_not_a_result_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -160,15 +160,26 @@ def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
 
 
 def _perito(root: Path, files: list[Path]) -> tuple[SavedResults, list[Artifact], list[str]]:
-    notes = [f"records/{path.name}: written by an artifact this perito does not know; not "
-             "re-checked" for path in files if path.stem not in REGISTRY]
+    notes = [f"records/{path.name}: written by an artifact this perito does not list; its "
+             "records are re-checked as far as their types are known" for path in files
+             if path.stem not in REGISTRY]
     present = {path.stem for path in files}
-    # in the catalogue's order, as a scan reports them
-    artifacts = [dataclasses.replace(artifact, locations=(ResultFile(f"records/{key}.jsonl"),),
-                                     extract=_replay)
-                 for key, artifact in REGISTRY.items() if key in present]
+    # in the catalogue's order, as a scan reports them; unknown ids after, by name
+    known = [artifact for key, artifact in REGISTRY.items() if key in present]
+    known += [_stand_in(path.stem) for path in files if path.stem not in REGISTRY]
+    artifacts = [dataclasses.replace(artifact,
+                                     locations=(ResultFile(f"records/{artifact.id}.jsonl"),),
+                                     extract=_replay) for artifact in known]
     source = SavedResults(root, PERITO, _platform_of_perito(root, [a.id for a in artifacts]))
     return source, artifacts, notes
+
+
+def _stand_in(artifact_id: str) -> Artifact:
+    """An artifact for records saved by an artifact this perito does not list (a newer or
+    other perito): the records rebuild through their registered types all the same."""
+    slug = artifact_id.rsplit(".", 1)[-1]
+    return Artifact(id=artifact_id, title=f"{artifact_id} (saved records)", slug=slug,
+                    plugin=slug, locations=(), records=(), extract=_replay)
 
 
 def _replay(ctx: Context) -> Iterator[Record]:
