@@ -306,3 +306,30 @@ def test_oversized_and_empty_feeds_are_refused(tmp_path: Path, site: Path,
     messages = {o.name: o.message for o in report.outcomes}
     assert messages["Big"].startswith(f"{base}/pegasus.stix2: larger than 100,000 bytes")
     assert messages["Empty"].startswith("an indicator file without any indicator")
+
+
+def test_scans_and_rechecks_make_no_network_request(tmp_path: Path, site: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from tests.builders.ios.safari import Visit, history_db
+    from tests.builders.ios_backup import BackupBuilder
+
+    with serve(site) as base:
+        index = feed_index(tmp_path / "i.yaml", [url_entry("Pegasus", f"{base}/pegasus.stix2")])
+        main(["iocs", "update", "--index", str(index)])
+    builder = BackupBuilder()
+    builder.add_sqlite("HomeDomain", "Library/Safari/History.db", history_db([
+        Visit("https://bit.ly/x", 1_709_154_845.0), Visit("https://weather4free.com/f", 1e9)]))
+    backup = builder.write(tmp_path / "backup")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a network connection was attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    out = tmp_path / "out"
+    assert main(["ios", "check-backup", str(backup), "-o", str(out), "-j", "1"]) == 2
+    assert main(["check-iocs", str(out), "-o", str(tmp_path / "again")]) == 2
+    assert main(["iocs", "list"]) == 0
