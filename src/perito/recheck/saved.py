@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from perito.artifacts import REGISTRY
-from perito.artifacts.base import Artifact, Context
+from perito.artifacts.base import Artifact, Context, Extractor
 from perito.errors import InputError
 from perito.recheck.incumbent import (
     ANDROID_ONLY,
@@ -227,7 +227,7 @@ class ResultFileError(PlistError):
     message as it is, which is what this needs)."""
 
 
-def _entries_of(slug: str) -> Any:
+def _entries_of(slug: str) -> Extractor:
     def extract(ctx: Context) -> Iterator[Record]:
         try:
             document = json.loads(ctx.source.read_bytes(ctx.evidence).decode("utf-8"))
