@@ -119,3 +119,15 @@ def test_real_feeds_show_their_known_quirks() -> None:
     assert any(f.code == "duplicate-pattern" for f in echap)
     for name in ("amnesty/pegasus.stix2", "mvt-indicators/rcs.stix2"):
         assert not [f for f in lint_file(SHARED_IOCS / name) if f.severity == "error"], name
+
+
+def test_a_feed_index_is_linted_entry_by_entry(tmp_path: Path) -> None:
+    from tests.builders.feeds import feed_index, github_entry
+
+    index = feed_index(tmp_path / "indicators.yaml", [
+        github_entry("Good", "o", "r", "a.stix2"), {"type": "github", "name": "Bad"},
+        github_entry("Good again", "o", "r", "a.stix2")])
+    assert _codes(index) == [("index-entry", "entry 2 (Bad)"),
+                             ("index-entry", "entry 3 (Good again)")]
+    assert "`index-entry`" in DOCS
+    assert lint_file(SHARED_IOCS / "mvt-indicators" / "indicators.yaml") == []

@@ -21,6 +21,7 @@ import yaml
 from perito.indicators import normalise
 from perito.indicators.echap import app_values, is_app_list, load_yaml
 from perito.indicators.feedfile import read_feed
+from perito.indicators.feedindex import parse_index
 from perito.indicators.keys import CONCATENATED, read_comparison
 from perito.indicators.model import LoadProblem
 from perito.indicators.pattern import Comparison, PatternError, UnsupportedPattern, parse_pattern
@@ -261,6 +262,11 @@ def _lint_yaml(path: Path, data: bytes) -> Iterator[Finding]:
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
         yield Finding(str(path), "", ERROR, "unreadable", f"not a readable YAML file "
                                                           f"({type(error).__name__})")
+        return
+    if isinstance(document, dict) and isinstance(document.get("indicators"), list):
+        for problem in parse_index(data).problems:  # a feed index: lint its entries
+            where, _sep, message = problem.partition(": ")
+            yield Finding(str(path), where, ERROR, "index-entry", message)
         return
     if not is_app_list(document):
         yield from _from_problems(load_stix_file(path).problems)
