@@ -29,7 +29,6 @@ def test_a_clean_bundle_has_no_findings(tmp_path: Path) -> None:
     bundle.indicator("[file:hashes.'SHA-256' = '" + "cd" * 32 + "']", indicates=spy)
     bundle.indicator("[file:hashes.SHA256 = '" + "ef" * 32 + "']", indicates=spy)
     bundle.indicator("[url:value = 'https://dl.example.net/a.apk?id=7&x==']", indicates=spy)
-    bundle.indicator("[app:cert.sha1 = '" + "AB" * 20 + "']", indicates=spy)  # Echap's case
     bundle.indicator("[process:name = 'ReminderIntentsUIExtension']", indicates=spy)
     bundle.indicator("[domain-name:value = 'c3.example.net'] OR "
                      "[domain-name:value = 'c4.example.net']", indicates=spy)
@@ -41,6 +40,8 @@ def test_a_clean_bundle_has_no_findings(tmp_path: Path) -> None:
     ("[domain-name:value = '203.0.113.9evil.example']", "ip-glued-to-domain"),  # Paragon PR
     ("[domain-name:value = 'host.xyz/x']", "domain-with-path"),  # Coruna
     ("[domain-name:value = 'Upper.Example.NET']", "upper-case"),  # Paragon PR
+    ("[app:cert.sha1 = '" + "AB" * 20 + "']", "upper-case"),  # Echap's certificates
+    ("[email-addr:value = 'Someone@Example.com']", "upper-case"),
     ("[domain-name:value = 'despachosnegocios']", "invalid-domain"),  # Predator
     ("[domain-name:value = 'bad_host-.example']", "invalid-domain"),
     ("[email-addr:value = 'no-at-sign.example.com']", "invalid-email"),
@@ -88,7 +89,7 @@ def test_structure_quirks(tmp_path: Path) -> None:
 def test_non_stix_files(tmp_path: Path) -> None:
     echap = echap_yaml(tmp_path / "ioc.yaml", [
         {"name": "A", "type": "stalkerware", "websites": ["a.example", "192.0.2.9"],
-         "c2": {"domains": ["a.example", "192.0.2.1"]}, "certificates": ["ZZ" * 20]}])
+         "c2": {"domains": ["a.example", "192.0.2.1"]}, "certificates": ["ZZ" * 20, "AB" * 20]}])
     assert _codes(echap) == [("duplicate-pattern", "app A"), ("invalid-hash", "app A"),
                              ("ip-as-domain", "app A")]
     listed = plain_list(tmp_path / "domains.txt", ["ok.example", "Bad..example"])

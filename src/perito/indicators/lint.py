@@ -82,7 +82,7 @@ def _hash_issues(comparison: Comparison) -> Iterator[_Issue]:
     elif algorithm in _HASH_LENGTHS and len(value) != _HASH_LENGTHS[algorithm]:
         yield ERROR, "hash-length", f"{value!r} has {len(value)} hex digits, not the " \
                                     f"{_HASH_LENGTHS[algorithm]} of {algorithm}"
-    if value != value.lower() and comparison.object_type != "app":
+    if value != value.lower():  # Echap's certificate SHA-1s are; androidqf writes lower case
         yield WARNING, "upper-case", f"{value!r} has upper-case letters"
 
 
@@ -212,12 +212,15 @@ def _lint_bundle(name: str, objects: list[Any]) -> Iterator[Finding]:
                           "tied to no malware or report (it goes to 'Default collection')")
 
 
-def _values_issues(name: str, values: Iterable[tuple[str, Comparison]]) -> Iterator[Finding]:
+def _values_issues(name: str, values: Iterable[tuple[str, Comparison]], *,
+                   upper_case_certificates: bool = False) -> Iterator[Finding]:
     """Findings for the values of a non-STIX file, duplicates within the file included."""
     first: dict[tuple[str, str], str] = {}
     for where, comparison in values:
+        certificate = comparison.path[:1] == ("cert",)
         for severity, code, message in comparison_issues(comparison):
-            yield Finding(name, where, severity, code, message)
+            if not (upper_case_certificates and certificate and code == "upper-case"):
+                yield Finding(name, where, severity, code, message)
         key = (comparison.key, comparison.value.strip().lower())
         if key in first:
             yield Finding(name, where, WARNING, "duplicate-pattern",
@@ -271,10 +274,12 @@ def _lint_yaml(path: Path, data: bytes) -> Iterator[Finding]:
     if not is_app_list(document):
         yield from _from_problems(load_stix_file(path).problems)
         return
+    # upper-case certificate SHA-1s are Echap's own convention, not a slip
     yield from _values_issues(str(path), (
         (where, Comparison(object_type, key_path, value))
         for app in document
-        for where, object_type, key_path, value in app_values(app, f"app {app['name']}")))
+        for where, object_type, key_path, value in app_values(app, f"app {app['name']}")),
+        upper_case_certificates=True)
 
 
 def _lint_plain(path: Path, data: bytes, plain_type: str | None) -> Iterator[Finding]:
