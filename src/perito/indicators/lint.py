@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from perito.indicators import normalise
+from perito.indicators.csvfeed import csv_values
 from perito.indicators.echap import app_values, is_app_list, load_yaml
 from perito.indicators.feedfile import read_feed
 from perito.indicators.feedindex import parse_index
@@ -248,7 +249,7 @@ def lint_file(path: Path, plain_type: str | None = None) -> list[Finding]:
     if suffix in PLAIN_SUFFIXES:
         return list(_lint_plain(path, data, plain_type))
     if suffix == ".csv":
-        return list(_from_problems(load_stix_file(path).problems))
+        return list(_lint_csv(path, data))
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -280,6 +281,17 @@ def _lint_yaml(path: Path, data: bytes) -> Iterator[Finding]:
         for app in document
         for where, object_type, key_path, value in app_values(app, f"app {app['name']}")),
         upper_case_certificates=True)
+
+
+def _lint_csv(path: Path, data: bytes) -> Iterator[Finding]:
+    try:
+        found = csv_values(data)
+    except (LookupError, ValueError):
+        yield from _from_problems(load_stix_file(path).problems)
+        return
+    yield from _values_issues(str(path), (
+        (where, Comparison(object_type, key_path, value))
+        for where, object_type, key_path, value in found))
 
 
 def _lint_plain(path: Path, data: bytes, plain_type: str | None) -> Iterator[Finding]:
