@@ -421,3 +421,15 @@ def test_a_scan_applies_the_allowlist_too(tmp_path: Path,
     info = json.loads((out / "info.json").read_text())
     assert info["indicator_matches"] == 0 and info["allowlist"]["entries"] == 5
     assert "6 matches suppressed by the allowlist" in _words(capsys.readouterr().out)
+
+
+def test_older_incumbent_slugs(tmp_path: Path) -> None:
+    """Before the `aqf_` prefix the incumbent wrote packages.json, processes.json…"""
+    folder = write_results(tmp_path / "mvt-old", {
+        "packages": [{"name": "com.thetruth", "installer": "null", "files": []}],
+        "processes": [{"proc_name": "com.thetruth:push", "pid": 1}]})
+    out = tmp_path / "o"
+    assert main(["check-iocs", str(folder), "-i", str(SHARED_IOCS / "echap" / "ioc.yaml"),
+                 "-o", str(out)]) == 2
+    assert _matches(out) == {("packages", "com.thetruth"), ("processes", "com.thetruth")}
+    assert json.loads((out / "info.json").read_text())["recheck"]["platform"] == "android"

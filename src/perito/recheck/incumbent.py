@@ -107,9 +107,18 @@ FIELDS: dict[str, tuple[tuple[str, Kind | str], ...]] = {
     "connect_event": _NETWORK,
     "security_event": _NETWORK,
 }
+# Slugs of older incumbent versions (before the `aqf_` prefix), read the same way.
+FIELDS |= {
+    "packages": (*FIELDS["aqf_packages"], *FIELDS["dumpsys_packages"]),
+    "processes": FIELDS["aqf_processes"],
+    "getprop": FIELDS["aqf_get_prop"],
+    "files": FIELDS["aqf_files"],
+    "logfile_timestamps": FIELDS["aqf_log_timestamps"],
+}
 ANDROID_ONLY = frozenset(slug for slug in FIELDS if slug.startswith(("aqf_", "dumpsys_"))) \
     | {"tombstones", "dbinfo", "bugreport_timestamps", "root_binaries", "dns_event",
-       "connect_event", "security_event"}
+       "connect_event", "security_event", "packages", "processes", "getprop", "files",
+       "logfile_timestamps"}
 # The incumbent reports path and name matches of these modules at HIGH (§4.8).
 HIGH_MODULES = frozenset({"manifest", "filesystem", "locationd_clients", "sms_attachments"})
 TIME_KEYS = ("isodate", "timestamp", "last_seen_isodate", "first_isodate", "start_date",
