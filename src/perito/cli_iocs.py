@@ -193,6 +193,9 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
     for results, output in zip(folders, outputs, strict=True):
         prepare_output(output, results)  # never inside the saved results; fail before work
     loaded = load(choice)
+    if not loaded[0].indicators:
+        console.print("[yellow]No indicators loaded[/yellow] (no -i, PERITO_IOCS or installed "
+                      "set): only perito's heuristics are re-run.", highlight=False)
     codes: list[int] = []
     recap: list[str] = []
     for results, output in zip(folders, outputs, strict=True):
