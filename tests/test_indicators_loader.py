@@ -478,3 +478,18 @@ def test_hostile_bundles_never_raise(objects: list[Any]) -> None:
         loaded = load_indicators([path])
     assert len(loaded.files) == 1
     assert all(p.severity in ("warning", "unsupported", "error") for p in loaded.problems)
+
+
+def test_json_that_only_the_standard_library_accepts(tmp_path: Path) -> None:
+    """NaN, integers beyond 64 bits and lone surrogates: orjson refuses them, the loader
+    falls back to the standard library, so such a bundle still loads."""
+    bundle = BundleBuilder("odd")
+    bundle.indicator(pattern("domain-name:value", "c2.example.net"),
+                     indicates=bundle.malware("Spy"))
+    text = json.dumps(bundle.bundle())
+    text = text.replace('"type": "bundle"', '"type": "bundle", "x_score": NaN, '
+                        '"x_big": 123456789012345678901234567890, "x_note": "\\ud800"', 1)
+    path = tmp_path / "odd.stix2"
+    path.write_text(text, encoding="utf-8")
+    (indicator,) = load_indicators([path]).indicators
+    assert indicator.value == "c2.example.net"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from perito.indicators.bulk import paused_gc
 from perito.indicators.csvfeed import read_csv_into
 from perito.indicators.echap import read_echap_into
@@ -144,6 +146,17 @@ def _read_indicator(bundle: _Bundle, obj: Mapping[str, Any], pool: IndicatorPool
             bundle.keys[pool.add_entry(entry, (object_id,), owners)] = None
 
 
+def parse_json(data: bytes) -> Any:
+    """A JSON document: orjson (a few times faster on multi-MB feeds), or the standard
+    library for what orjson refuses (NaN, integers beyond 64 bits, lone surrogates), so that
+    both accept the same files. A UTF-8 byte-order mark is allowed."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data.decode("utf-8"))
+
+
 def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
     """Add a STIX 2 bundle file's indicators to a pool; its summary and problems."""
     read = read_feed(path)
@@ -151,7 +164,7 @@ def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
         return None, [read]
     data, sha256 = read
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = parse_json(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         return file_error(path, f"not a JSON file: {error}")
     objects = document.get("objects") if isinstance(document, dict) else None
