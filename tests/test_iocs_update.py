@@ -333,3 +333,17 @@ def test_scans_and_rechecks_make_no_network_request(tmp_path: Path, site: Path,
     assert main(["ios", "check-backup", str(backup), "-o", str(out), "-j", "1"]) == 2
     assert main(["check-iocs", str(out), "-o", str(tmp_path / "again")]) == 2
     assert main(["iocs", "list"]) == 0
+
+
+def test_an_unwritable_data_directory_is_a_clear_error(tmp_path: Path, site: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("PERITO_DATA_DIR", str(blocker))
+    with serve(site) as base:
+        index = feed_index(tmp_path / "i.yaml", [url_entry("RCS", f"{base}/rcs.stix2")])
+        assert main(["iocs", "update", "--index", str(index)]) == 1
+    assert "cannot write the indicator sets" in " ".join(capsys.readouterr().err.split())
+    assert blocker.read_text(encoding="utf-8") == "x"
