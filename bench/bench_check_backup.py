@@ -95,6 +95,8 @@ def perito_environment(src: Path | None = None) -> dict[str, str]:
     """perito's environment; with `src`, that source tree is imported instead of the work
     tree's (the `perito` script of .venv imports `perito` through sys.path)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PERITO_IOCS", "PYTHONPATH")}
+    # no installed indicator sets (`perito iocs update`): only the files the run names
+    env["PERITO_DATA_DIR"] = str(ROOT / "bench" / ".work" / "perito-data")
     if src is not None:
         env["PYTHONPATH"] = str(src)
     return env

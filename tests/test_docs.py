@@ -20,3 +20,15 @@ def test_readme_has_the_two_quick_start_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_lists_the_indicator_commands_and_their_options() -> None:
+    readme = (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "indicator-sets.md").read_text()
+    for command in ("perito iocs update", "perito iocs list", "perito iocs lint",
+                    "perito check-iocs"):
+        assert command in readme and command in guide, command
+    for option in ("--index", "--mirror", "--offline", "--allowlist", "--no-installed",
+                   "--type"):
+        assert option in readme and option in guide, option
+    assert "pyyaml" in readme and "platformdirs" in readme

@@ -375,7 +375,9 @@ def test_folders_are_searched_recursively_and_files_read_once(tmp_path: Path) ->
     loaded = load_indicators([tmp_path, first, tmp_path / "a"])
     assert sorted(i.value for i in loaded.indicators) == ["one", "two"]
     assert sorted(f.name for f in loaded.files) == ["one.STIX2", "two.json"]
-    assert [p.severity for p in loaded.problems] == ["unsupported"]  # the unknown CSV
+    # the unknown CSV, and the feed index (notes.txt is not named for a kind: not read)
+    assert sorted((Path(p.file).name, p.severity) for p in loaded.problems) == [
+        ("echap-network.csv", "unsupported"), ("feeds.yaml", "unsupported")]
 
 
 def test_utf8_bom_and_unicode_values(tmp_path: Path) -> None:
@@ -400,10 +402,11 @@ def test_amnesty_csv_layout(tmp_path: Path) -> None:
     assert loaded.files[0].collections == ("nso-like",)
 
 
-def test_yaml_given_explicitly_is_unsupported(tmp_path: Path) -> None:
-    path = tmp_path / "ioc.yaml"
-    path.write_text("- name: x\n", encoding="utf-8")
+def test_yaml_that_is_not_echap_is_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "other.yaml"
+    path.write_text("- title: x\n  domains: [a.example]\n", encoding="utf-8")
     loaded = load_indicators([path])
+    assert loaded.indicators == ()
     assert [p.severity for p in loaded.problems] == ["unsupported"]
 
 
@@ -475,3 +478,18 @@ def test_hostile_bundles_never_raise(objects: list[Any]) -> None:
         loaded = load_indicators([path])
     assert len(loaded.files) == 1
     assert all(p.severity in ("warning", "unsupported", "error") for p in loaded.problems)
+
+
+def test_json_that_only_the_standard_library_accepts(tmp_path: Path) -> None:
+    """NaN, integers beyond 64 bits and lone surrogates: orjson refuses them, the loader
+    falls back to the standard library, so such a bundle still loads."""
+    bundle = BundleBuilder("odd")
+    bundle.indicator(pattern("domain-name:value", "c2.example.net"),
+                     indicates=bundle.malware("Spy"))
+    text = json.dumps(bundle.bundle())
+    text = text.replace('"type": "bundle"', '"type": "bundle", "x_score": NaN, '
+                        '"x_big": 123456789012345678901234567890, "x_note": "\\ud800"', 1)
+    path = tmp_path / "odd.stix2"
+    path.write_text(text, encoding="utf-8")
+    (indicator,) = load_indicators([path]).indicators
+    assert indicator.value == "c2.example.net"

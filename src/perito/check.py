@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from perito.artifacts.base import Artifact
 from perito.errors import InputError
+from perito.indicators.allowlist import Allowlist, apply_allowlist
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.model import IndicatorSet
 from perito.indicators.stix import load_indicators
@@ -64,13 +65,18 @@ def prepare_output(output: Path, evidence_root: Path) -> Path:
 
 def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
               ioc_paths: Sequence[Path], output: Path, command: list[str],
-              progress: Progress | None = None, jobs: int | None = None) -> CheckOutcome:
+              progress: Progress | None = None, jobs: int | None = None, *,
+              allowlist: Allowlist | None = None,
+              extra_info: Mapping[str, object] | None = None,
+              plain_type: str | None = None) -> CheckOutcome:
     """Everything `perito <platform> check-*` does, without the console.
 
-    `jobs` worker processes share the artifacts (default: the CPUs, at most 4).
+    `jobs` worker processes share the artifacts (default: the CPUs, at most 4). Matches the
+    allowlist covers are kept, suppressed; `extra_info` goes into info.json; `plain_type` is
+    the kind of plain-list indicator files whose name does not say it.
     """
     started = dt.datetime.now(dt.UTC)
-    indicators = load_indicators(ioc_paths)
+    indicators = load_indicators(ioc_paths, plain_type)
     for problem in indicators.problems:
         if problem.severity == "error":
             log.warning("indicators: %s: %s", problem.file, problem.message)
@@ -81,6 +87,7 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
         with tempfile.TemporaryDirectory(prefix="perito-work-") as work:
             result = scan_parallel(source, open_source, artifacts, index, folder / "records",
                                    Path(work), progress, jobs)
+            result.detections = apply_allowlist(result.detections, allowlist)
             write_alerts(folder / "alerts.json", result.detections)
             result.timeline.write(folder)
         run = RunInfo(command=command, target=source.root, source_kind=source.kind,
@@ -88,7 +95,7 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
         # Custody hashes are of the files as stored: ciphertext when the backup is encrypted.
         encrypted = bool(getattr(source, "encrypted", False))
         document = info_document(run, source.custody, indicators, result,
-                                 {"encrypted": encrypted})
+                                 {"encrypted": encrypted, **(extra_info or {})})
         digest = write_info(folder / "info.json", document)
         log.info("reference hash of info.json: %s", digest)
     finally:

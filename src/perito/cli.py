@@ -23,8 +23,10 @@ from perito import __version__
 from perito.artifacts import IOS_BACKUP, REGISTRY
 from perito.artifacts.base import Artifact
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
+from perito.cli_iocs import add_commands as add_ioc_commands
+from perito.cli_iocs import choice_from, indicator_options, print_indicator_notes
+from perito.cli_iocs import run as run_ioc_command
 from perito.errors import InputError
-from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
 from perito.pipeline import ArtifactState
 from perito.sources.ios_backup import IosBackup, find_backup_root
@@ -43,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"perito {__version__}")
     commands = parser.add_subparsers(dest="platform", metavar="COMMAND")
     commands.add_parser("list-artifacts", help="list every artifact perito reads")
+    add_ioc_commands(commands)
     ios = commands.add_parser("ios", help="iOS acquisitions")
     ios_commands = ios.add_subparsers(dest="command", metavar="COMMAND")
     # No abbreviations: `--password SECRET` must not be taken for `--password-file`.
@@ -96,6 +99,7 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                         help="worker processes (default: the CPUs, at most 4; 1 = none)")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail on screen")
+    indicator_options(parser)
 
 
 def _select(available: Sequence[Artifact], wanted: Sequence[str]) -> list[Artifact]:
@@ -155,10 +159,7 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
         raise InputError("name the backup folder to check")
     target: Path = args.backup
     output: Path = args.output or _default_output(target)
-    ioc_paths = list(args.iocs) + paths_from_env(os.environ)
-    for path in ioc_paths:
-        if not path.exists():
-            raise InputError(f"{path}: indicator file or folder not found")
+    choice = choice_from(args)
     command = ["perito", *safe_command(argv)]
     root = find_backup_root(target)
     key = _backup_key(args, root, console)
@@ -166,12 +167,14 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
     handler = _attach_log_file(folder)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
-            lambda: IosBackup(target, key=key), artifacts, ioc_paths, folder, command,
-            progress, args.jobs))
+            lambda: IosBackup(target, key=key), artifacts, choice.paths, folder, command,
+            progress, args.jobs, allowlist=choice.allowlist, extra_info=choice.info(),
+            plain_type=choice.plain_type))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
     _summary(console, outcome)
+    print_indicator_notes(console, choice, outcome.result.detections)
     return exit_code(outcome.result)
 
 
@@ -352,6 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_artifacts(console, list(REGISTRY.values()))
             return ExitCode.NOTHING_FOUND
         with _terminate_as_interrupt():
+            handled = run_ioc_command(args, console, arguments, _summary, _attach_log_file)
+            if handled is not None:
+                return handled
             if args.platform == "ios" and args.command == "check-backup":
                 return _check_ios_backup(args, console, arguments)
             if args.platform == "ios" and args.command in ("check-fs", "check-sysdiagnose"):

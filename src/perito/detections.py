@@ -27,10 +27,12 @@ class Detection:
     finding: str = ""
     rationale: str = ""
     event_time: Timestamp | None = None
+    suppressed: str = ""  # the allowlist entry that covers this match (see allowlist.py)
 
     @property
     def is_indicator_match(self) -> bool:
-        return self.match is not None
+        """A match that counts: suppressed (allowlisted) matches do not."""
+        return self.match is not None and not self.suppressed
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,10 +187,19 @@ def from_dict(data: Mapping[str, Any]) -> Record:
     cls = RECORD_TYPES.get(str(data.get("record_type")))
     if cls is None:
         raise KeyError(f"unknown record type {data.get('record_type')!r}")
-    hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {f.name: _revive(data[f.name], hints[f.name])
-              for f in dataclasses.fields(cls) if f.name in data}
+    hints = _HINTS.get(cls)
+    if hints is None:  # resolving the annotations costs far more than building the record
+        resolved = typing.get_type_hints(cls)
+        hints = _HINTS[cls] = tuple((f.name, resolved[f.name]) for f in dataclasses.fields(cls))
+    values: dict[str, Any] = {}
+    for name, hint in hints:
+        if name in data:
+            value = data[name]  # text, numbers and null are stored as they are
+            values[name] = value if type(value) in _PLAIN else _revive(value, hint)
     return cls(**values)
+
+
+_HINTS: dict[type[Record], tuple[tuple[str, Any], ...]] = {}
 
 
 __all__ = ["Kind", "Record", "field", "observable", "timeline"]

@@ -1,1 +1,1 @@
-"""The logic of commands that do more than call the pipeline once."""
+"""The logic of perito's commands; `cli.py` parses arguments and prints."""

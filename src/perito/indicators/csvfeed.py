@@ -11,13 +11,35 @@ import csv
 import io
 from pathlib import Path
 
-from perito.indicators.feedfile import FileOutcome, describe, file_error, read_feed
-from perito.indicators.keys import read_comparison
-from perito.indicators.merge import IndicatorKey, IndicatorPool
+from perito.indicators.feedfile import (
+    FileOutcome,
+    Value,
+    add_values,
+    describe,
+    file_error,
+    read_feed,
+)
+from perito.indicators.merge import IndicatorPool
 from perito.indicators.model import LoadProblem, Owner
-from perito.indicators.pattern import Comparison, PatternError
 
 _COLUMNS = {"domain_name": ("domain-name", ("value",)), "ip_address": ("ipv4-addr", ("value",))}
+
+
+def csv_values(data: bytes) -> list[Value]:
+    """Every value of the known columns, as (line, object type, path, value); raises
+    ValueError for a file that is not CSV or has none of the known columns."""
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(f"not a readable CSV file: {error}") from None
+    header = [name.strip().lower() for name in rows[0]] if rows else []
+    columns = [(position, name) for position, name in enumerate(header) if name in _COLUMNS]
+    if not columns:
+        raise LookupError(f"CSV header {header} has none of the known columns "
+                          f"{sorted(_COLUMNS)}")
+    return [(f"line {line}", *_COLUMNS[name], row[position].strip())
+            for line, row in enumerate(rows[1:], start=2) for position, name in columns
+            if position < len(row) and row[position].strip()]
 
 
 def read_csv_into(path: Path, pool: IndicatorPool) -> FileOutcome:
@@ -27,31 +49,11 @@ def read_csv_into(path: Path, pool: IndicatorPool) -> FileOutcome:
         return None, [read]
     data, sha256 = read
     try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as error:
-        return file_error(path, f"not a readable CSV file: {error}")
-    header = [name.strip().lower() for name in rows[0]] if rows else []
-    columns = [(position, name) for position, name in enumerate(header) if name in _COLUMNS]
-    if not columns:
-        return file_error(path, f"CSV header {header} has none of the known columns "
-                                f"{sorted(_COLUMNS)}", "unsupported")
+        found = csv_values(data)
+    except LookupError as error:
+        return file_error(path, str(error), "unsupported")
+    except ValueError as error:
+        return file_error(path, str(error))
     owner = Owner(path.stem, "", path.name, str(path), sha256)
-    keys: dict[IndicatorKey, None] = {}
-    problems = []
-    for line, row in enumerate(rows[1:], start=2):
-        for position, name in columns:
-            value = row[position].strip() if position < len(row) else ""
-            if not value:
-                continue
-            where = f"line {line}"
-            object_type, key_path = _COLUMNS[name]
-            try:
-                reading = read_comparison(Comparison(object_type, key_path, value))
-            except PatternError as error:
-                problems.append(LoadProblem(str(path), where, str(error), error.severity))
-                continue
-            problems.extend(LoadProblem(str(path), where, warning, "warning")
-                            for warning in reading.warnings)
-            for entry in reading.entries:
-                keys[pool.add_entry(entry, (), (owner,))] = None
+    keys, problems = add_values(path, pool, ((owner, value) for value in found))
     return describe(path, sha256, keys, [path.stem]), problems

@@ -39,7 +39,7 @@ class Reading(NamedTuple):
 _HASH_KINDS = {"md5": Kind.FILE_MD5, "sha1": Kind.FILE_SHA1, "sha256": Kind.FILE_SHA256}
 _CERT_KINDS = {"md5": Kind.CERT_MD5, "sha1": Kind.CERT_SHA1, "sha256": Kind.CERT_SHA256}
 _HASH_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
-_CONCATENATED = re.compile(r"((?:\d{1,3}\.){3}\d{1,3})([a-z_][a-z0-9_\-.]*\.[a-z0-9\-]+)")
+CONCATENATED = re.compile(r"((?:\d{1,3}\.){3}\d{1,3})([a-z_][a-z0-9_\-.]*\.[a-z0-9\-]+)")
 _URLISH = re.compile(r"[/:@?#\\]")
 _UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 _ALGORITHM_NOISE = re.compile(r"[\s'\"_\-]")
@@ -76,7 +76,7 @@ def _read_domain(comparison: Comparison) -> Reading:
     domain = normalise.domain(host)
     if not domain:
         return Reading((), (*warnings, f"empty domain-name value {raw!r}; skipped"))
-    joined = _CONCATENATED.fullmatch(domain) if domain[0].isdigit() else None
+    joined = CONCATENATED.fullmatch(domain) if domain[0].isdigit() else None
     if joined and normalise.ip_literal(joined.group(1)) is not None:
         address, name = joined.group(1), joined.group(2)
         note = f"split from {raw!r}"

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from perito.indicators.bulk import paused_gc
 from perito.indicators.csvfeed import read_csv_into
+from perito.indicators.echap import read_echap_into
 from perito.indicators.feedfile import FileOutcome, describe, file_error, read_feed
 from perito.indicators.keys import read_comparison
 from perito.indicators.merge import IndicatorKey, IndicatorPool
@@ -30,12 +33,14 @@ from perito.indicators.model import (
     Owner,
 )
 from perito.indicators.pattern import PatternError, parse_pattern
+from perito.indicators.plainlist import PLAIN_SUFFIXES, kind_of, read_plain_into
 
 log = logging.getLogger(__name__)
 
 ENV_VARIABLE = "PERITO_IOCS"
 FOLDER_SUFFIXES = frozenset({".stix2", ".json", ".csv"})
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+FEED_SUFFIXES = FOLDER_SUFFIXES | YAML_SUFFIXES | PLAIN_SUFFIXES  # every file perito can read
 
 
 @dataclass(slots=True)
@@ -141,6 +146,17 @@ def _read_indicator(bundle: _Bundle, obj: Mapping[str, Any], pool: IndicatorPool
             bundle.keys[pool.add_entry(entry, (object_id,), owners)] = None
 
 
+def parse_json(data: bytes) -> Any:
+    """A JSON document: orjson (a few times faster on multi-MB feeds), or the standard
+    library for what orjson refuses (NaN, integers beyond 64 bits, lone surrogates), so that
+    both accept the same files. A UTF-8 byte-order mark is allowed."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data.decode("utf-8"))
+
+
 def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
     """Add a STIX 2 bundle file's indicators to a pool; its summary and problems."""
     read = read_feed(path)
@@ -148,7 +164,7 @@ def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
         return None, [read]
     data, sha256 = read
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = parse_json(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         return file_error(path, f"not a JSON file: {error}")
     objects = document.get("objects") if isinstance(document, dict) else None
@@ -167,20 +183,23 @@ def read_stix_into(path: Path, pool: IndicatorPool) -> FileOutcome:
     return describe(path, sha256, bundle.keys, collections), bundle.problems
 
 
-def _read_into(path: Path, pool: IndicatorPool) -> FileOutcome:
+def _read_into(path: Path, pool: IndicatorPool, plain_type: str | None = None) -> FileOutcome:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv_into(path, pool)
     if suffix in YAML_SUFFIXES:
-        return file_error(path, "YAML feeds are not supported yet", "unsupported")
+        return read_echap_into(path, pool)
+    if suffix in PLAIN_SUFFIXES:
+        return read_plain_into(path, pool, plain_type)
     return read_stix_into(path, pool)
 
 
-def load_stix_file(path: Path) -> FileLoad:
-    """One file on its own (STIX, or CSV by its suffix): indicators deduplicated within it."""
+def load_stix_file(path: Path, plain_type: str | None = None) -> FileLoad:
+    """One file on its own (STIX, Echap YAML, CSV or a plain list, by its suffix): indicators
+    deduplicated within it."""
     pool = IndicatorPool()
     with paused_gc():
-        summary, problems = _read_into(path, pool)
+        summary, problems = _read_into(path, pool, plain_type)
         return FileLoad(tuple(pool.freeze()), summary, tuple(problems))
 
 
@@ -188,11 +207,21 @@ def _files_in(folder: Path) -> list[Path]:
     found = []
     for path in folder.rglob("*"):
         suffix = path.suffix.lower()
-        if suffix in FOLDER_SUFFIXES and path.is_file():
+        if not path.is_file():
+            continue
+        wanted = suffix in FOLDER_SUFFIXES \
+            or (suffix in YAML_SUFFIXES and path.name != "indicators.yaml") \
+            or (suffix in PLAIN_SUFFIXES and kind_of(path, None) is not None)
+        if wanted:
             found.append(path)
-        elif suffix in YAML_SUFFIXES:
-            log.debug("skipping %s: YAML feeds are not supported yet", path)
+        elif suffix in YAML_SUFFIXES or suffix in PLAIN_SUFFIXES:
+            log.debug("skipping %s: a feed index, or a text file not named for a kind", path)
     return sorted(found)
+
+
+def indicator_files(folder: Path) -> list[Path]:
+    """The indicator files a folder holds, as `load_indicators` finds them."""
+    return _files_in(folder)
 
 
 def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
@@ -212,8 +241,10 @@ def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
     return list(files.values()), problems
 
 
-def load_indicators(paths: Iterable[Path]) -> IndicatorSet:
-    """Load files and folders (searched recursively for *.stix2, *.json, *.csv) into one set.
+def load_indicators(paths: Iterable[Path], plain_type: str | None = None) -> IndicatorSet:
+    """Load files and folders into one set: folders are searched recursively for *.stix2,
+    *.json, *.csv, Echap *.yaml and plain lists named for their kind (domains.txt…);
+    `plain_type` is the kind of plain lists named directly whose name does not say it.
 
     Identical (kind, value) pairs across files and bundles merge their ids and owners. A file
     named twice (or reached through two routes) is read once. Never raises for bad content.
@@ -223,7 +254,7 @@ def load_indicators(paths: Iterable[Path]) -> IndicatorSet:
     loaded: list[IndicatorFile] = []
     with paused_gc():
         for path in files:
-            summary, file_problems = _read_into(path, pool)
+            summary, file_problems = _read_into(path, pool, plain_type)
             problems.extend(file_problems)
             if summary is not None:
                 loaded.append(summary)

@@ -33,6 +33,8 @@ def alert_object(detection: Detection) -> dict[str, object]:
             "owners": [{"name": o.name, "stix_id": o.stix_id, "file_name": o.file_name,
                         "file_sha256": o.file_sha256} for o in indicator.owners],
         }
+        if detection.suppressed:
+            extra["suppressed"] = detection.suppressed
     else:
         extra["finding"] = detection.finding
         extra["rationale"] = detection.rationale

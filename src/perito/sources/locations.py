@@ -45,4 +45,11 @@ class TreeListing:
     """Every file, folder and link of a filesystem dump or archive (its listing)."""
 
 
-Location = BackupFile | BackupGlob | BackupRoot | FsGlob | TreeRoot | TreeListing
+@dataclass(frozen=True, slots=True)
+class ResultFile:
+    """A file of a saved result folder (perito's or the incumbent's), by relative path."""
+
+    name: str
+
+
+Location = BackupFile | BackupGlob | BackupRoot | FsGlob | TreeRoot | TreeListing | ResultFile
