@@ -173,6 +173,8 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     value = _number(raw)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return Timestamp(raw, encoding, None, TimeState.INVALID)
+    if value == 0 or (value == -1 and encoding in _NEVER_IS_MINUS_ONE):
+        return Timestamp(raw, encoding, None, TimeState.UNSET)  # "0" stored as text (Android)
     if encoding is Encoding.COCOA_AUTO:
         # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
         unit = 1 if abs(value) >= 1e14 else _NS

@@ -7,6 +7,7 @@ from perito.analysis import (  # noqa: F401  # noqa: F401
     datausage,
     global_preferences,
     id_status_cache,
+    intrusion_security,
     profile_events,
     safari_history,
     sms,

@@ -1,0 +1,149 @@
+"""What the intrusion-log artifacts share: reading events out of NDJSON export files.
+
+Each line is one JSON object `{<event_type>: {…}}` (android.md §5). Lines that are not JSON
+are skipped and counted; a file that is one pretty-printed document (or an array) is read
+whole instead. Daily exports overlap, so each event is kept once per scan, by the digest of
+its canonical JSON (sorted keys).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import ipaddress
+import json
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from perito.artifacts.base import Context
+from perito.errors import DamagedFile
+from perito.sources.intrusion_logs import IntrusionLogs, lines
+
+KNOWN_TYPES = ("dns_event", "connect_event", "security_event")
+MAX_DOCUMENT = 512 << 20  # a pretty-printed export is read whole only up to this size
+_SKIPPED_IPS = frozenset({"0.0.0.0", "127.0.0.1", "::1", "::"})  # noqa: S104
+
+
+@contextlib.contextmanager
+def _opened(ctx: Context) -> Iterator[BinaryIO]:
+    source = ctx.source
+    if isinstance(source, IntrusionLogs):
+        with source.open_binary(ctx.evidence) as handle:
+            yield handle
+    else:
+        yield io.BytesIO(source.read_bytes(ctx.evidence))
+
+
+def _whole(handle: BinaryIO, first: bytes) -> Iterator[Any]:
+    """The JSON values of a document that is not one object per line."""
+    text = (first + b"\n" + handle.read(MAX_DOCUMENT)).decode("utf-8", errors="replace")
+    if len(text) >= MAX_DOCUMENT:
+        raise DamagedFile("a multi-line JSON log file is too large to read whole")
+    decoder = json.JSONDecoder()
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text):
+            return
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise DamagedFile(f"the log file is not JSON at character {error.pos}") from None
+        if isinstance(value, list):
+            yield from value
+        else:
+            yield value
+
+
+def _values(handle: BinaryIO, wanted: tuple[str, ...]) -> Iterator[Any | None]:
+    """Objects of the lines that may hold a wanted type; None for a bad line among them."""
+    needles = tuple(f'"{kind}"'.encode() for kind in wanted)
+    others = tuple(f'"{kind}"'.encode() for kind in KNOWN_TYPES if kind not in wanted)
+    catch_all = "security_event" in wanted  # unknown types go to the security artifact
+    stream = lines(handle)
+    first = next(stream, None)
+    while first is not None and not first.strip():
+        first = next(stream, None)
+    if first is None:
+        return
+    if first.strip() in (b"{", b"[") or first.lstrip().startswith(b"[") or (
+            first.strip().startswith(b"{") and first.strip().endswith(b"{")):
+        yield from _whole(handle, first)
+        return
+    for line in _chain(first, stream):
+        if not any(needle in line for needle in needles) and (
+                not catch_all or any(other in line for other in others) or not line.strip()):
+            continue
+        try:
+            yield json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            yield None
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(event type, payload) of every new event of the wanted types in one log file.
+
+    With "security_event" wanted, events of unknown types come too (their own type name).
+    """
+    bad = shapes = 0
+    source = ctx.source
+    seen = source.seen(",".join(wanted)) if isinstance(source, IntrusionLogs) else set()
+    with _opened(ctx) as handle:
+        for value in _values(handle, wanted):
+            if not isinstance(value, dict) or len(value) != 1:
+                if value is None:
+                    bad += 1
+                else:
+                    shapes += 1
+                continue
+            (kind, payload), = value.items()
+            if not isinstance(payload, dict):
+                shapes += 1
+                continue
+            if kind not in wanted and (kind in KNOWN_TYPES or "security_event" not in wanted):
+                continue
+            digest = hashlib.blake2b(json.dumps(value, sort_keys=True, separators=(",", ":"))
+                                     .encode(), digest_size=16).digest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            yield kind, payload
+    if bad:
+        ctx.warn(f"{bad} lines are not JSON and were skipped")
+    if shapes:
+        ctx.warn(f"{shapes} entries are not {{event type: {{…}}}} objects and were skipped")
+
+
+def ip_address(value: object) -> str:
+    """An address as Java prints an `InetAddress` (`/192.0.2.1`, `host/2001:db8::1`) →
+    the literal; "" for none and for the unspecified and loopback addresses."""
+    if not isinstance(value, str):
+        return ""
+    text = value.rsplit("/", 1)[-1].split("%", 1)[0].strip()
+    if not text or text in _SKIPPED_IPS:
+        return ""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def string(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)

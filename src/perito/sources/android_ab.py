@@ -1,0 +1,654 @@
+"""Read-only access to an Android `.ab` backup (`adb backup`), or a folder it was extracted to.
+
+The file is four ASCII header lines (`ANDROID BACKUP`, version 1–5, compressed 0/1,
+`none` or `AES-256`), five more when encrypted (user salt, checksum salt, PBKDF2 rounds,
+user IV, master-key blob, all hex but the rounds), then the payload: AES-256-CBC with the
+master key when encrypted, then a zlib stream when compressed, and inside a POSIX tar of
+`apps/<package>/<domain>/…` members (android.md §3).
+
+The payload is read once, as a stream: every regular member is hashed (MD5, SHA-1, SHA-256)
+on the way, and only the members an artifact asks for (`keep` globs) are kept, in memory or,
+when large, in a private temporary folder (mode 0700) removed at `close()`, also when the
+pass is interrupted. Nothing is ever extracted by name. Hostile members (absolute names,
+`..`, links, devices, oversized kept members) are refused one by one, and a payload that is
+truncated or corrupt ends the pass with a problem that the listing artifact reports, keeping
+what was read before it.
+
+The password-to-key quirk: from version 2 on, the master-key checksum is PBKDF2 over the
+master key as Java turns a `byte[]` into `char[]` and then into UTF-8 (`_java_utf8`); for
+version 1 the raw bytes (Java's "8bit" PBKDF2). Android accepts both forms for version 1;
+so does perito, for every version.
+
+`EvidenceFile.path` of a member is a virtual path (`<backup>/<member name>`) that names it
+uniquely; the bytes are read through the source. The custody record holds the SHA-256 of the
+backup file as stored and of every member an artifact read (plaintext, keyed by that path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import io
+import logging
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from perito.errors import DamagedFile, InputError
+from perito.sources.evidence import Custody, EvidenceFile
+from perito.sources.locations import BackupMember, Location
+from perito.sources.sqlite import OpenedDatabase, open_sqlite
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"ANDROID BACKUP"
+VERSIONS = range(1, 6)
+KEEP_IN_MEMORY = 16 << 20  # kept members above this size go to the private folder
+MAX_KEPT_MEMBER = 1 << 30  # a kept member larger than this is refused (a decompression bomb)
+_CHUNK = 1 << 20
+_MAX_LINE = 4096
+
+
+class BackupFormatError(InputError):
+    """Not an Android backup, or a header perito cannot read."""
+
+
+class WrongPassword(InputError):
+    """The password does not open the encrypted backup."""
+
+
+class PasswordRequired(InputError):
+    """The backup is encrypted and no password was given."""
+
+
+class PayloadError(DamagedFile):
+    """The payload stream is damaged (bad cipher length or padding, bad zlib data)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AbHeader:
+    version: int
+    compressed: bool
+    encryption: str  # "none" or "AES-256"
+    user_salt: bytes = b""
+    checksum_salt: bytes = b""
+    rounds: int = 0
+    user_iv: bytes = b""
+    master_key_blob: bytes = b""
+
+    @property
+    def encrypted(self) -> bool:
+        return self.encryption != "none"
+
+
+def _line(stream: BinaryIO) -> bytes:
+    line = stream.readline(_MAX_LINE)
+    if not line.endswith(b"\n"):
+        raise BackupFormatError("the Android backup header is truncated or not a header")
+    return line[:-1]
+
+
+def _hex(stream: BinaryIO, what: str) -> bytes:
+    try:
+        return bytes.fromhex(_line(stream).decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise BackupFormatError(f"the Android backup header has a bad {what}") from None
+
+
+def read_header(stream: BinaryIO) -> AbHeader:
+    """Parse the header lines; the stream is left at the first payload byte."""
+    if stream.readline(len(MAGIC) + 1) != MAGIC + b"\n":
+        raise BackupFormatError("not an Android backup (no 'ANDROID BACKUP' header)")
+    try:
+        version = int(_line(stream))
+        compressed = int(_line(stream))
+    except ValueError:
+        raise BackupFormatError("the Android backup header has a bad version or flag") from None
+    if version not in VERSIONS:
+        raise BackupFormatError(f"Android backup version {version} is not supported (1–5)")
+    if compressed not in (0, 1):
+        raise BackupFormatError(f"unknown compression flag {compressed} in the backup header")
+    encryption = _line(stream).decode("ascii", "replace")
+    if encryption == "none":
+        return AbHeader(version, bool(compressed), encryption)
+    if encryption != "AES-256":
+        raise BackupFormatError(f"unknown backup encryption {encryption!r}")
+    user_salt = _hex(stream, "user salt")
+    checksum_salt = _hex(stream, "checksum salt")
+    try:
+        rounds = int(_line(stream))
+    except ValueError:
+        raise BackupFormatError("the Android backup header has bad PBKDF2 rounds") from None
+    if not 1 <= rounds <= 10_000_000:
+        raise BackupFormatError(f"implausible PBKDF2 rounds {rounds} in the backup header")
+    user_iv = _hex(stream, "user IV")
+    blob = _hex(stream, "master key blob")
+    if len(user_iv) != 16 or not blob or len(blob) % 16:
+        raise BackupFormatError("the Android backup header has a bad IV or master key blob")
+    return AbHeader(version, bool(compressed), encryption, user_salt, checksum_salt, rounds,
+                    user_iv, blob)
+
+
+def backup_header(path: Path) -> AbHeader:
+    """The header of the `.ab` file at `path`."""
+    try:
+        with path.open("rb") as handle:
+            return read_header(handle)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the backup ({error.strerror})") from None
+
+
+def _java_utf8(data: bytes) -> bytes:
+    """`byte[]` → `char[]` (sign-extended) → UTF-8, as Java does it for PBKDF2."""
+    out = bytearray()
+    for byte in data:
+        if byte < 0x80:
+            out.append(byte)
+        else:  # U+FF80..U+FFFF: three UTF-8 bytes
+            out += bytes((0xEF, 0xBE if byte < 0xC0 else 0xBF, 0x80 | (byte & 0x3F)))
+    return bytes(out)
+
+
+def _eight_bit(password: bytes) -> bytes:
+    """The low byte of each UTF-16 char of the password (Java's PBKDF2WithHmacSHA1And8bit)."""
+    text = password.decode("utf-8", errors="surrogateescape")
+    units = text.encode("utf-16-le", errors="surrogatepass")
+    return bytes(units[i] for i in range(0, len(units), 2))
+
+
+def _cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    unpadder = padding.PKCS7(128).unpadder()
+    plain = decryptor.update(data) + decryptor.finalize()
+    return unpadder.update(plain) + unpadder.finalize()
+
+
+def _split_blob(blob: bytes) -> tuple[bytes, bytes, bytes] | None:
+    parts: list[bytes] = []
+    offset = 0
+    for expected in (16, 32, 0):
+        if offset >= len(blob):
+            return None
+        size = blob[offset]
+        part = blob[offset + 1: offset + 1 + size]
+        if len(part) != size or (expected and size != expected):
+            return None
+        parts.append(part)
+        offset += 1 + size
+    return parts[0], parts[1], parts[2]
+
+
+def master_key(header: AbHeader, password: bytes) -> tuple[bytes, bytes]:
+    """(master key, master IV) of an encrypted backup; `WrongPassword` when it does not fit."""
+    forms = (password, _eight_bit(password))
+    if header.version == 1:
+        forms = forms[::-1]
+    for form in dict.fromkeys(forms):
+        user_key = hashlib.pbkdf2_hmac("sha1", form, header.user_salt, header.rounds, 32)
+        try:
+            blob = _cbc_decrypt(user_key, header.user_iv, header.master_key_blob)
+        except ValueError:  # bad padding: this key is wrong
+            continue
+        parts = _split_blob(blob)
+        if parts is None:
+            continue
+        iv, key, checksum = parts
+        for candidate in (_java_utf8(key), key):
+            computed = hashlib.pbkdf2_hmac("sha1", candidate, header.checksum_salt,
+                                           header.rounds, len(checksum) or 32)
+            if computed == checksum:
+                return key, iv
+    raise WrongPassword("the password does not open this Android backup")
+
+
+# -- the payload stream -----------------------------------------------------------------------
+
+def _decrypted(chunks: Iterable[bytes], key: bytes, iv: bytes) -> Iterator[bytes]:
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    unpadder = padding.PKCS7(128).unpadder()
+    for chunk in chunks:
+        plain = unpadder.update(decryptor.update(chunk))
+        if plain:
+            yield plain
+    try:
+        yield unpadder.update(decryptor.finalize()) + unpadder.finalize()
+    except ValueError:
+        raise PayloadError("the encrypted payload is truncated or damaged") from None
+
+
+def _inflated(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    inflater = zlib.decompressobj()
+    for chunk in chunks:
+        data = chunk
+        while data:
+            try:
+                out = inflater.decompress(data, _CHUNK)
+            except zlib.error as error:
+                raise PayloadError(f"the compressed payload is damaged ({error})") from None
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+    if not inflater.eof:
+        raise PayloadError("the compressed payload is truncated")
+
+
+class _ChunkReader(io.RawIOBase):
+    """A readable file over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._view = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._view:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._view = memoryview(chunk)
+        size = min(len(buffer), len(self._view))
+        buffer[:size] = self._view[:size]
+        self._view = self._view[size:]
+        return size
+
+
+class _HashingReader:
+    """Reads a raw stream in chunks, hashing (SHA-256) what it reads."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def chunks(self) -> Iterator[bytes]:
+        while chunk := self.stream.read(_CHUNK):
+            self.digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    def drain(self) -> None:
+        for _chunk in self.chunks():
+            pass
+
+
+# -- members ----------------------------------------------------------------------------------
+
+@dataclass
+class Member:
+    """One tar member (or file of an extracted folder) and what the pass learnt about it."""
+
+    name: str
+    kind: str  # "file", "directory", "refused"
+    size: int = 0
+    mode: int = 0
+    mtime: int = 0
+    uid: int | None = None
+    gid: int | None = None
+    md5: str = ""
+    sha1: str = ""
+    sha256: str = ""
+    reason: str = ""  # why it was refused or is incomplete
+    data: bytes | None = None
+    spill: Path | None = None
+    real: Path | None = None
+
+
+def refusal(info: tarfile.TarInfo, name: str) -> str:
+    """Why a tar member must not be read ("" when it may)."""
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in name.replace("\\", "/").split("/"):
+        return "path with '..'"
+    if info.issym() or info.islnk():
+        return "link"
+    if info.ischr() or info.isblk() or info.isfifo() or info.isdev():
+        return "device or pipe"
+    if not (info.isreg() or info.isdir()):
+        return f"unsupported tar member type {info.type!r}"
+    return ""
+
+
+def _clean_name(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name
+
+
+class _Hashes:
+    def __init__(self) -> None:
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.sha1 = hashlib.sha1(usedforsecurity=False)
+        self.sha256 = hashlib.sha256()
+
+    def update(self, data: bytes) -> None:
+        self.md5.update(data)
+        self.sha1.update(data)
+        self.sha256.update(data)
+
+    def store(self, member: Member) -> None:
+        member.md5 = self.md5.hexdigest()
+        member.sha1 = self.sha1.hexdigest()
+        member.sha256 = self.sha256.hexdigest()
+
+
+@dataclass
+class AndroidBackup:
+    """An `.ab` file (or file object) or an extracted folder, read once at opening.
+
+    Use `AndroidBackup.open(path, password=…, keep=…)` for a file or folder and
+    `AndroidBackup.from_stream(handle, name=…, root=…)` for a backup inside another
+    acquisition (androidqf's `backup.ab` in a zip). `keep` are the member globs the artifacts
+    will read (`backup_member_patterns`).
+    """
+
+    root: Path
+    label: str
+    header: AbHeader | None
+    custody: Custody = field(default_factory=Custody)
+    kind: str = "android-backup"
+    platform: str = "android"
+    members: list[Member] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # payload-level damage
+    _private: Path | None = None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.header is not None and self.header.encrypted
+
+    @classmethod
+    def open(cls, path: Path, *, password: bytes | None = None, keep: Sequence[str] = (),
+             custody: Custody | None = None) -> AndroidBackup:
+        """Open an `.ab` file or an extracted backup folder (holding `apps/`)."""
+        if path.is_dir():
+            root = path.parent if path.name == "apps" else path
+            if not (root / "apps").is_dir():
+                raise InputError(f"{path}: not an extracted Android backup (no apps/ folder)")
+            backup = cls(root, root.name, None, custody or Custody(), kind="android-backup-folder")
+            backup._read_folder(keep)
+            return backup
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise InputError(f"{path}: cannot read the backup "
+                             f"({error.strerror or type(error).__name__})") from None
+        with handle:
+            return cls.from_stream(handle, name=path.name, root=path, password=password,
+                                   keep=keep, custody=custody)
+
+    @classmethod
+    def from_stream(cls, handle: BinaryIO, *, name: str, root: Path,
+                    password: bytes | None = None, keep: Sequence[str] = (),
+                    custody: Custody | None = None) -> AndroidBackup:
+        """Read a backup from a binary file object positioned at its first byte.
+
+        `root` names the acquisition for custody and outputs (the `.ab` path, or the path of
+        the archive holding it); the custody record gets the SHA-256 of the bytes read from
+        `handle` under `name`.
+        """
+        reader = _HashingReader(handle)
+        header_bytes = io.BytesIO()
+        header = _read_hashed_header(reader, header_bytes)
+        backup = cls(root, name, header, custody or Custody())
+        chunks: Iterator[bytes] = _prefixed(header_bytes.read(), reader.chunks())
+        if header.encrypted:
+            if password is None:
+                raise PasswordRequired(f"{name} is an encrypted Android backup: its password "
+                                       "is needed")
+            key, iv = master_key(header, password)
+            chunks = _decrypted(chunks, key, iv)
+        if header.compressed:
+            chunks = _inflated(chunks)
+        try:
+            backup._read_tar(chunks, keep)
+            reader.drain()
+        except BaseException:
+            backup.close()
+            raise
+        backup.custody.hashes[str(root)] = (name, reader.digest.hexdigest(), reader.size)
+        return backup
+
+    # -- the single pass ------------------------------------------------------------------
+
+    def _private_folder(self) -> Path:
+        if self._private is None:
+            self._private = Path(tempfile.mkdtemp(prefix="perito-ab-"))  # mode 0700
+        return self._private
+
+    def _read_tar(self, chunks: Iterator[bytes], keep: Sequence[str]) -> None:
+        stream = io.BufferedReader(_ChunkReader(chunks), 1 << 16)
+        try:
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                for info in tar:
+                    tar.members = []  # type: ignore[attr-defined]  # stream mode: keep none
+                    self._tar_member(tar, info, keep)
+        except (tarfile.TarError, PayloadError, EOFError, zlib.error) as error:
+            reason = str(error) or type(error).__name__
+            if isinstance(error, tarfile.TarError) and not self.members:
+                reason = f"no tar archive inside the backup ({reason})"
+            self.problems.append(f"the backup payload is damaged after {len(self.members)} "
+                                 f"members: {reason}")
+            log.warning("%s: %s", self.label, self.problems[-1])
+
+    def _tar_member(self, tar: tarfile.TarFile, info: tarfile.TarInfo,
+                    keep: Sequence[str]) -> None:
+        name = _clean_name(info.name)
+        member = Member(name=name, kind="file", size=info.size, mode=info.mode,
+                        mtime=int(info.mtime), uid=info.uid, gid=info.gid)
+        reason = refusal(info, info.name)
+        wanted = any(fnmatch.fnmatchcase(name, pattern) for pattern in keep)
+        if not reason and wanted and info.size > MAX_KEPT_MEMBER:
+            reason = f"too large to read ({info.size} bytes)"
+        if reason:
+            member.kind, member.reason = "refused", reason
+            self.members.append(member)
+            log.warning("%s: refused tar member %r: %s", self.label, name, reason)
+            return
+        if info.isdir():
+            member.kind = "directory"
+            self.members.append(member)
+            return
+        self.members.append(member)
+        handle = tar.extractfile(info)
+        assert handle is not None  # a regular file
+        self._take(member, _read_chunks(handle), wanted)
+
+    def _take(self, member: Member, chunks: Iterator[bytes], wanted: bool) -> None:
+        hashes = _Hashes()
+        kept: list[bytes] = []
+        spill: BinaryIO | None = None
+        total = 0
+        try:
+            for chunk in chunks:
+                hashes.update(chunk)
+                total += len(chunk)
+                if not wanted:
+                    continue
+                if spill is None and total > KEEP_IN_MEMORY:
+                    member.spill = self._private_folder() / f"member-{len(self.members)}"
+                    spill = member.spill.open("wb")
+                    spill.writelines(kept)
+                    kept = []
+                if spill is not None:
+                    spill.write(chunk)
+                else:
+                    kept.append(chunk)
+        except (tarfile.TarError, PayloadError, EOFError, zlib.error) as error:
+            member.reason = f"incomplete: {error}"
+            raise
+        finally:
+            if spill is not None:
+                spill.close()
+            member.size = total
+            hashes.store(member)
+            if wanted and member.spill is None:
+                member.data = b"".join(kept)
+
+    def _read_folder(self, keep: Sequence[str]) -> None:
+        for directory, subdirs, files in os.walk(self.root):
+            subdirs.sort()
+            base = Path(directory)
+            for entry in sorted(files) + [d for d in subdirs if (base / d).is_symlink()]:
+                path = base / entry
+                name = path.relative_to(self.root).as_posix()
+                info = path.lstat()
+                member = Member(name=name, kind="file", size=info.st_size, mode=info.st_mode,
+                                mtime=int(info.st_mtime), real=path)
+                if not stat.S_ISREG(info.st_mode):
+                    member.kind = "refused"
+                    member.reason = "link" if stat.S_ISLNK(info.st_mode) else "not a file"
+                    self.members.append(member)
+                    continue
+                self.members.append(member)
+                with path.open("rb") as handle:
+                    self._take(member, _read_chunks(handle), False)
+                self.custody.hashes[str(path)] = (name, member.sha256, member.size)
+
+    # -- the Source protocol --------------------------------------------------------------
+
+    def _evidence(self, member: Member) -> EvidenceFile:
+        return EvidenceFile(address=member.name, path=member.real or self.root / member.name,
+                            device_path=device_path(member.name), size=member.size,
+                            relative_path=member.name)
+
+    def find(self, location: Location) -> Iterator[EvidenceFile]:
+        if not isinstance(location, BackupMember):
+            return
+        if not location.pattern:  # the backup itself (its listing)
+            yield EvidenceFile(address=self.label, path=self.root, size=len(self.members))
+            return
+        for member in self.members:
+            if member.kind == "file" and fnmatch.fnmatchcase(member.name, location.pattern):
+                yield self._evidence(member)
+
+    def missing_rows(self, location: Location) -> list[str]:
+        return []
+
+    def member(self, evidence: EvidenceFile) -> Member:
+        for member in self.members:
+            if member.name == evidence.address and member.kind == "file":
+                return member
+        raise FileNotFoundError(evidence.address)
+
+    def read_bytes(self, evidence: EvidenceFile) -> bytes:
+        member = self.member(evidence)
+        if member.reason:
+            raise PayloadError(f"the member is {member.reason}")
+        if member.real is not None:
+            data = member.real.read_bytes()
+        elif member.spill is not None:
+            data = member.spill.read_bytes()
+        elif member.data is not None:
+            data = member.data
+        else:
+            raise PayloadError("the member was not kept when the backup was read")
+        if member.real is None:
+            self.custody.hashes[str(evidence.path)] = (f"{self.label}:{member.name}",
+                                                        member.sha256, member.size)
+        return data
+
+    @contextlib.contextmanager
+    def open_sqlite(self, evidence: EvidenceFile) -> Iterator[OpenedDatabase]:
+        member = self.member(evidence)
+        if member.real is not None:
+            with open_sqlite(member.real) as opened:
+                yield opened
+            return
+        copy = self._private_folder() / f"db-{id(member)}"
+        copy.write_bytes(self.read_bytes(evidence))
+        try:
+            with open_sqlite(copy) as opened:
+                yield opened
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+        for member in self.members:
+            member.data = None
+            member.spill = None
+
+    def __enter__(self) -> AndroidBackup:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    while chunk := handle.read(_CHUNK):
+        yield chunk
+
+
+def _read_hashed_header(reader: _HashingReader, into: io.BytesIO) -> AbHeader:
+    """Read the header through the hashing reader; `into` keeps the bytes after it."""
+    buffered = io.BytesIO()
+    for chunk in reader.chunks():
+        buffered.write(chunk)
+        if buffered.tell() >= 64 * 1024:
+            break
+    buffered.seek(0)
+    header = read_header(buffered)
+    into.write(buffered.read())
+    into.seek(0)
+    return header
+
+
+def _prefixed(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+_DOMAIN_PATHS = {
+    "a": "/data/app/{p}/",
+    "f": "/data/data/{p}/files/",
+    "db": "/data/data/{p}/databases/",
+    "sp": "/data/data/{p}/shared_prefs/",
+    "c": "/data/data/{p}/cache/",
+    "nb": "/data/data/{p}/no_backup/",
+    "r": "/data/data/{p}/",
+    "ef": "/storage/emulated/0/Android/data/{p}/files/",
+    "obb": "/storage/emulated/0/Android/obb/{p}/",
+    "d_f": "/data/user_de/0/{p}/files/",
+    "d_db": "/data/user_de/0/{p}/databases/",
+    "d_sp": "/data/user_de/0/{p}/shared_prefs/",
+    "d_c": "/data/user_de/0/{p}/cache/",
+    "d_nb": "/data/user_de/0/{p}/no_backup/",
+    "d_r": "/data/user_de/0/{p}/",
+}
+
+
+def device_path(name: str) -> str:
+    """Where a member lived on the phone (`apps/<p>/db/x.db` → `/data/data/<p>/databases/x.db`);
+    "" when the domain is not known. Users other than 0 are not distinguished in `.ab`."""
+    parts = name.split("/", 3)
+    if len(parts) == 4 and parts[0] == "apps":
+        template = _DOMAIN_PATHS.get(parts[2])
+        if template is not None:
+            return template.format(p=parts[1]) + parts[3]
+    if parts[0] == "shared" and len(parts) >= 3:
+        return "/storage/emulated/" + "/".join(parts[1:])
+    return ""
+
+
+def backup_member_patterns(locations: Iterable[Location]) -> tuple[str, ...]:
+    """The member globs of these locations (what `keep` needs)."""
+    return tuple(dict.fromkeys(loc.pattern for loc in locations
+                               if isinstance(loc, BackupMember) and loc.pattern))

@@ -1,0 +1,235 @@
+"""Read-only access to Android 16 intrusion-log exports: a folder, a zip, zips inside zips.
+
+Advanced Protection's "Intrusion Logging" exports `<Device>_<YYYYMMDD>.zip` files into
+`Download/Intrusion Logging/`, and androidqf copies them into `intrusion_logs/`; each zip holds
+NDJSON `.txt` files (android.md §5). perito accepts a folder (searched recursively), one zip,
+or one log file, and opens zips found inside zips (up to `MAX_DEPTH` levels). Only `.txt`
+members are log files, unless the input is a single file.
+
+A nested zip is copied into a private temporary folder (mode 0700, removed at `close()`) to
+be opened; nothing else is written. Zip members with absolute or `..` names, encrypted members
+and members larger than `MAX_MEMBER` are refused one by one (`refused`). The custody record
+holds the SHA-256 of every file read as stored (the zips themselves, or the log files of a
+folder). `EvidenceFile.path` of a zip member is a virtual path (`<zip>/<member>`) that names
+it uniquely; its lines are read through `open_binary`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import logging
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from perito.errors import DamagedFile, InputError
+from perito.sources.evidence import Custody, EvidenceFile
+from perito.sources.locations import Location, LogFile
+from perito.sources.sqlite import OpenedDatabase
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 4
+MAX_MEMBER = 4 << 30  # 4 GiB of text in one log file is not an export
+LOG_SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    address: str
+    path: Path  # a real file, or the zip holding the member
+    member: str = ""  # the member's name in the zip at `path`
+    size: int = 0
+    refused: str = ""  # why it is not read (shown as a problem of every log artifact)
+
+
+@dataclass
+class IntrusionLogs:
+    """Every intrusion-log file of a folder, zip or file, listed once at opening."""
+
+    root: Path
+    custody: Custody = field(default_factory=Custody)
+    kind: str = "android-intrusion-logs"
+    platform: str = "android"
+    entries: list[_Entry] = field(default_factory=list)
+    _private: Path | None = None
+    _seen: dict[str, set[bytes]] = field(default_factory=dict)
+    _nested: int = 0
+
+    @classmethod
+    def open(cls, path: Path, *, custody: Custody | None = None) -> IntrusionLogs:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        logs = cls(path, custody or Custody())
+        try:
+            if path.is_dir():
+                for item in sorted(p for p in path.rglob("*") if p.is_file()
+                                   and not p.is_symlink()):
+                    logs._add_file(item, item.relative_to(path).as_posix(), single=False)
+            else:
+                logs._add_file(path, path.name, single=True)
+        except BaseException:
+            logs.close()
+            raise
+        return logs
+
+    @classmethod
+    def from_zip(cls, handle: BinaryIO, *, name: str, root: Path,
+                 custody: Custody | None = None) -> IntrusionLogs:
+        """The logs of a zip given as a seekable file object (e.g. a member of an androidqf
+        zip, extracted by the caller); `name` prefixes the addresses."""
+        logs = cls(root, custody or Custody())
+        try:
+            logs._add_zip(handle, root, name, depth=0)
+        except BaseException:
+            logs.close()
+            raise
+        return logs
+
+    # -- listing --------------------------------------------------------------------------
+
+    def _add_file(self, path: Path, address: str, *, single: bool) -> None:
+        if zipfile.is_zipfile(path):
+            self.custody.record(address, path)
+            try:
+                with path.open("rb") as handle:
+                    self._add_zip(handle, path, address, depth=0)
+            except (zipfile.BadZipFile, OSError) as error:
+                self._refuse(address, path, f"unreadable zip ({error})")
+            return
+        if single or path.name.lower().endswith(LOG_SUFFIXES):
+            self.entries.append(_Entry(address, path, size=path.stat().st_size))
+
+    def _add_zip(self, handle: BinaryIO, path: Path, address: str, depth: int) -> None:
+        try:
+            archive = zipfile.ZipFile(handle)
+        except zipfile.BadZipFile as error:
+            self._refuse(address, path, f"unreadable zip ({error})")
+            return
+        with archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                name = info.filename
+                where = f"{address}/{name}"
+                reason = _refusal(info)
+                if reason:
+                    self._refuse(where, path, reason)
+                    continue
+                lower = name.lower()
+                if lower.endswith(".zip"):
+                    self._add_nested(archive, info, where, depth + 1)
+                elif lower.endswith(LOG_SUFFIXES):
+                    self.entries.append(_Entry(where, path, name, info.file_size))
+
+    def _add_nested(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str,
+                    depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self._refuse(where, Path(where), f"zips nested deeper than {MAX_DEPTH}")
+            return
+        if self._private is None:
+            self._private = Path(tempfile.mkdtemp(prefix="perito-logs-"))  # mode 0700
+        self._nested += 1
+        copy = self._private / f"nested-{self._nested}.zip"
+        try:
+            with archive.open(info) as source, copy.open("wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            self._refuse(where, Path(where), f"unreadable ({error})")
+            return
+        with copy.open("rb") as handle:
+            self._add_zip(handle, copy, where, depth)
+
+    def _refuse(self, address: str, path: Path, reason: str) -> None:
+        log.warning("intrusion logs: refused %r: %s", address, reason)
+        self.entries.append(_Entry(address, path, address, refused=reason))
+
+    @property
+    def refused(self) -> list[str]:
+        return [f"{e.address}: {e.refused}" for e in self.entries if e.refused]
+
+    # -- the Source protocol --------------------------------------------------------------
+
+    def find(self, location: Location) -> Iterator[EvidenceFile]:
+        if not isinstance(location, LogFile):
+            return
+        for entry in self.entries:
+            if fnmatch.fnmatch(entry.address.rsplit("/", 1)[-1].lower(), location.pattern):
+                path = entry.path / entry.member if entry.member else entry.path
+                if entry.refused:
+                    path = self.root / "refused" / entry.address
+                yield EvidenceFile(address=entry.address, path=path, size=entry.size,
+                                   relative_path=entry.address)
+
+    def missing_rows(self, location: Location) -> list[str]:
+        return []
+
+    def _entry(self, evidence: EvidenceFile) -> _Entry:
+        for entry in self.entries:
+            if entry.address == evidence.address:
+                return entry
+        raise FileNotFoundError(evidence.address)
+
+    @contextlib.contextmanager
+    def open_binary(self, evidence: EvidenceFile) -> Iterator[BinaryIO]:
+        """The log file's bytes as a stream (zip members are inflated on the fly)."""
+        entry = self._entry(evidence)
+        if entry.refused:
+            raise DamagedFile(f"refused: {entry.refused}")
+        if not entry.member:
+            self.custody.record(entry.address, entry.path)
+            with entry.path.open("rb") as handle:
+                yield handle
+            return
+        try:
+            with zipfile.ZipFile(entry.path) as archive, archive.open(entry.member) as member:
+                yield member  # type: ignore[misc]
+        except zipfile.BadZipFile as error:
+            raise DamagedFile(f"damaged zip member ({error})") from None
+
+    def read_bytes(self, evidence: EvidenceFile) -> bytes:
+        with self.open_binary(evidence) as handle:
+            return handle.read()
+
+    def open_sqlite(self, evidence: EvidenceFile) -> contextlib.AbstractContextManager[
+            OpenedDatabase]:
+        raise DamagedFile("intrusion logs hold no databases")
+
+    def seen(self, kind: str) -> set[bytes]:
+        """Digests of the events of `kind` already read: daily exports overlap."""
+        return self._seen.setdefault(kind, set())
+
+    def close(self) -> None:
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+
+    def __enter__(self) -> IntrusionLogs:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _refusal(info: zipfile.ZipInfo) -> str:
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in name.split("/"):
+        return "path with '..'"
+    if info.flag_bits & 0x1:
+        return "encrypted member"
+    if info.file_size > MAX_MEMBER:
+        return f"too large ({info.file_size} bytes)"
+    return ""
+
+
+def lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The lines of a stream, without their line ends (a final line without one too)."""
+    for line in handle:
+        yield line.rstrip(b"\r\n")
