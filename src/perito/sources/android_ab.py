@@ -145,6 +145,8 @@ def backup_header(path: Path) -> AbHeader:
     try:
         with path.open("rb") as handle:
             return read_header(handle)
+    except BackupFormatError as error:
+        raise BackupFormatError(f"{path}: {error}") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read the backup ({error.strerror})") from None
 

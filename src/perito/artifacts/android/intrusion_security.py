@@ -133,7 +133,7 @@ def _command_observables(command: str) -> tuple[list[str], list[str]]:
     packages: list[str] = []
     paths: list[str] = []
     for token in command.split():
-        token = token.strip("'\"")
+        token = token.strip("'\";&|()<>")
         if token.startswith("/"):
             paths.append(token)
             continue
