@@ -302,8 +302,8 @@ def test_a_backup_inside_another_acquisition(tmp_path: Path) -> None:
     with open_backup_stream(io.BytesIO(data), "backup.ab", tmp_path / "acq.zip",
                             PASSWORD.encode()) as backup:
         _result, records = scan_backup(backup)
-        assert backup.custody.hashes[str(tmp_path / "acq.zip")][1] == \
-            hashlib.sha256(data).hexdigest()
+        assert backup.custody.hashes[str(tmp_path / "acq.zip" / "backup.ab")] == (
+            "backup.ab", hashlib.sha256(data).hexdigest(), len(data))
     assert _messages(records) == EXPECTED
 
 
@@ -333,3 +333,21 @@ def test_packages_and_device_paths(tmp_path: Path) -> None:
     assert entries["apps/com.android.providers.telephony/d_f/000000_sms_backup"].device_path \
         == "/data/user_de/0/com.android.providers.telephony/files/000000_sms_backup"
     assert entries["apps/com.example.spy/a/base.apk"].modified.utc.startswith("2026-01-01T")
+
+
+def test_md5_and_sha1_for_code_and_small_files(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(android_ab, "ALL_DIGESTS_UP_TO", 100)
+    big = bytes(range(256))
+    members = [ab.Member("apps/com.example.spy/a/base.apk", big),
+               ab.Member("apps/com.example.spy/f/payload.so", big),
+               ab.Member("apps/com.example.spy/f/photo.jpg", big),
+               ab.Member("apps/com.example.spy/f/small.txt", b"tiny")]
+    with open_backup(write_ab(tmp_path / "b.ab", members)) as backup:
+        _result, records = scan_backup(backup)
+    digests = {r.name.rsplit("/", 1)[-1]: (bool(r.md5), bool(r.sha1), r.sha256)
+               for r in records["android.backup.files"] if isinstance(r, BackupEntry)}
+    full = hashlib.sha256(big).hexdigest()
+    assert digests == {"base.apk": (True, True, full), "payload.so": (True, True, full),
+                       "photo.jpg": (False, False, full),
+                       "small.txt": (True, True, hashlib.sha256(b"tiny").hexdigest())}

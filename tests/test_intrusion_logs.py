@@ -214,3 +214,28 @@ def test_check_intrusion_logs_end_to_end(tmp_path: Path) -> None:
     info = json.loads((out / "info.json").read_text())
     assert info["acquisition_kind"] == "android-intrusion-logs"
     assert {h["file_path"] for h in info["hashes"]} == {"Pixel 9_20260101.zip", "older.zip"}
+
+
+def test_inside_an_androidqf_acquisition(tmp_path: Path) -> None:
+    """The calls androidqf's command makes: its folder, or its zip with `under`."""
+    acquisition = tmp_path / "acq"
+    (acquisition / "intrusion_logs").mkdir(parents=True)
+    (acquisition / "getprop.txt").write_text("[ro.build.version.sdk]: [36]\n")
+    (acquisition / "intrusion_logs" / "Pixel_20260101.zip").write_bytes(
+        il.zip_of({"intrusion_log_0.txt": il.ndjson(DAY1)}))
+    with open_intrusion_logs(acquisition) as logs:  # getprop.txt is not JSON: left out
+        assert [e.address for e in logs.entries] == [
+            "intrusion_logs/Pixel_20260101.zip/intrusion_log_0.txt"]
+    packed = tmp_path / "acq.zip"
+    packed.write_bytes(il.zip_of({
+        "getprop.txt": b"[ro.build.version.sdk]: [36]\n",
+        "logs/notes.txt": b"{ not a log }",
+        "intrusion_logs/Pixel_20260101.zip": il.zip_of({"a.txt": il.ndjson(DAY1)}),
+        "intrusion_logs/Pixel_20260102.zip": il.zip_of({"b.txt": il.ndjson(DAY2)})}))
+    with packed.open("rb") as handle, IntrusionLogs.from_zip(
+            handle, name="acq.zip", root=packed, under="intrusion_logs/") as logs:
+        assert [e.address for e in logs.entries] == [
+            "acq.zip/intrusion_logs/Pixel_20260101.zip/a.txt",
+            "acq.zip/intrusion_logs/Pixel_20260102.zip/b.txt"]
+        _result, found = _records(logs)
+    assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 103, 105]  # type: ignore[attr-defined]

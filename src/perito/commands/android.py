@@ -5,8 +5,10 @@ those parts with the same calls:
 
 - `open_backup(path, password)` or `open_backup_stream(handle, name, root, password)` → an
   `AndroidBackup` source; scan it with `ANDROID_BACKUP`.
-- `open_intrusion_logs(path)` or `IntrusionLogs.from_zip(handle, name=…, root=…)` → an
-  `IntrusionLogs` source; scan it with `ANDROID_INTRUSION_LOGS`.
+- `open_intrusion_logs(path)` (a folder such as the acquisition's `intrusion_logs/`, a zip
+  or a file) or `IntrusionLogs.from_zip(handle, name=…, root=…, under="intrusion_logs/")`
+  (the androidqf zip itself) → an `IntrusionLogs` source; scan it with
+  `ANDROID_INTRUSION_LOGS`.
 """
 
 from __future__ import annotations

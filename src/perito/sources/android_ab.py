@@ -6,9 +6,10 @@ user IV, master-key blob, all hex but the rounds), then the payload: AES-256-CBC
 master key when encrypted, then a zlib stream when compressed, and inside a POSIX tar of
 `apps/<package>/<domain>/…` members (android.md §3).
 
-The payload is read once, as a stream: every regular member is hashed (MD5, SHA-1, SHA-256)
-on the way, and only the members an artifact asks for (`keep` globs) are kept, in memory or,
-when large, in a private temporary folder (mode 0700) removed at `close()`, also when the
+The payload is read once, as a stream: every regular member is hashed on the way (SHA-256;
+MD5 and SHA-1 too for APKs, code and files up to 1 MiB: `wants_all_digests`), and only the
+members an artifact asks for (`keep` globs) are kept, in memory or, when large, in a private
+temporary folder (mode 0700) removed at `close()`, also when the
 pass is interrupted. Nothing is ever extracted by name. Hostile members (absolute names,
 `..`, links, devices, oversized kept members) are refused one by one, and a payload that is
 truncated or corrupt ends the pass with a problem that the listing artifact reports, keeping
@@ -331,21 +332,38 @@ def _clean_name(name: str) -> str:
     return name
 
 
+ALL_DIGESTS_UP_TO = 1 << 20  # larger members get MD5 and SHA-1 only when they are code
+_CODE_SUFFIXES = (".apk", ".dex", ".odex", ".vdex", ".so", ".jar", ".bin", ".elf", ".sh")
+
+
+def wants_all_digests(name: str, size: int) -> bool:
+    """MD5 and SHA-1 besides SHA-256: for APKs (`a/`), code-like files and small files.
+
+    Sample feeds give MD5/SHA-1 for APKs and implant binaries; hashing every large media
+    file three times would double the cost of reading a backup.
+    """
+    if size <= ALL_DIGESTS_UP_TO:
+        return True
+    parts = name.split("/")
+    return (len(parts) > 3 and parts[0] == "apps" and parts[2] == "a") or \
+        name.lower().endswith(_CODE_SUFFIXES)
+
+
 class _Hashes:
-    def __init__(self) -> None:
-        self.md5 = hashlib.md5(usedforsecurity=False)
-        self.sha1 = hashlib.sha1(usedforsecurity=False)
+    def __init__(self, everything: bool) -> None:
         self.sha256 = hashlib.sha256()
+        self.others = (hashlib.md5(usedforsecurity=False),
+                       hashlib.sha1(usedforsecurity=False)) if everything else ()
 
     def update(self, data: bytes) -> None:
-        self.md5.update(data)
-        self.sha1.update(data)
         self.sha256.update(data)
+        for digest in self.others:
+            digest.update(data)
 
     def store(self, member: Member) -> None:
-        member.md5 = self.md5.hexdigest()
-        member.sha1 = self.sha1.hexdigest()
         member.sha256 = self.sha256.hexdigest()
+        if self.others:
+            member.md5, member.sha1 = (d.hexdigest() for d in self.others)
 
 
 @dataclass
@@ -371,6 +389,11 @@ class AndroidBackup:
     @property
     def encrypted(self) -> bool:
         return self.header is not None and self.header.encrypted
+
+    @property
+    def base(self) -> Path:
+        """The backup's own path: `root`, or `root/<label>` for a backup inside an archive."""
+        return self.root if self.root.name == self.label else self.root / self.label
 
     @classmethod
     def open(cls, path: Path, *, password: bytes | None = None, keep: Sequence[str] = (),
@@ -400,7 +423,7 @@ class AndroidBackup:
 
         `root` names the acquisition for custody and outputs (the `.ab` path, or the path of
         the archive holding it); the custody record gets the SHA-256 of the bytes read from
-        `handle` under `name`.
+        `handle` under `name`, keyed by `root/<name>` when `root` is another archive.
         """
         reader = _HashingReader(handle)
         header_bytes = io.BytesIO()
@@ -421,7 +444,7 @@ class AndroidBackup:
         except BaseException:
             backup.close()
             raise
-        backup.custody.hashes[str(root)] = (name, reader.digest.hexdigest(), reader.size)
+        backup.custody.hashes[str(backup.base)] = (name, reader.digest.hexdigest(), reader.size)
         return backup
 
     # -- the single pass ------------------------------------------------------------------
@@ -470,7 +493,7 @@ class AndroidBackup:
         self._take(member, _read_chunks(handle), wanted)
 
     def _take(self, member: Member, chunks: Iterator[bytes], wanted: bool) -> None:
-        hashes = _Hashes()
+        hashes = _Hashes(wants_all_digests(member.name, member.size))
         kept: list[bytes] = []
         spill: BinaryIO | None = None
         total = 0
@@ -523,7 +546,7 @@ class AndroidBackup:
     # -- the Source protocol --------------------------------------------------------------
 
     def _evidence(self, member: Member) -> EvidenceFile:
-        return EvidenceFile(address=member.name, path=member.real or self.root / member.name,
+        return EvidenceFile(address=member.name, path=member.real or self.base / member.name,
                             device_path=device_path(member.name), size=member.size,
                             relative_path=member.name)
 
@@ -531,7 +554,7 @@ class AndroidBackup:
         if not isinstance(location, BackupMember):
             return
         if not location.pattern:  # the backup itself (its listing)
-            yield EvidenceFile(address=self.label, path=self.root, size=len(self.members))
+            yield EvidenceFile(address=self.label, path=self.base, size=len(self.members))
             return
         for member in self.members:
             if member.kind == "file" and fnmatch.fnmatchcase(member.name, location.pattern):

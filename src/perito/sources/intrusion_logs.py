@@ -79,13 +79,15 @@ class IntrusionLogs:
         return logs
 
     @classmethod
-    def from_zip(cls, handle: BinaryIO, *, name: str, root: Path,
+    def from_zip(cls, handle: BinaryIO, *, name: str, root: Path, under: str = "",
                  custody: Custody | None = None) -> IntrusionLogs:
-        """The logs of a zip given as a seekable file object (e.g. a member of an androidqf
-        zip, extracted by the caller); `name` prefixes the addresses."""
+        """The logs of a zip given as a seekable file object: an exported
+        `<Device>_<date>.zip`, or an androidqf zip with `under="intrusion_logs/"` (only the
+        members below that folder; a top folder before it is allowed). `name` prefixes the
+        addresses; the caller records the zip itself in the custody record."""
         logs = cls(root, custody or Custody())
         try:
-            logs._add_zip(handle, root, name, depth=0)
+            logs._add_zip(handle, root, name, depth=0, under=under)
         except BaseException:
             logs.close()
             raise
@@ -102,10 +104,11 @@ class IntrusionLogs:
             except (zipfile.BadZipFile, OSError) as error:
                 self._refuse(address, path, f"unreadable zip ({error})")
             return
-        if single or path.name.lower().endswith(LOG_SUFFIXES):
+        if single or (path.name.lower().endswith(LOG_SUFFIXES) and _looks_like_json(path)):
             self.entries.append(_Entry(address, path, size=path.stat().st_size))
 
-    def _add_zip(self, handle: BinaryIO, path: Path, address: str, depth: int) -> None:
+    def _add_zip(self, handle: BinaryIO, path: Path, address: str, depth: int,
+                 under: str = "") -> None:
         try:
             archive = zipfile.ZipFile(handle)
         except zipfile.BadZipFile as error:
@@ -116,6 +119,8 @@ class IntrusionLogs:
                 if info.is_dir():
                     continue
                 name = info.filename
+                if under and not _below(name, under):
+                    continue
                 where = f"{address}/{name}"
                 reason = _refusal(info)
                 if reason:
@@ -214,6 +219,28 @@ class IntrusionLogs:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _below(name: str, folder: str) -> bool:
+    """`name` is inside `folder` at the zip root or under one top-level folder."""
+    parts = name.replace("\\", "/").split("/")
+    want = folder.strip("/")
+    return (len(parts) > 1 and parts[0] == want) or (len(parts) > 2 and parts[1] == want)
+
+
+def _looks_like_json(path: Path) -> bool:
+    """A text file of a folder is a log only if it starts like JSON (androidqf folders hold
+    getprop.txt, logcat.txt… beside intrusion_logs/)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return True  # unreadable: let the artifacts report it
+    if not head:
+        return True
+    after = head[1:].lstrip(b" \t\r\n")[:1]
+    return (head[:1] == b"{" and after in (b'"', b"}", b"")) or (
+        head[:1] == b"[" and after in (b"{", b"]", b""))
 
 
 def _refusal(info: zipfile.ZipInfo) -> str:

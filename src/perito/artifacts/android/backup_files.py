@@ -3,8 +3,9 @@
 One record per member, in archive order: its name, the device path it came from
 (`apps/<package>/<domain>/…`: `a` APK, `f` files, `db` databases, `sp` shared prefs, `r` the
 data folder, `ef` external files, `d_*` device-protected storage, `shared/` shared storage),
-size, mode, owner and modification time, and the MD5, SHA-1 and SHA-256 of its content,
-which the matcher checks against file-hash indicators (APKs in `a/`, dropped files).
+size, mode, owner and modification time, and the SHA-256 of its content (MD5 and SHA-1 too
+for APKs, code-like files and files up to 1 MiB: `android_ab.wants_all_digests`), which the
+matcher checks against file-hash indicators (APKs in `a/`, dropped files).
 Members perito refused to read (absolute or `..` names, links, devices, oversized) are
 listed with the reason and a warning; a truncated or corrupt payload is reported as a
 problem of this artifact, after the members read before the damage. The incumbent reads

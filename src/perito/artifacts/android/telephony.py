@@ -61,6 +61,8 @@ def messages(ctx: Context) -> Iterator[dict[str, Any]]:
 def text(item: dict[str, Any], key: str) -> str | None:
     """A value as the string Android wrote (numbers and booleans kept as their text)."""
     value = item.get(key)
+    if type(value) is str:  # what JsonWriter wrote for every column: the common case
+        return value
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
