@@ -239,3 +239,16 @@ def test_inside_an_androidqf_acquisition(tmp_path: Path) -> None:
             "acq.zip/intrusion_logs/Pixel_20260102.zip/b.txt"]
         _result, found = _records(logs)
     assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 103, 105]  # type: ignore[attr-defined]
+
+
+def test_event_times_in_another_unit_are_read_by_their_size(tmp_path: Path) -> None:
+    events = [il.security(1, T0, "os_startup"),  # ms instead of ns
+              il.security(2, T0 // 1000, "os_shutdown"),  # seconds
+              il.security(3, 0, "logging_started")]  # unset
+    (tmp_path / "a.txt").write_bytes(il.ndjson(events))
+    with open_intrusion_logs(tmp_path / "a.txt") as logs:
+        _result, found = _records(logs)
+    times = [(r.event_time.encoding.value, r.event_time.utc)  # type: ignore[attr-defined]
+             for r in found["android.intrusion.security"]]
+    assert times == [("unix_ms", "2026-01-01T00:00:00.000000+00:00"),
+                     ("unix_s", "2026-01-01T00:00:00.000000+00:00"), ("unix_ns", "")]

@@ -16,9 +16,10 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from perito.artifacts.base import Context
+from perito.artifacts.base import Context, timestamp
 from perito.errors import DamagedFile
 from perito.sources.intrusion_logs import IntrusionLogs, lines
+from perito.timestamps import Encoding, Timestamp
 
 KNOWN_TYPES = ("dns_event", "connect_event", "security_event")
 MAX_DOCUMENT = 512 << 20  # a pretty-printed export is read whole only up to this size
@@ -147,3 +148,18 @@ def integer(value: object) -> int | None:
 
 def string(value: object) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+_BY_MAGNITUDE = ((10**17, Encoding.UNIX_NS), (10**14, Encoding.UNIX_US),
+                 (10**11, Encoding.UNIX_MS), (0, Encoding.UNIX_S))
+
+
+def event_time(value: object, expected: Encoding) -> Timestamp:
+    """`event_time` in the unit its size says (ns from 1e17, µs from 1e14, ms from 1e11,
+    else s: unambiguous for 1990–2100). Exports use ns for security events and ms for the
+    others (`expected`, kept for unset values), but the format is still moving."""
+    number = integer(value)
+    if number is None or number <= 0:
+        return timestamp(number, expected)
+    unit = next(encoding for floor, encoding in _BY_MAGNITUDE if number >= floor)
+    return timestamp(number, unit)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from perito.artifacts.android import intrusion
-from perito.artifacts.base import Artifact, Context, timestamp
+from perito.artifacts.base import Artifact, Context
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import LogFile
 from perito.timestamps import Encoding, Timestamp, unset
@@ -44,7 +44,7 @@ def extract(ctx: Context) -> Iterator[IntrusionConnectEvent]:
         yield IntrusionConnectEvent(
             source=ctx.evidence.address,
             event_id=intrusion.integer(event.get("event_id")),
-            event_time=timestamp(intrusion.integer(event.get("event_time")), Encoding.UNIX_MS),
+            event_time=intrusion.event_time(event.get("event_time"), Encoding.UNIX_MS),
             package_name=intrusion.string(event.get("package_name")),
             ip_address=intrusion.ip_address(raw),
             ip_address_raw=raw,

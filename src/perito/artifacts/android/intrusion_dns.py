@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from perito.artifacts.android import intrusion
-from perito.artifacts.base import Artifact, Context, timestamp
+from perito.artifacts.base import Artifact, Context
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import LogFile
 from perito.timestamps import Encoding, Timestamp, unset
@@ -48,7 +48,7 @@ def extract(ctx: Context) -> Iterator[IntrusionDnsEvent]:
         yield IntrusionDnsEvent(
             source=ctx.evidence.address,
             event_id=intrusion.integer(event.get("event_id")),
-            event_time=timestamp(intrusion.integer(event.get("event_time")), Encoding.UNIX_MS),
+            event_time=intrusion.event_time(event.get("event_time"), Encoding.UNIX_MS),
             package_name=intrusion.string(event.get("package_name")),
             hostname=intrusion.string(event.get("hostname")),
             ip_addresses=tuple(dict.fromkeys(ip for ip in map(intrusion.ip_address, addresses)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perito.artifacts.android import intrusion
-from perito.artifacts.base import Artifact, Context, timestamp
+from perito.artifacts.base import Artifact, Context
 from perito.indicators.normalise import extract_links
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import LogFile
@@ -164,7 +164,7 @@ def _record(ctx: Context, kind: str, event: dict[str, Any]) -> IntrusionSecurity
         source=ctx.evidence.address,
         event_type=kind,
         event_id=intrusion.integer(event.get("event_id")),
-        event_time=timestamp(intrusion.integer(event.get("event_time")), Encoding.UNIX_NS),
+        event_time=intrusion.event_time(event.get("event_time"), Encoding.UNIX_NS),
         subtype=subtype,
         tag=tag,
         payload=json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str),
