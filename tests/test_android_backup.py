@@ -351,3 +351,29 @@ def test_md5_and_sha1_for_code_and_small_files(tmp_path: Path,
     assert digests == {"base.apk": (True, True, full), "payload.so": (True, True, full),
                        "photo.jpg": (False, False, full),
                        "small.txt": (True, True, hashlib.sha256(b"tiny").hexdigest())}
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_cut_anywhere_never_raises(tmp_path: Path, encrypted: bool) -> None:
+    """Cut at 40 places: the pass ends with a problem or not at all, and what it lists is
+    exactly the members before the cut (the last one possibly incomplete)."""
+    members = [*telephony_members(),
+               ab.Member("apps/com.example.notes/f/big.bin", bytes(range(256)) * 400)]
+    whole = ab.ab_bytes(ab.tar_bytes(members), password=PASSWORD if encrypted else None)
+    names = [m.name for m in members]
+    opened = 0
+    for cut in range(1, len(whole), max(1, len(whole) // 40)):
+        path = tmp_path / "cut.ab"
+        path.write_bytes(whole[:cut])
+        try:
+            backup = open_backup(path, PASSWORD.encode() if encrypted else None)
+        except InputError:  # cut inside the header lines: not a backup, clearly said
+            continue
+        opened += 1
+        with backup:
+            listed = [m.name for m in backup.members]
+            assert listed == names[:len(listed)]
+            assert backup.problems or listed == names
+            result, _records = scan_backup(backup)
+            assert all(s.state != ArtifactState.READ or not s.problems for s in result.statuses)
+    assert opened >= 30

@@ -165,6 +165,15 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
             if _MIN_NS <= ns <= _MAX_NS:
                 return Timestamp(raw, encoding, ns, TimeState.OK)
             return Timestamp(raw, encoding, None, TimeState.INVALID)
+    if type(raw) is str and raw.isdigit() and raw.isascii() and raw.strip("0"):
+        # Digits as text (Android's telephony backups store every time this way).
+        scale = _UNITS.get(encoding)
+        if scale is not None:
+            unit, offset = scale
+            ns = int(raw) * unit + offset * _NS
+            if _MIN_NS <= ns <= _MAX_NS:
+                return Timestamp(raw, encoding, ns, TimeState.OK)
+            return Timestamp(raw, encoding, None, TimeState.INVALID)
     if raw is None or raw == "" or (isinstance(raw, int | float) and (
             raw == 0 or (raw == -1 and encoding in _NEVER_IS_MINUS_ONE))):
         return Timestamp(raw, encoding, None, TimeState.UNSET)

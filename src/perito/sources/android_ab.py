@@ -249,18 +249,29 @@ def _inflated(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks."""
+    """A readable file over an iterator of byte chunks.
+
+    Damage found by the iterator (`PayloadError`) ends the file there, as if it were cut,
+    and is kept in `error`: so read-ahead never loses the good bytes before the damage.
+    """
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._view = memoryview(b"")
+        self.error: PayloadError | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         while not self._view:
-            chunk = next(self._chunks, None)
+            if self.error is not None:
+                return 0
+            try:
+                chunk = next(self._chunks, None)
+            except PayloadError as error:
+                self.error = error
+                return 0
             if chunk is None:
                 return 0
             self._view = memoryview(chunk)
@@ -455,14 +466,17 @@ class AndroidBackup:
         return self._private
 
     def _read_tar(self, chunks: Iterator[bytes], keep: Sequence[str]) -> None:
-        stream = io.BufferedReader(_ChunkReader(chunks), 1 << 16)
+        raw = _ChunkReader(chunks)
+        stream = io.BufferedReader(raw, _CHUNK)
         try:
-            with tarfile.open(fileobj=stream, mode="r|") as tar:
+            with tarfile.open(fileobj=stream, mode="r|", bufsize=_CHUNK) as tar:
                 for info in tar:
                     tar.members = []  # type: ignore[attr-defined]  # stream mode: keep none
                     self._tar_member(tar, info, keep)
+            if raw.error is not None:  # the tar ended cleanly before the damage
+                raise raw.error
         except (tarfile.TarError, PayloadError, EOFError, zlib.error) as error:
-            reason = str(error) or type(error).__name__
+            reason = str(raw.error or error) or type(error).__name__
             if isinstance(error, tarfile.TarError) and not self.members:
                 reason = f"no tar archive inside the backup ({reason})"
             self.problems.append(f"the backup payload is damaged after {len(self.members)} "
