@@ -239,9 +239,16 @@ def _check_intrusion_logs(args: argparse.Namespace, console: Console,
     if chosen is None:
         return ExitCode.NOTHING_FOUND
     artifacts, target, ioc_paths = chosen
-    android.open_intrusion_logs(target).close()  # fails early when there are no logs
-    return _scan(args, console, argv, target, target,
-                 lambda: android.open_intrusion_logs(target), artifacts, ioc_paths)
+    opened = [android.open_intrusion_logs(target)]  # fails early when there are no logs
+
+    def open_logs() -> Source:  # the parent scans this one; worker processes open their own
+        return opened.pop() if opened else android.open_intrusion_logs(target)
+
+    try:
+        return _scan(args, console, argv, target, target, open_logs, artifacts, ioc_paths)
+    finally:
+        for unused in opened:
+            unused.close()
 
 
 def _backup_key(args: argparse.Namespace, root: Path, console: Console,
