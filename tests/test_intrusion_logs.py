@@ -95,10 +95,10 @@ def test_folder_zip_and_nested_zip_with_overlap(tmp_path: Path) -> None:
     shell, start = security
     assert shell.subtype == "adb_shell_cmd"
     assert shell.event_time.utc == "2026-01-01T00:00:00.077000+00:00"  # nanoseconds
-    assert shell.package_name == ("com.example.spy",)
+    assert shell.app_ids == ("com.example.spy",)
     assert shell.paths == ("/data/local/tmp/x.apk",)
     assert start.process == "com.example.spy:remote"
-    assert start.package_name == ("com.example.spy",)
+    assert start.app_ids == ("com.example.spy", "remote")
     assert start.sha256 == APK_SHA
     assert start.uid == 10245
     for name in ("Pixel 9_20260101.zip", "older.zip"):
@@ -111,7 +111,11 @@ def test_bad_lines_unknown_shapes_and_pretty_json(tmp_path: Path) -> None:
         b'not json at all\n' + b'{"future_event": {"event_id": 1, "event_time": 5}}\n' + \
         il.ndjson([il.security(9, T0 * 1_000_000, "brand_new_subtype", x=1)]) + \
         b'{"security_event": {"event_time": 1767225600000000000, "tag": 210029, ' \
-        b'"data": [1, "CN=Intercept CA", 0]}}\n'
+        b'"data": [1, "CN=Intercept CA", 0]}}\n' + \
+        b'{"security_event": {"event_time": 1767225600000000001, ' \
+        b'"crypto_self_test_completed": 0}}\n' + \
+        b'{"dns_event": {"event_id": 201, "event_time": 1767225600001, "hostname": "a.example"},' \
+        b' "connect_event": {"event_id": 202, "event_time": 1767225600002, "port": 80}}\n'
     (tmp_path / "a.txt").write_bytes(lines)
     pretty = json.dumps([DAY2[1], DAY2[2]], indent=2).encode()
     (tmp_path / "b.txt").write_bytes(pretty)
@@ -122,15 +126,17 @@ def test_bad_lines_unknown_shapes_and_pretty_json(tmp_path: Path) -> None:
     assert any("1 lines are not JSON" in n for n in states["android.intrusion.security"].notes)
     assert any("future_event" in n and "brand_new_subtype" in n
                for n in states["android.intrusion.security"].notes)
-    assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 103]  # type: ignore[attr-defined]
-    assert len(found["android.intrusion.connect"]) == 1
+    assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 201, 103]  # type: ignore[attr-defined]
+    assert [r.event_id for r in found["android.intrusion.connect"]] == [202, 104]  # type: ignore[attr-defined]
     security = found["android.intrusion.security"]
     kinds = [(r.event_type, r.subtype) for r in security]  # type: ignore[attr-defined]
     assert kinds == [("future_event", ""), ("security_event", "brand_new_subtype"),
-                     ("security_event", "cert_authority_installed")]
-    ca = security[2]
-    assert isinstance(ca, IntrusionSecurityEvent)
+                     ("security_event", "cert_authority_installed"),
+                     ("security_event", "crypto_self_test_completed")]
+    ca, test = security[2], security[3]
+    assert isinstance(ca, IntrusionSecurityEvent) and isinstance(test, IntrusionSecurityEvent)
     assert (ca.tag, ca.success, ca.subject) == (210029, True, "CN=Intercept CA")
+    assert test.success is False
 
 
 def _event(subtype: str, **payload: object) -> IntrusionSecurityEvent:
@@ -146,7 +152,10 @@ def _event(subtype: str, **payload: object) -> IntrusionSecurityEvent:
     (_event("cert_validation_failure"), "android-cert-validation-failure"),
     (_event("key_integrity_violation", key_id="user_key", uid=10100),
      "android-key-integrity-violation"),
-    (_event("key_integrity_violation", key_id="PinStorage_crossReboot_key", uid=1001), None),
+    (_event("key_integrity_violation", key_id="PinStorage_crossReboot_key", uid=1001),
+     "android-key-integrity-violation"),  # the benign exception is for key generation only
+    (_event("key_generated", success=False, key_id="PinStorage_crossReboot_key", uid=1001),
+     None),
     (_event("wipe_failure"), "android-wipe-failure"),
     (_event("crypto_self_test_completed", success=False), "android-crypto-self-test-failed"),
     (_event("crypto_self_test_completed", success=True), None),

@@ -229,18 +229,21 @@ def _below(name: str, folder: str) -> bool:
 
 
 def _looks_like_json(path: Path) -> bool:
-    """A text file of a folder is a log only if it starts like JSON (androidqf folders hold
-    getprop.txt, logcat.txt… beside intrusion_logs/)."""
+    """A text file of a folder is a log if it starts like JSON or names an event type early
+    (androidqf folders hold getprop.txt, logcat.txt… beside intrusion_logs/)."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+            head = handle.read(64 * 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError:
         return True  # unreadable: let the artifacts report it
-    if not head:
+    if not head or any(kind in head for kind in _EVENT_NAMES):
         return True
     after = head[1:].lstrip(b" \t\r\n")[:1]
     return (head[:1] == b"{" and after in (b'"', b"}", b"")) or (
         head[:1] == b"[" and after in (b"{", b"]", b""))
+
+
+_EVENT_NAMES = (b'"dns_event"', b'"connect_event"', b'"security_event"')
 
 
 def _refusal(info: zipfile.ZipInfo) -> str:

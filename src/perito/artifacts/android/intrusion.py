@@ -98,24 +98,26 @@ def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[st
     seen = source.seen(",".join(wanted)) if isinstance(source, IntrusionLogs) else set()
     with _opened(ctx) as handle:
         for value in _values(handle, wanted):
-            if not isinstance(value, dict) or len(value) != 1:
+            if not isinstance(value, dict) or not value:
                 if value is None:
                     bad += 1
                 else:
                     shapes += 1
                 continue
-            (kind, payload), = value.items()
-            if not isinstance(payload, dict):
-                shapes += 1
-                continue
-            if kind not in wanted and (kind in KNOWN_TYPES or "security_event" not in wanted):
-                continue
-            digest = hashlib.blake2b(json.dumps(value, sort_keys=True, separators=(",", ":"))
-                                     .encode(), digest_size=16).digest()
-            if digest in seen:
-                continue
-            seen.add(digest)
-            yield kind, payload
+            for kind, payload in value.items():  # one event a line; more are read too
+                if not isinstance(payload, dict):
+                    shapes += 1
+                    continue
+                if kind not in wanted and (kind in KNOWN_TYPES
+                                           or "security_event" not in wanted):
+                    continue
+                digest = hashlib.blake2b(json.dumps({kind: payload}, sort_keys=True,
+                                                    separators=(",", ":")).encode(),
+                                         digest_size=16).digest()
+                if digest in seen:
+                    continue
+                seen.add(digest)
+                yield kind, payload
     if bad:
         ctx.warn(f"{bad} lines are not JSON and were skipped")
     if shapes:

@@ -8,8 +8,8 @@ Bluetooth connections…). The subtype is the first key other than `event_id`, `
 to the same names and fields. Unknown event types and subtypes are kept as records, with a
 warning: the format is still moving.
 
-Observables: app ids (`package_name`, the package part of `process`, package names in an
-`adb_shell_cmd` command), process names, file paths (adb sync paths, paths in commands),
+Observables: app ids (`package_name`, every `:`-part of `process` as the incumbent checks
+them, package names in an `adb_shell_cmd` command), process names, file paths (adb sync paths, paths in commands),
 the APK SHA-256 of `app_process_start`, links in commands. `success` is a JSON boolean in
 exports and 0/1 in raw SecurityLog: both are read.
 """
@@ -83,7 +83,7 @@ class IntrusionSecurityEvent(Record):
     tag: int | None = None
     payload: str = ""  # the subtype's object as canonical JSON
     success: bool | None = None  # for subtypes that report one
-    package_name: tuple[str, ...] = field(default=(), metadata=observable(Kind.APP_ID))
+    app_ids: tuple[str, ...] = field(default=(), metadata=observable(Kind.APP_ID))
     process: str = field(default="", metadata=observable(Kind.PROCESS))
     uid: int | None = None
     sha256: str = field(default="", metadata=observable(Kind.FILE_SHA256))
@@ -98,7 +98,7 @@ class IntrusionSecurityEvent(Record):
 
     def describe(self) -> str:
         what = self.subtype or self.event_type
-        detail = self.process or ", ".join(self.package_name) or self.subject or self.key_id
+        detail = self.process or ", ".join(self.app_ids) or self.subject or self.key_id
         outcome = "" if self.success is None else " (success)" if self.success else " (failed)"
         return f"Security event {what}" + (f": {detail}" if detail else "") + outcome
 
@@ -108,17 +108,21 @@ def _subtype(event: dict[str, Any]) -> tuple[str, dict[str, Any], int | None]:
     tag = intrusion.integer(event.get("tag"))
     if tag is not None:
         name = TAGS.get(tag, f"tag_{tag}")
-        data = event.get("data")
-        values = data if isinstance(data, list) else [data]
-        names = _DATA_FIELDS.get(name, ())
-        payload: dict[str, Any] = dict(zip(names, values, strict=False))
-        if len(values) > len(names):
-            payload["data"] = values[len(names):]
-        return name, payload, tag
+        return name, _positional(name, event.get("data")), tag
     for key, value in event.items():
         if key not in _NOT_SUBTYPES:
-            return key, value if isinstance(value, dict) else {"value": value}, None
+            return key, value if isinstance(value, dict) else _positional(key, value), None
     return "", {}, None
+
+
+def _positional(name: str, data: object) -> dict[str, Any]:
+    """The fields of a subtype given as a value or list (`"crypto_self_test_completed": 1`)."""
+    values = data if isinstance(data, list) else [data]
+    names = _DATA_FIELDS.get(name, ())
+    payload: dict[str, Any] = dict(zip(names, values, strict=False))
+    if len(values) > len(names):
+        payload["data"] = values[len(names):]
+    return payload
 
 
 def _success(value: object) -> bool | None:
@@ -148,8 +152,8 @@ def _record(ctx: Context, kind: str, event: dict[str, Any]) -> IntrusionSecurity
     packages: list[str] = []
     paths: list[str] = []
     process = intrusion.string(payload.get("process"))
-    if process:
-        packages.append(process.split(":", 1)[0])
+    if process:  # `package:service`; the incumbent checks every part as an app id
+        packages.extend(process.split(":"))
     if payload.get("package_name"):
         packages.append(intrusion.string(payload.get("package_name")))
     command = intrusion.string(payload.get("command")) if subtype == "adb_shell_cmd" else ""
@@ -169,7 +173,7 @@ def _record(ctx: Context, kind: str, event: dict[str, Any]) -> IntrusionSecurity
         tag=tag,
         payload=json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str),
         success=_success(payload.get("success")) if "success" in payload else None,
-        package_name=tuple(dict.fromkeys(p for p in packages if p)),
+        app_ids=tuple(dict.fromkeys(p for p in packages if p)),
         process=process,
         uid=intrusion.integer(payload.get("uid")),
         sha256=sha256.lower() if _SHA256.fullmatch(sha256) else "",
