@@ -10,8 +10,8 @@ warning: the format is still moving.
 
 Observables: app ids (`package_name`, every `:`-part of `process` as the incumbent checks
 them, package names in an `adb_shell_cmd` command), process names, file paths (adb sync
-paths, paths in commands), the APK SHA-256 of `app_process_start`, links in commands. `success` is a JSON boolean in
-exports and 0/1 in raw SecurityLog: both are read.
+paths, paths in commands), the APK SHA-256 of `app_process_start`, links in commands.
+`success` is a JSON boolean in exports and 0/1 in raw SecurityLog: both are read.
 """
 
 from __future__ import annotations
