@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -377,3 +378,33 @@ def test_cut_anywhere_never_raises(tmp_path: Path, encrypted: bool) -> None:
             result, _records = scan_backup(backup)
             assert all(s.state != ArtifactState.READ or not s.problems for s in result.statuses)
     assert opened >= 30
+
+
+def test_a_bare_tar_taken_out_of_its_backup(tmp_path: Path) -> None:
+    """What `abe unpack` or `hoardy-adb unwrap` leave: the tar without the .ab header."""
+    path = tmp_path / "backup.tar"
+    path.write_bytes(ab.tar_bytes(telephony_members()))
+    with open_backup(path) as backup:
+        assert backup.kind == "android-backup-tar" and backup.header is None
+        result, records = scan_backup(backup)
+    assert not result.failed
+    assert _messages(records) == EXPECTED
+
+
+def test_a_database_member_opens_from_the_private_folder(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE notes (_id INTEGER PRIMARY KEY, body TEXT)")
+        connection.execute("INSERT INTO notes (body) VALUES ('hello')")
+    connection.close()
+    members = [*telephony_members(),
+               ab.Member("apps/com.example.notes/db/notes.db", db.read_bytes())]
+    path = write_ab(tmp_path / "b.ab", members, password=PASSWORD)
+    with AndroidBackup.open(path, password=PASSWORD.encode(), keep=("apps/*/db/*.db",)) as backup:
+        evidence = next(backup.find(android_ab.BackupMember("apps/*/db/*.db")))
+        with backup.open_sqlite(evidence) as opened:
+            rows = opened.connection.execute("SELECT body FROM notes").fetchall()
+        private = backup._private
+        assert private is not None and list(private.iterdir()) == []  # the copy is gone
+    assert rows == [("hello",)]
+    assert not private.exists()

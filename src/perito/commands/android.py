@@ -36,8 +36,8 @@ def _keep() -> tuple[str, ...]:
 
 
 def backup_target(path: Path) -> AbHeader | None:
-    """Check that `path` is an `.ab` file or an extracted backup folder; its header (None for
-    a folder)."""
+    """Check that `path` is an `.ab` file, the bare tar inside one, or an extracted backup
+    folder; its header (None for a tar or a folder)."""
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir():

@@ -1,4 +1,5 @@
-"""Read-only access to an Android `.ab` backup (`adb backup`), or a folder it was extracted to.
+"""Read-only access to an Android `.ab` backup (`adb backup`), the bare tar inside one, or a
+folder it was extracted to.
 
 The file is four ASCII header lines (`ANDROID BACKUP`, version 1–5, compressed 0/1,
 `none` or `AES-256`), five more when encrypted (user salt, checksum salt, PBKDF2 rounds,
@@ -141,10 +142,13 @@ def read_header(stream: BinaryIO) -> AbHeader:
                     user_iv, blob)
 
 
-def backup_header(path: Path) -> AbHeader:
-    """The header of the `.ab` file at `path`."""
+def backup_header(path: Path) -> AbHeader | None:
+    """The header of the `.ab` file at `path`; None for a bare tar of a backup."""
     try:
         with path.open("rb") as handle:
+            if is_tar(handle.read(512)):
+                return None
+            handle.seek(0)
             return read_header(handle)
     except BackupFormatError as error:
         raise BackupFormatError(f"{path}: {error}") from None
@@ -437,17 +441,18 @@ class AndroidBackup:
         `handle` under `name`, keyed by `root/<name>` when `root` is another archive.
         """
         reader = _HashingReader(handle)
-        header_bytes = io.BytesIO()
-        header = _read_hashed_header(reader, header_bytes)
+        header, rest = _start(reader)
         backup = cls(root, name, header, custody or Custody())
-        chunks: Iterator[bytes] = _prefixed(header_bytes.read(), reader.chunks())
-        if header.encrypted:
+        chunks: Iterator[bytes] = _prefixed(rest, reader.chunks())
+        if header is None:  # a tar already taken out of its .ab wrapper
+            backup.kind = "android-backup-tar"
+        elif header.encrypted:
             if password is None:
                 raise PasswordRequired(f"{name} is an encrypted Android backup: its password "
                                        "is needed")
             key, iv = master_key(header, password)
             chunks = _decrypted(chunks, key, iv)
-        if header.compressed:
+        if header is not None and header.compressed:
             chunks = _inflated(chunks)
         try:
             backup._read_tar(chunks, keep)
@@ -635,18 +640,24 @@ def _read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def _read_hashed_header(reader: _HashingReader, into: io.BytesIO) -> AbHeader:
-    """Read the header through the hashing reader; `into` keeps the bytes after it."""
+def is_tar(start: bytes) -> bool:
+    """A POSIX (ustar, pax or GNU) tar header at the start."""
+    return len(start) >= 512 and start[257:262] == b"ustar"
+
+
+def _start(reader: _HashingReader) -> tuple[AbHeader | None, bytes]:
+    """The header (None for a bare tar) and the bytes read after it, through the hashing
+    reader."""
     buffered = io.BytesIO()
     for chunk in reader.chunks():
         buffered.write(chunk)
         if buffered.tell() >= 64 * 1024:
             break
+    if is_tar(buffered.getvalue()[:512]):
+        return None, buffered.getvalue()
     buffered.seek(0)
     header = read_header(buffered)
-    into.write(buffered.read())
-    into.seek(0)
-    return header
+    return header, buffered.read()
 
 
 def _prefixed(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
