@@ -182,5 +182,8 @@ def test_lists_its_artifacts(capsys: pytest.CaptureFixture[str]) -> None:
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert listed == ["android.backup.files", "android.backup.packages", "android.backup.sms",
                       "android.backup.mms"]
-    assert main(["android", "check-backup", "-m", "sms", "-l"]) == 0
-    assert capsys.readouterr().out.split()[0] == "android.backup.sms"
+    assert main(["android", "check-backup", "-m", "sms", "-l"]) == 0  # the incumbent's slug
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == [
+        "android.backup.sms", "android.backup.mms"]
+    assert main(["android", "check-backup", "-m", "android.backup.mms", "-l"]) == 0
+    assert capsys.readouterr().out.split()[0] == "android.backup.mms"

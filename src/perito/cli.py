@@ -117,12 +117,15 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
 def _select(available: Sequence[Artifact], wanted: Sequence[str]) -> list[Artifact]:
     if not wanted:
         return list(available)
-    by_name = {a.id: a for a in available} | {a.slug: a for a in available}
+    by_name: dict[str, list[Artifact]] = {}
+    for artifact in available:  # a slug can name several (the incumbent's sms: SMS and MMS)
+        by_name.setdefault(artifact.slug, []).append(artifact)
+    by_name |= {a.id: [a] for a in available}
     unknown = [w for w in wanted if w not in by_name]
     if unknown:
         raise InputError(f"unknown artifact(s): {', '.join(unknown)} "
                          "(see --list-artifacts)")
-    return [by_name[w] for w in wanted]
+    return list(dict.fromkeys(a for w in wanted for a in by_name[w]))
 
 
 def _print_artifacts(console: Console, artifacts: Sequence[Artifact]) -> None:

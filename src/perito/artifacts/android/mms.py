@@ -133,7 +133,7 @@ def extract(ctx: Context) -> Iterator[AndroidMms]:
 ARTIFACT = Artifact(
     id="android.backup.mms",
     title="MMS messages (Android backup)",
-    slug="mms",
+    slug="sms",  # the incumbent's sms module reads both files
     plugin="SMS",
     locations=(BackupMember(telephony.TELEPHONY + "*_mms_backup"),),
     records=(AndroidMms,),
