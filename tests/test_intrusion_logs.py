@@ -261,3 +261,16 @@ def test_event_times_in_another_unit_are_read_by_their_size(tmp_path: Path) -> N
              for r in found["android.intrusion.security"]]
     assert times == [("unix_ms", "2026-01-01T00:00:00.000000+00:00"),
                      ("unix_s", "2026-01-01T00:00:00.000000+00:00"), ("unix_ns", "")]
+
+
+def test_an_overlong_line_is_a_bad_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perito.sources import intrusion_logs
+
+    monkeypatch.setattr(intrusion_logs, "MAX_LINE", 300)
+    long_line = b'{"dns_event": {"hostname": "' + b"a" * 500 + b'"}}\n'
+    (tmp_path / "a.txt").write_bytes(il.ndjson(DAY1[:1]) + long_line + il.ndjson(DAY2[1:2]))
+    with open_intrusion_logs(tmp_path / "a.txt") as logs:
+        result, found = _records(logs)
+    assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 103]  # type: ignore[attr-defined]
+    dns = next(s for s in result.statuses if s.id == "android.intrusion.dns")
+    assert any("1 lines are not JSON" in note for note in dns.notes)

@@ -259,7 +259,20 @@ def _refusal(info: zipfile.ZipInfo) -> str:
     return ""
 
 
+MAX_LINE = 16 << 20  # one event is a few hundred bytes; a longer line is hostile or broken
+
+
 def lines(handle: BinaryIO) -> Iterator[bytes]:
-    """The lines of a stream, without their line ends (a final line without one too)."""
-    for line in handle:
+    """The lines of a stream, without their line ends (a final line without one too).
+
+    A line longer than `MAX_LINE` is read through without being kept: only its first 4 KiB
+    come out, ended by a NUL byte so that they are never JSON (a bad line for the artifact
+    whose event type it names), and memory stays bounded.
+    """
+    while line := handle.readline(MAX_LINE):
+        if len(line) == MAX_LINE and not line.endswith(b"\n"):
+            while (rest := handle.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                pass
+            yield line[:4096] + b"\x00"
+            continue
         yield line.rstrip(b"\r\n")
