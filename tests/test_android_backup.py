@@ -408,3 +408,13 @@ def test_a_database_member_opens_from_the_private_folder(tmp_path: Path) -> None
         assert private is not None and list(private.iterdir()) == []  # the copy is gone
     assert rows == [("hello",)]
     assert not private.exists()
+
+
+def test_a_compressed_flag_over_a_bare_tar(tmp_path: Path) -> None:
+    tar = ab.tar_bytes(telephony_members())
+    path = tmp_path / "odd.ab"
+    path.write_bytes(b"ANDROID BACKUP\n5\n1\nnone\n" + tar)
+    with open_backup(path) as backup:
+        result, records = scan_backup(backup)
+    assert not result.failed
+    assert _messages(records) == EXPECTED

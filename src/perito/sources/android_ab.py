@@ -235,8 +235,21 @@ def _decrypted(chunks: Iterable[bytes], key: bytes, iv: bytes) -> Iterator[bytes
 
 
 def _inflated(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """zlib-inflate the payload; a payload flagged compressed that is a bare tar (some
+    third-party backup tools write one) passes through."""
+    stream = iter(chunks)
+    first = b""
+    for chunk in stream:
+        first += chunk
+        if len(first) >= 512:
+            break
+    if is_tar(first):
+        log.warning("the backup says it is compressed but holds a bare tar: read as such")
+        yield first
+        yield from stream
+        return
     inflater = zlib.decompressobj()
-    for chunk in chunks:
+    for chunk in _prefixed(first, stream):
         data = chunk
         while data:
             try:
