@@ -25,7 +25,9 @@ from perito.errors import InputError
 from perito.pipeline import ArtifactState, ScanResult, scan
 from perito.records import Record
 from perito.sources import android_ab
-from perito.sources.android_ab import AndroidBackup, PasswordRequired, WrongPassword
+from perito.sources.android_ab import AndroidBackup
+from perito.sources.android_ab_format import PasswordRequired, WrongPassword
+from perito.sources.locations import BackupMember
 from tests.builders.android import ab
 from tests.builders.android import telephony as tel
 
@@ -401,7 +403,7 @@ def test_a_database_member_opens_from_the_private_folder(tmp_path: Path) -> None
                ab.Member("apps/com.example.notes/db/notes.db", db.read_bytes())]
     path = write_ab(tmp_path / "b.ab", members, password=PASSWORD)
     with AndroidBackup.open(path, password=PASSWORD.encode(), keep=("apps/*/db/*.db",)) as backup:
-        evidence = next(backup.find(android_ab.BackupMember("apps/*/db/*.db")))
+        evidence = next(backup.find(BackupMember("apps/*/db/*.db")))
         with backup.open_sqlite(evidence) as opened:
             rows = opened.connection.execute("SELECT body FROM notes").fetchall()
         private = backup._private

@@ -18,13 +18,8 @@ from typing import BinaryIO
 
 from perito.artifacts import ANDROID_BACKUP
 from perito.errors import InputError
-from perito.sources.android_ab import (
-    AbHeader,
-    AndroidBackup,
-    backup_header,
-    backup_member_patterns,
-    master_key,
-)
+from perito.sources.android_ab import AndroidBackup, backup_member_patterns
+from perito.sources.android_ab_format import AbHeader, backup_header, master_key
 from perito.sources.evidence import Custody
 from perito.sources.intrusion_logs import IntrusionLogs
 

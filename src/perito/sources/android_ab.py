@@ -1,25 +1,17 @@
 """Read-only access to an Android `.ab` backup (`adb backup`), the bare tar inside one, or a
 folder it was extracted to.
 
-The file is four ASCII header lines (`ANDROID BACKUP`, version 1–5, compressed 0/1,
-`none` or `AES-256`), five more when encrypted (user salt, checksum salt, PBKDF2 rounds,
-user IV, master-key blob, all hex but the rounds), then the payload: AES-256-CBC with the
-master key when encrypted, then a zlib stream when compressed, and inside a POSIX tar of
-`apps/<package>/<domain>/…` members (android.md §3).
+The format (header, key derivation, decryption and inflation) is `android_ab_format`'s;
+inside is a POSIX tar of `apps/<package>/<domain>/…` members (android.md §3).
 
 The payload is read once, as a stream: every regular member is hashed on the way (SHA-256;
 MD5 and SHA-1 too for APKs, code and files up to 1 MiB: `wants_all_digests`), and only the
 members an artifact asks for (`keep` globs) are kept, in memory or, when large, in a private
-temporary folder (mode 0700) removed at `close()`, also when the
-pass is interrupted. Nothing is ever extracted by name. Hostile members (absolute names,
+temporary folder (mode 0700) removed at `close()`, also when the pass is interrupted.
+Nothing is ever extracted by name. Hostile members (absolute names,
 `..`, links, devices, oversized kept members) are refused one by one, and a payload that is
 truncated or corrupt ends the pass with a problem that the listing artifact reports, keeping
 what was read before it.
-
-The password-to-key quirk: from version 2 on, the master-key checksum is PBKDF2 over the
-master key as Java turns a `byte[]` into `char[]` and then into UTF-8 (`_java_utf8`); for
-version 1 the raw bytes (Java's "8bit" PBKDF2). Android accepts both forms for version 1;
-so does perito, for every version.
 
 `EvidenceFile.path` of a member is a virtual path (`<backup>/<member name>`) that names it
 uniquely; the bytes are read through the source. The custody record holds the SHA-256 of the
@@ -42,280 +34,31 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-from perito.errors import DamagedFile, InputError
+from perito.errors import InputError
+from perito.sources.android_ab_format import (
+    CHUNK,
+    AbHeader,
+    ChunkReader,
+    HashingReader,
+    PasswordRequired,
+    PayloadError,
+    decrypted,
+    inflated,
+    master_key,
+    prefixed,
+    read_chunks,
+    start,
+)
 from perito.sources.evidence import Custody, EvidenceFile
 from perito.sources.locations import BackupMember, Location
 from perito.sources.sqlite import OpenedDatabase, open_sqlite
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"ANDROID BACKUP"
-VERSIONS = range(1, 6)
 KEEP_IN_MEMORY = 16 << 20  # kept members above this size go to the private folder
 MAX_KEPT_MEMBER = 1 << 30  # a kept member larger than this is refused (a decompression bomb)
-_CHUNK = 1 << 20
-_MAX_LINE = 4096
-
-
-class BackupFormatError(InputError):
-    """Not an Android backup, or a header perito cannot read."""
-
-
-class WrongPassword(InputError):
-    """The password does not open the encrypted backup."""
-
-
-class PasswordRequired(InputError):
-    """The backup is encrypted and no password was given."""
-
-
-class PayloadError(DamagedFile):
-    """The payload stream is damaged (bad cipher length or padding, bad zlib data)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AbHeader:
-    version: int
-    compressed: bool
-    encryption: str  # "none" or "AES-256"
-    user_salt: bytes = b""
-    checksum_salt: bytes = b""
-    rounds: int = 0
-    user_iv: bytes = b""
-    master_key_blob: bytes = b""
-
-    @property
-    def encrypted(self) -> bool:
-        return self.encryption != "none"
-
-
-def _line(stream: BinaryIO) -> bytes:
-    line = stream.readline(_MAX_LINE)
-    if not line.endswith(b"\n"):
-        raise BackupFormatError("the Android backup header is truncated or not a header")
-    return line[:-1]
-
-
-def _hex(stream: BinaryIO, what: str) -> bytes:
-    try:
-        return bytes.fromhex(_line(stream).decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        raise BackupFormatError(f"the Android backup header has a bad {what}") from None
-
-
-def read_header(stream: BinaryIO) -> AbHeader:
-    """Parse the header lines; the stream is left at the first payload byte."""
-    if stream.readline(len(MAGIC) + 1) != MAGIC + b"\n":
-        raise BackupFormatError("not an Android backup (no 'ANDROID BACKUP' header)")
-    try:
-        version = int(_line(stream))
-        compressed = int(_line(stream))
-    except ValueError:
-        raise BackupFormatError("the Android backup header has a bad version or flag") from None
-    if version not in VERSIONS:
-        raise BackupFormatError(f"Android backup version {version} is not supported (1–5)")
-    if compressed not in (0, 1):
-        raise BackupFormatError(f"unknown compression flag {compressed} in the backup header")
-    encryption = _line(stream).decode("ascii", "replace")
-    if encryption == "none":
-        return AbHeader(version, bool(compressed), encryption)
-    if encryption != "AES-256":
-        raise BackupFormatError(f"unknown backup encryption {encryption!r}")
-    user_salt = _hex(stream, "user salt")
-    checksum_salt = _hex(stream, "checksum salt")
-    try:
-        rounds = int(_line(stream))
-    except ValueError:
-        raise BackupFormatError("the Android backup header has bad PBKDF2 rounds") from None
-    if not 1 <= rounds <= 10_000_000:
-        raise BackupFormatError(f"implausible PBKDF2 rounds {rounds} in the backup header")
-    user_iv = _hex(stream, "user IV")
-    blob = _hex(stream, "master key blob")
-    if len(user_iv) != 16 or not blob or len(blob) % 16:
-        raise BackupFormatError("the Android backup header has a bad IV or master key blob")
-    return AbHeader(version, bool(compressed), encryption, user_salt, checksum_salt, rounds,
-                    user_iv, blob)
-
-
-def backup_header(path: Path) -> AbHeader | None:
-    """The header of the `.ab` file at `path`; None for a bare tar of a backup."""
-    try:
-        with path.open("rb") as handle:
-            if is_tar(handle.read(512)):
-                return None
-            handle.seek(0)
-            return read_header(handle)
-    except BackupFormatError as error:
-        raise BackupFormatError(f"{path}: {error}") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the backup ({error.strerror})") from None
-
-
-def _java_utf8(data: bytes) -> bytes:
-    """`byte[]` → `char[]` (sign-extended) → UTF-8, as Java does it for PBKDF2."""
-    out = bytearray()
-    for byte in data:
-        if byte < 0x80:
-            out.append(byte)
-        else:  # U+FF80..U+FFFF: three UTF-8 bytes
-            out += bytes((0xEF, 0xBE if byte < 0xC0 else 0xBF, 0x80 | (byte & 0x3F)))
-    return bytes(out)
-
-
-def _eight_bit(password: bytes) -> bytes:
-    """The low byte of each UTF-16 char of the password (Java's PBKDF2WithHmacSHA1And8bit)."""
-    text = password.decode("utf-8", errors="surrogateescape")
-    units = text.encode("utf-16-le", errors="surrogatepass")
-    return bytes(units[i] for i in range(0, len(units), 2))
-
-
-def _cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-    unpadder = padding.PKCS7(128).unpadder()
-    plain = decryptor.update(data) + decryptor.finalize()
-    return unpadder.update(plain) + unpadder.finalize()
-
-
-def _split_blob(blob: bytes) -> tuple[bytes, bytes, bytes] | None:
-    parts: list[bytes] = []
-    offset = 0
-    for expected in (16, 32, 0):
-        if offset >= len(blob):
-            return None
-        size = blob[offset]
-        part = blob[offset + 1: offset + 1 + size]
-        if len(part) != size or (expected and size != expected):
-            return None
-        parts.append(part)
-        offset += 1 + size
-    return parts[0], parts[1], parts[2]
-
-
-def master_key(header: AbHeader, password: bytes) -> tuple[bytes, bytes]:
-    """(master key, master IV) of an encrypted backup; `WrongPassword` when it does not fit."""
-    forms = (password, _eight_bit(password))
-    if header.version == 1:
-        forms = forms[::-1]
-    for form in dict.fromkeys(forms):
-        user_key = hashlib.pbkdf2_hmac("sha1", form, header.user_salt, header.rounds, 32)
-        try:
-            blob = _cbc_decrypt(user_key, header.user_iv, header.master_key_blob)
-        except ValueError:  # bad padding: this key is wrong
-            continue
-        parts = _split_blob(blob)
-        if parts is None:
-            continue
-        iv, key, checksum = parts
-        for candidate in (_java_utf8(key), key):
-            computed = hashlib.pbkdf2_hmac("sha1", candidate, header.checksum_salt,
-                                           header.rounds, len(checksum) or 32)
-            if computed == checksum:
-                return key, iv
-    raise WrongPassword("the password does not open this Android backup")
-
-
-# -- the payload stream -----------------------------------------------------------------------
-
-def _decrypted(chunks: Iterable[bytes], key: bytes, iv: bytes) -> Iterator[bytes]:
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-    unpadder = padding.PKCS7(128).unpadder()
-    for chunk in chunks:
-        plain = unpadder.update(decryptor.update(chunk))
-        if plain:
-            yield plain
-    try:
-        yield unpadder.update(decryptor.finalize()) + unpadder.finalize()
-    except ValueError:
-        raise PayloadError("the encrypted payload is truncated or damaged") from None
-
-
-def _inflated(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """zlib-inflate the payload; a payload flagged compressed that is a bare tar (some
-    third-party backup tools write one) passes through."""
-    stream = iter(chunks)
-    first = b""
-    for chunk in stream:
-        first += chunk
-        if len(first) >= 512:
-            break
-    if is_tar(first):
-        log.warning("the backup says it is compressed but holds a bare tar: read as such")
-        yield first
-        yield from stream
-        return
-    inflater = zlib.decompressobj()
-    for chunk in _prefixed(first, stream):
-        data = chunk
-        while data:
-            try:
-                out = inflater.decompress(data, _CHUNK)
-            except zlib.error as error:
-                raise PayloadError(f"the compressed payload is damaged ({error})") from None
-            if out:
-                yield out
-            data = inflater.unconsumed_tail
-            if inflater.eof:
-                return
-    if not inflater.eof:
-        raise PayloadError("the compressed payload is truncated")
-
-
-class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks.
-
-    Damage found by the iterator (`PayloadError`) ends the file there, as if it were cut,
-    and is kept in `error`: so read-ahead never loses the good bytes before the damage.
-    """
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._view = memoryview(b"")
-        self.error: PayloadError | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._view:
-            if self.error is not None:
-                return 0
-            try:
-                chunk = next(self._chunks, None)
-            except PayloadError as error:
-                self.error = error
-                return 0
-            if chunk is None:
-                return 0
-            self._view = memoryview(chunk)
-        size = min(len(buffer), len(self._view))
-        buffer[:size] = self._view[:size]
-        self._view = self._view[size:]
-        return size
-
-
-class _HashingReader:
-    """Reads a raw stream in chunks, hashing (SHA-256) what it reads."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def chunks(self) -> Iterator[bytes]:
-        while chunk := self.stream.read(_CHUNK):
-            self.digest.update(chunk)
-            self.size += len(chunk)
-            yield chunk
-
-    def drain(self) -> None:
-        for _chunk in self.chunks():
-            pass
-
 
 # -- members ----------------------------------------------------------------------------------
 
@@ -453,10 +196,10 @@ class AndroidBackup:
         the archive holding it); the custody record gets the SHA-256 of the bytes read from
         `handle` under `name`, keyed by `root/<name>` when `root` is another archive.
         """
-        reader = _HashingReader(handle)
-        header, rest = _start(reader)
+        reader = HashingReader(handle)
+        header, rest = start(reader)
         backup = cls(root, name, header, custody or Custody())
-        chunks: Iterator[bytes] = _prefixed(rest, reader.chunks())
+        chunks: Iterator[bytes] = prefixed(rest, reader.chunks())
         if header is None:  # a tar already taken out of its .ab wrapper
             backup.kind = "android-backup-tar"
         elif header.encrypted:
@@ -464,9 +207,9 @@ class AndroidBackup:
                 raise PasswordRequired(f"{name} is an encrypted Android backup: its password "
                                        "is needed")
             key, iv = master_key(header, password)
-            chunks = _decrypted(chunks, key, iv)
+            chunks = decrypted(chunks, key, iv)
         if header is not None and header.compressed:
-            chunks = _inflated(chunks)
+            chunks = inflated(chunks)
         try:
             backup._read_tar(chunks, keep)
             reader.drain()
@@ -484,10 +227,10 @@ class AndroidBackup:
         return self._private
 
     def _read_tar(self, chunks: Iterator[bytes], keep: Sequence[str]) -> None:
-        raw = _ChunkReader(chunks)
-        stream = io.BufferedReader(raw, _CHUNK)
+        raw = ChunkReader(chunks)
+        stream = io.BufferedReader(raw, CHUNK)
         try:
-            with tarfile.open(fileobj=stream, mode="r|", bufsize=_CHUNK) as tar:
+            with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK) as tar:
                 for info in tar:
                     tar.members = []  # type: ignore[attr-defined]  # stream mode: keep none
                     self._tar_member(tar, info, keep)
@@ -522,7 +265,7 @@ class AndroidBackup:
         self.members.append(member)
         handle = tar.extractfile(info)
         assert handle is not None  # a regular file
-        self._take(member, _read_chunks(handle), wanted)
+        self._take(member, read_chunks(handle), wanted)
 
     def _take(self, member: Member, chunks: Iterator[bytes], wanted: bool) -> None:
         hashes = _Hashes(wants_all_digests(member.name, member.size))
@@ -572,7 +315,7 @@ class AndroidBackup:
                     continue
                 self.members.append(member)
                 with path.open("rb") as handle:
-                    self._take(member, _read_chunks(handle), False)
+                    self._take(member, read_chunks(handle), False)
                 self.custody.hashes[str(path)] = (name, member.sha256, member.size)
 
     # -- the Source protocol --------------------------------------------------------------
@@ -646,37 +389,6 @@ class AndroidBackup:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-
-def _read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
-    while chunk := handle.read(_CHUNK):
-        yield chunk
-
-
-def is_tar(start: bytes) -> bool:
-    """A POSIX (ustar, pax or GNU) tar header at the start."""
-    return len(start) >= 512 and start[257:262] == b"ustar"
-
-
-def _start(reader: _HashingReader) -> tuple[AbHeader | None, bytes]:
-    """The header (None for a bare tar) and the bytes read after it, through the hashing
-    reader."""
-    buffered = io.BytesIO()
-    for chunk in reader.chunks():
-        buffered.write(chunk)
-        if buffered.tell() >= 64 * 1024:
-            break
-    if is_tar(buffered.getvalue()[:512]):
-        return None, buffered.getvalue()
-    buffered.seek(0)
-    header = read_header(buffered)
-    return header, buffered.read()
-
-
-def _prefixed(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    if first:
-        yield first
-    yield from rest
 
 
 _DOMAIN_PATHS = {
