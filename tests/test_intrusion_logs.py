@@ -274,3 +274,17 @@ def test_an_overlong_line_is_a_bad_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 103]  # type: ignore[attr-defined]
     dns = next(s for s in result.statuses if s.id == "android.intrusion.dns")
     assert any("1 lines are not JSON" in note for note in dns.notes)
+
+
+def test_lines_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from perito.sources import intrusion_logs
+
+    monkeypatch.setattr(intrusion_logs, "MAX_LINE", 20)
+    data = b"one\r\ntwo\n" + b"x" * 50 + b"\n\nthree\nlast"
+    for size in (1, 2, 3, 7, 16, 1000):
+        chunks = [data[i:i + size] for i in range(0, len(data), size)]
+        got = list(intrusion_logs.lines(chunks))
+        assert got[:2] == [b"one", b"two"] and got[3:] == [b"", b"three", b"last"], size
+        # the overlong line: a prefix longer than MAX_LINE, ended by NUL so never JSON
+        assert got[2].endswith(b"\x00") and 20 < len(got[2]) - 1 <= 50
+        assert set(got[2][:-1]) == {ord("x")}

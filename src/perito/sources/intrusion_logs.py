@@ -22,7 +22,7 @@ import logging
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -262,17 +262,37 @@ def _refusal(info: zipfile.ZipInfo) -> str:
 MAX_LINE = 16 << 20  # one event is a few hundred bytes; a longer line is hostile or broken
 
 
-def lines(handle: BinaryIO) -> Iterator[bytes]:
-    """The lines of a stream, without their line ends (a final line without one too).
+def lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a stream given as chunks, without their line ends (a last line without
+    one too).
 
     A line longer than `MAX_LINE` is read through without being kept: only its first 4 KiB
     come out, ended by a NUL byte so that they are never JSON (a bad line for the artifact
     whose event type it names), and memory stays bounded.
     """
-    while line := handle.readline(MAX_LINE):
-        if len(line) == MAX_LINE and not line.endswith(b"\n"):
-            while (rest := handle.readline(MAX_LINE)) and not rest.endswith(b"\n"):
-                pass
-            yield line[:4096] + b"\x00"
-            continue
-        yield line.rstrip(b"\r\n")
+    pending = b""
+    overlong = b""  # the start of a line being skipped
+    for chunk in chunks:
+        data = pending + chunk if pending else chunk
+        parts = data.split(b"\n")
+        pending = parts.pop()
+        for part in parts:
+            if overlong:
+                yield overlong + b"\x00"
+                overlong = b""
+            elif len(part) > MAX_LINE:
+                yield part[:4096] + b"\x00"
+            else:
+                yield part.rstrip(b"\r")
+        if len(pending) > MAX_LINE:
+            overlong = overlong or pending[:4096]
+            pending = b""
+    if overlong:
+        yield overlong + b"\x00"
+    elif pending:
+        yield pending.rstrip(b"\r")
+
+
+def chunks_of(handle: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    while chunk := handle.read(size):
+        yield chunk

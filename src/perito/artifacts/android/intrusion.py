@@ -9,6 +9,7 @@ its canonical JSON (sorted keys).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import ipaddress
@@ -16,13 +17,17 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+import orjson
+
 from perito.artifacts.base import Context, timestamp
 from perito.errors import DamagedFile
-from perito.sources.intrusion_logs import IntrusionLogs, lines
+from perito.sources.android_ab_format import prefixed
+from perito.sources.intrusion_logs import IntrusionLogs, chunks_of, lines
 from perito.timestamps import Encoding, Timestamp
 
 KNOWN_TYPES = ("dns_event", "connect_event", "security_event")
 MAX_DOCUMENT = 512 << 20  # a pretty-printed export is read whole only up to this size
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 _SKIPPED_IPS = frozenset({"0.0.0.0", "127.0.0.1", "::1", "::"})  # noqa: S104
 
 
@@ -36,11 +41,11 @@ def _opened(ctx: Context) -> Iterator[BinaryIO]:
         yield io.BytesIO(source.read_bytes(ctx.evidence))
 
 
-def _whole(handle: BinaryIO, first: bytes) -> Iterator[Any]:
+def _whole(text_bytes: bytes) -> Iterator[Any]:
     """The JSON values of a document that is not one object per line."""
-    text = (first + b"\n" + handle.read(MAX_DOCUMENT)).decode("utf-8", errors="replace")
-    if len(text) >= MAX_DOCUMENT:
+    if len(text_bytes) >= MAX_DOCUMENT:
         raise DamagedFile("a multi-line JSON log file is too large to read whole")
+    text = text_bytes.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
     position = 0
     while True:
@@ -58,34 +63,35 @@ def _whole(handle: BinaryIO, first: bytes) -> Iterator[Any]:
             yield value
 
 
+def _one_object_per_line(head: bytes) -> bool:
+    """NDJSON, unless the first non-blank line opens a document (`{`, `[`, `{"x": {`)."""
+    for raw in head.split(b"\n", 64):
+        line = raw.strip()
+        if line:
+            return not (line in (b"{", b"[") or line.startswith(b"[")
+                        or (line.startswith(b"{") and line.endswith(b"{")))
+    return True
+
+
 def _values(handle: BinaryIO, wanted: tuple[str, ...]) -> Iterator[Any | None]:
     """Objects of the lines that may hold a wanted type; None for a bad line among them."""
     needles = tuple(f'"{kind}"'.encode() for kind in wanted)
     others = tuple(f'"{kind}"'.encode() for kind in KNOWN_TYPES if kind not in wanted)
     catch_all = "security_event" in wanted  # unknown types go to the security artifact
-    stream = lines(handle)
-    first = next(stream, None)
-    while first is not None and not first.strip():
-        first = next(stream, None)
-    if first is None:
+    head = handle.read(64 * 1024)
+    if not _one_object_per_line(head):
+        yield from _whole(head + handle.read(MAX_DOCUMENT))
         return
-    if first.strip() in (b"{", b"[") or first.lstrip().startswith(b"[") or (
-            first.strip().startswith(b"{") and first.strip().endswith(b"{")):
-        yield from _whole(handle, first)
-        return
-    for line in _chain(first, stream):
-        if not any(needle in line for needle in needles) and (
-                not catch_all or any(other in line for other in others) or not line.strip()):
+    needle = needles[0] if len(needles) == 1 else b""  # the usual case, kept fast
+    for line in lines(prefixed(head, chunks_of(handle))):
+        wanted_line = needle in line if needle else any(n in line for n in needles)
+        if not wanted_line and (not catch_all or not line.strip()
+                                or any(other in line for other in others)):
             continue
         try:
-            yield json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            yield orjson.loads(line)
+        except orjson.JSONDecodeError:
             yield None
-
-
-def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
 
 
 def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -111,8 +117,8 @@ def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[st
                 if kind not in wanted and (kind in KNOWN_TYPES
                                            or "security_event" not in wanted):
                     continue
-                digest = hashlib.blake2b(json.dumps({kind: payload}, sort_keys=True,
-                                                    separators=(",", ":")).encode(),
+                digest = hashlib.blake2b(orjson.dumps({kind: payload}, option=_CANONICAL,
+                                                      default=str),
                                          digest_size=16).digest()
                 if digest in seen:
                     continue
@@ -127,8 +133,11 @@ def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[st
 def ip_address(value: object) -> str:
     """An address as Java prints an `InetAddress` (`/192.0.2.1`, `host/2001:db8::1`) →
     the literal; "" for none and for the unspecified and loopback addresses."""
-    if not isinstance(value, str):
-        return ""
+    return _ip_text(value) if isinstance(value, str) else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)  # logs repeat the same few thousand addresses
+def _ip_text(value: str) -> str:
     text = value.rsplit("/", 1)[-1].split("%", 1)[0].strip()
     if not text or text in _SKIPPED_IPS:
         return ""
