@@ -288,3 +288,14 @@ def test_lines_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
         # the overlong line: a prefix longer than MAX_LINE, ended by NUL so never JSON
         assert got[2].endswith(b"\x00") and 20 < len(got[2]) - 1 <= 50
         assert set(got[2][:-1]) == {ord("x")}
+
+
+def test_json_that_orjson_refuses_is_still_read(tmp_path: Path) -> None:
+    line = (b'{"dns_event": {"event_id": 123456789012345678901234567890, "event_time": '
+            b'1767225600000, "hostname": "odd\\ud800.example.net"}}\n')
+    (tmp_path / "a.txt").write_bytes(line)
+    with open_intrusion_logs(tmp_path / "a.txt") as logs:
+        _result, found = _records(logs)
+    (event,) = found["android.intrusion.dns"]
+    assert isinstance(event, IntrusionDnsEvent)
+    assert event.event_id == 123456789012345678901234567890

@@ -91,7 +91,23 @@ def _values(handle: BinaryIO, wanted: tuple[str, ...]) -> Iterator[Any | None]:
         try:
             yield orjson.loads(line)
         except orjson.JSONDecodeError:
-            yield None
+            yield _strict_loads(line)
+
+
+def _canonical(value: dict[str, Any]) -> bytes:
+    """Sorted-keys JSON of an event, the key that finds it again in an overlapping export."""
+    try:
+        return orjson.dumps(value, option=_CANONICAL, default=str)
+    except TypeError:  # what orjson refuses to write (see `_strict_loads`)
+        return json.dumps(value, sort_keys=True, default=str).encode("utf-8", "surrogatepass")
+
+
+def _strict_loads(line: bytes) -> Any | None:
+    """What orjson refuses but is JSON (integers beyond 64 bits, lone surrogate escapes)."""
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -117,9 +133,7 @@ def events(ctx: Context, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[st
                 if kind not in wanted and (kind in KNOWN_TYPES
                                            or "security_event" not in wanted):
                     continue
-                digest = hashlib.blake2b(orjson.dumps({kind: payload}, option=_CANONICAL,
-                                                      default=str),
-                                         digest_size=16).digest()
+                digest = hashlib.blake2b(_canonical({kind: payload}), digest_size=16).digest()
                 if digest in seen:
                     continue
                 seen.add(digest)
