@@ -175,6 +175,12 @@ def test_bad_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["android", "check-backup", str(tmp_path)]) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "not an Android backup" in err and "no such file" in err and "apps/" in err
+    acquisition = tmp_path / "androidqf"
+    acquisition.mkdir()
+    (acquisition / "backup.ab").write_bytes(b"ANDROID BACKUP\n5\n1\nnone\n")
+    assert main(["android", "check-backup", str(acquisition)]) == 1
+    squeezed = "".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert f"check{acquisition / 'backup.ab'}" in squeezed
 
 
 def test_lists_its_artifacts(capsys: pytest.CaptureFixture[str]) -> None:

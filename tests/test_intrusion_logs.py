@@ -248,6 +248,10 @@ def test_inside_an_androidqf_acquisition(tmp_path: Path) -> None:
             "acq.zip/intrusion_logs/Pixel_20260102.zip/b.txt"]
         _result, found = _records(logs)
     assert [r.event_id for r in found["android.intrusion.dns"]] == [101, 103, 105]  # type: ignore[attr-defined]
+    with open_intrusion_logs(packed) as logs:  # the whole acquisition zip, as a user may
+        assert [e.address for e in logs.entries] == [
+            "acq.zip/intrusion_logs/Pixel_20260101.zip/a.txt",
+            "acq.zip/intrusion_logs/Pixel_20260102.zip/b.txt"]
 
 
 def test_event_times_in_another_unit_are_read_by_their_size(tmp_path: Path) -> None:

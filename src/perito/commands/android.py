@@ -38,7 +38,8 @@ def backup_target(path: Path) -> AbHeader | None:
     if path.is_dir():
         root = path.parent if path.name == "apps" else path
         if not (root / "apps").is_dir():
-            raise InputError(f"{path}: not an Android backup folder (no apps/ inside)")
+            hint = f"; check {path / 'backup.ab'}" if (path / "backup.ab").is_file() else ""
+            raise InputError(f"{path}: not an Android backup folder (no apps/ inside){hint}")
         return None
     return backup_header(path)
 

@@ -4,7 +4,9 @@ Advanced Protection's "Intrusion Logging" exports `<Device>_<YYYYMMDD>.zip` file
 `Download/Intrusion Logging/`, and androidqf copies them into `intrusion_logs/`; each zip holds
 NDJSON `.txt` files (android.md §5). perito accepts a folder (searched recursively), one zip,
 or one log file, and opens zips found inside zips (up to `MAX_DEPTH` levels). Only `.txt`
-members are log files, unless the input is a single file.
+members are log files, unless the input is a single file; in a folder, only those that look
+like JSON; in a zip holding an `intrusion_logs/` folder (a whole androidqf acquisition), only
+those below it.
 
 A nested zip is copied into a private temporary folder (mode 0700, removed at `close()`) to
 be opened; nothing else is written. Zip members with absolute or `..` names, encrypted members
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 4
 MAX_MEMBER = 4 << 30  # 4 GiB of text in one log file is not an export
 LOG_SUFFIXES = (".txt",)
+ACQUISITION_FOLDER = "intrusion_logs"  # where androidqf puts the exports
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,9 @@ class IntrusionLogs:
             self._refuse(address, path, f"unreadable zip ({error})")
             return
         with archive:
+            if depth == 0 and not under and any(_below(n, ACQUISITION_FOLDER)
+                                                for n in archive.namelist()):
+                under = ACQUISITION_FOLDER  # an androidqf zip: its other .txt are not logs
             for info in archive.infolist():
                 if info.is_dir():
                     continue
