@@ -156,6 +156,7 @@ class AndroidBackup:
     members: list[Member] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # payload-level damage
     _private: Path | None = None
+    _by_name: dict[str, Member] | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -339,10 +340,15 @@ class AndroidBackup:
         return []
 
     def member(self, evidence: EvidenceFile) -> Member:
-        for member in self.members:
-            if member.name == evidence.address and member.kind == "file":
-                return member
-        raise FileNotFoundError(evidence.address)
+        if self._by_name is None:  # the listing is complete once the backup is open
+            self._by_name = {}
+            for member in self.members:
+                if member.kind == "file":
+                    self._by_name.setdefault(member.name, member)
+        found = self._by_name.get(evidence.address)
+        if found is None:
+            raise FileNotFoundError(evidence.address)
+        return found
 
     def read_bytes(self, evidence: EvidenceFile) -> bytes:
         member = self.member(evidence)
