@@ -420,3 +420,23 @@ def test_a_compressed_flag_over_a_bare_tar(tmp_path: Path) -> None:
         result, records = scan_backup(backup)
     assert not result.failed
     assert _messages(records) == EXPECTED
+
+
+def test_a_read_error_of_the_file_itself_is_a_problem(tmp_path: Path) -> None:
+    data = ab.ab_bytes(ab.tar_bytes([*telephony_members(),
+                                     ab.Member("apps/x/f/big", bytes(range(256)) * 8000)]),
+                       compressed=False)
+
+    class Failing(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            if self.tell() > len(data) // 2:
+                raise OSError(5, "Input/output error")
+            return super().read(min(size or 4096, 4096) if size and size > 0 else 4096)
+
+    with open_backup_stream(Failing(data), "backup.ab", tmp_path / "backup.ab") as backup:
+        result, records = scan_backup(backup)
+        assert str(tmp_path / "backup.ab") not in backup.custody.hashes
+    listing = next(s for s in result.statuses if s.id == "android.backup.files")
+    assert listing.state == ArtifactState.FAILED
+    assert any("could not be read to the end" in p for p in listing.problems)
+    assert _messages(records) == EXPECTED

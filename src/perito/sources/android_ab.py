@@ -217,6 +217,11 @@ class AndroidBackup:
         try:
             backup._read_tar(chunks, keep)
             reader.drain()
+        except OSError as error:  # the file itself: its hash is not complete
+            backup.problems.append(f"the backup file could not be read to its end "
+                                   f"({error.strerror or type(error).__name__}); its SHA-256 "
+                                   "is not in the custody record")
+            return backup
         except BaseException:
             backup.close()
             raise
@@ -240,11 +245,13 @@ class AndroidBackup:
                     self._tar_member(tar, info, keep)
             if raw.error is not None:  # the tar ended cleanly before the damage
                 raise raw.error
-        except (tarfile.TarError, PayloadError, EOFError, zlib.error) as error:
+        except (tarfile.TarError, PayloadError, EOFError, zlib.error, OSError) as error:
             reason = str(raw.error or error) or type(error).__name__
             if isinstance(error, tarfile.TarError) and not self.members:
                 reason = f"no tar archive inside the backup ({reason})"
-            self.problems.append(f"the backup payload is damaged after {len(self.members)} "
+            what = "could not be read to the end" if isinstance(error, OSError) and \
+                raw.error is None else "is damaged"
+            self.problems.append(f"the backup payload {what} after {len(self.members)} "
                                  f"members: {reason}")
             log.warning("%s: %s", self.label, self.problems[-1])
 
@@ -291,7 +298,7 @@ class AndroidBackup:
                     spill.write(chunk)
                 else:
                     kept.append(chunk)
-        except (tarfile.TarError, PayloadError, EOFError, zlib.error) as error:
+        except (tarfile.TarError, PayloadError, EOFError, zlib.error, OSError) as error:
             member.reason = f"incomplete: {error}"
             raise
         finally:
