@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import logging
+import os
 import shutil
 import tempfile
 import zipfile
@@ -71,8 +72,7 @@ class IntrusionLogs:
         logs = cls(path, custody or Custody())
         try:
             if path.is_dir():
-                for item in sorted(p for p in path.rglob("*") if p.is_file()
-                                   and not p.is_symlink()):
+                for item in _files_below(path):
                     logs._add_file(item, item.relative_to(path).as_posix(), single=False)
             else:
                 logs._add_file(path, path.name, single=True)
@@ -99,16 +99,17 @@ class IntrusionLogs:
     # -- listing --------------------------------------------------------------------------
 
     def _add_file(self, path: Path, address: str, *, single: bool) -> None:
-        if zipfile.is_zipfile(path):
-            self.custody.record(address, path)
-            try:
+        try:
+            if zipfile.is_zipfile(path):
+                self.custody.record(address, path)
                 with path.open("rb") as handle:
                     self._add_zip(handle, path, address, depth=0)
-            except (zipfile.BadZipFile, OSError) as error:
-                self._refuse(address, path, f"unreadable zip ({error})")
-            return
-        if single or (path.name.lower().endswith(LOG_SUFFIXES) and _looks_like_json(path)):
-            self.entries.append(_Entry(address, path, size=path.stat().st_size))
+                return
+            if single or (path.name.lower().endswith(LOG_SUFFIXES) and _looks_like_json(path)):
+                self.entries.append(_Entry(address, path, size=path.stat().st_size))
+        except (zipfile.BadZipFile, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            self._refuse(address, path, f"unreadable ({reason})")
 
     def _add_zip(self, handle: BinaryIO, path: Path, address: str, depth: int,
                  under: str = "") -> None:
@@ -225,6 +226,20 @@ class IntrusionLogs:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _files_below(folder: Path) -> list[Path]:
+    """Regular files under `folder`, sorted; links are not followed, unreadable folders are
+    passed over (logged)."""
+    found: list[Path] = []
+    for directory, subdirs, files in os.walk(folder, onerror=lambda error: log.warning(
+            "intrusion logs: cannot list %s (%s)", error.filename, error.strerror)):
+        subdirs.sort()
+        for name in files:
+            path = Path(directory) / name
+            if path.is_file() and not path.is_symlink():
+                found.append(path)
+    return sorted(found)
 
 
 def _below(name: str, folder: str) -> bool:
