@@ -235,6 +235,9 @@ def test_hostile_members_are_refused_one_by_one(tmp_path: Path,
     }
     listing = next(s for s in result.statuses if s.id == "android.backup.files")
     assert any("7 tar members were refused" in note for note in listing.notes)
+    sms = next(s for s in result.statuses if s.id == "android.backup.sms")
+    assert sms.state == ArtifactState.PARTIAL  # the oversized one is named, the other read
+    assert sms.problems == [f"{base}/000009_sms_backup: refused: too large to read (5000 bytes)"]
     assert _messages(records) == EXPECTED
     assert not (tmp_path / "escape.txt").exists()
 
@@ -440,3 +443,29 @@ def test_a_read_error_of_the_file_itself_is_a_problem(tmp_path: Path) -> None:
     assert listing.state == ArtifactState.FAILED
     assert any("could not be read to the end" in p for p in listing.problems)
     assert _messages(records) == EXPECTED
+
+
+def test_an_unreadable_file_of_a_folder_is_refused(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "extracted"
+    folder.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(ab.tar_bytes(telephony_members()))) as tar:
+        tar.extractall(folder, filter="data")
+    real_open = Path.open
+
+    def failing_open(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == "000000_mms_backup":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    with open_backup(folder) as backup:
+        refused = {m.name: m.reason for m in backup.members if m.kind == "refused"}
+        result, records = scan_backup(backup)
+    assert refused == {"apps/com.android.providers.telephony/d_f/000000_mms_backup":
+                       "unreadable (Permission denied)"}
+    assert len(records["android.backup.sms"]) == 3
+    mms = {s.id: s for s in result.statuses}["android.backup.mms"]
+    assert mms.state == ArtifactState.FAILED
+    assert mms.problems == ["apps/com.android.providers.telephony/d_f/000000_mms_backup: "
+                            "refused: unreadable (Permission denied)"]

@@ -310,7 +310,7 @@ class AndroidBackup:
                 member.data = b"".join(kept)
 
     def _read_folder(self, keep: Sequence[str]) -> None:
-        for directory, subdirs, files in os.walk(self.root):
+        for directory, subdirs, files in os.walk(self.root, onerror=self._unlisted):
             subdirs.sort()
             base = Path(directory)
             for entry in sorted(files) + [d for d in subdirs if (base / d).is_symlink()]:
@@ -325,9 +325,20 @@ class AndroidBackup:
                     self.members.append(member)
                     continue
                 self.members.append(member)
-                with path.open("rb") as handle:
-                    self._take(member, read_chunks(handle), False)
+                try:
+                    with path.open("rb") as handle:
+                        self._take(member, read_chunks(handle), False)
+                except OSError as error:
+                    member.kind = "refused"
+                    member.reason = f"unreadable ({error.strerror or type(error).__name__})"
+                    member.md5 = member.sha1 = member.sha256 = ""
+                    continue
                 self.custody.hashes[str(path)] = (name, member.sha256, member.size)
+
+    def _unlisted(self, error: OSError) -> None:
+        name = Path(error.filename).relative_to(self.root).as_posix() if error.filename else "?"
+        self.members.append(Member(name=name, kind="refused",
+                                   reason=f"unreadable folder ({error.strerror})"))
 
     # -- the Source protocol --------------------------------------------------------------
 
@@ -342,8 +353,8 @@ class AndroidBackup:
         if not location.pattern:  # the backup itself (its listing)
             yield EvidenceFile(address=self.label, path=self.base, size=len(self.members))
             return
-        for member in self.members:
-            if member.kind == "file" and fnmatch.fnmatchcase(member.name, location.pattern):
+        for member in self.members:  # refused members too: their artifact says why
+            if member.kind != "directory" and fnmatch.fnmatchcase(member.name, location.pattern):
                 yield self._evidence(member)
 
     def missing_rows(self, location: Location) -> list[str]:
@@ -353,8 +364,11 @@ class AndroidBackup:
         if self._by_name is None:  # the listing is complete once the backup is open
             self._by_name = {}
             for member in self.members:
-                if member.kind == "file":
-                    self._by_name.setdefault(member.name, member)
+                if member.kind == "file" or (member.kind == "refused"
+                                             and member.name not in self._by_name):
+                    known = self._by_name.get(member.name)
+                    if known is None or known.kind == "refused":
+                        self._by_name[member.name] = member
         found = self._by_name.get(evidence.address)
         if found is None:
             raise FileNotFoundError(evidence.address)
@@ -362,6 +376,8 @@ class AndroidBackup:
 
     def read_bytes(self, evidence: EvidenceFile) -> bytes:
         member = self.member(evidence)
+        if member.kind == "refused":
+            raise PayloadError(f"refused: {member.reason}")
         if member.reason:
             raise PayloadError(f"the member is {member.reason}")
         if member.real is not None:
