@@ -76,9 +76,10 @@ def _android_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
     android = commands.add_parser("android", help="Android acquisitions")
     android_commands = android.add_subparsers(dest="command", metavar="COMMAND")
     backup = android_commands.add_parser(
-        "check-backup", help="scan an adb backup (.ab) or the folder it was extracted to",
+        "check-backup", help="scan an adb backup (.ab), its bare tar or its extracted folder",
         allow_abbrev=False)
-    backup.add_argument("backup", nargs="?", type=Path, help=".ab file or extracted folder")
+    backup.add_argument("backup", nargs="?", type=Path,
+                        help=".ab file, the tar inside one, or an extracted folder")
     _check_options(backup)
     _secret_options(backup, key=False, env=ANDROID_PASSWORD_ENV)
     logs = android_commands.add_parser(
