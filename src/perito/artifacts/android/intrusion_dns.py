@@ -43,6 +43,8 @@ class IntrusionDnsEvent(Record):
 def extract(ctx: Context) -> Iterator[IntrusionDnsEvent]:
     for _kind, event in intrusion.events(ctx, ("dns_event",)):
         raw = event.get("ip_addresses")
+        if isinstance(raw, str):  # one address, not in a list
+            raw = [raw]
         addresses = tuple(str(a) for a in raw if isinstance(a, str)) if isinstance(raw, list) \
             else ()
         yield IntrusionDnsEvent(
