@@ -303,3 +303,14 @@ def test_json_that_orjson_refuses_is_still_read(tmp_path: Path) -> None:
     (event,) = found["android.intrusion.dns"]
     assert isinstance(event, IntrusionDnsEvent)
     assert event.event_id == 123456789012345678901234567890
+
+
+def test_a_dns_answer_given_as_one_string(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(
+        b'{"dns_event": {"event_id": 1, "event_time": 1767225600000, "package_name": "a.b", '
+        b'"hostname": "c.example", "ip_addresses": "host/192.0.2.5"}}\n')
+    with open_intrusion_logs(tmp_path / "a.txt") as logs:
+        _result, found = _records(logs)
+    (event,) = found["android.intrusion.dns"]
+    assert isinstance(event, IntrusionDnsEvent)
+    assert event.ip_addresses == ("192.0.2.5",)
