@@ -60,3 +60,15 @@ def test_json_round_trip(unix: int) -> None:
     assert Timestamp.from_json(stamp.to_json()) == stamp
     assume(unix != 978_307_200)  # Cocoa 0 is "unset" by design
     assert decode(cocoa_s(unix), Encoding.COCOA_S).ns == unix * 1_000_000_000
+
+
+def test_times_stored_as_digit_text() -> None:
+    """Android's telephony backups write every time as a JSON string of digits."""
+    as_text = decode("1709280000123", Encoding.UNIX_MS)
+    assert as_text.raw == "1709280000123"
+    assert as_text.ns == decode(1709280000123, Encoding.UNIX_MS).ns == 1709280000123000000
+    assert decode("1709280100", Encoding.UNIX_S).utc == "2024-03-01T08:01:40.000000+00:00"
+    for unset in ("0", "00", "-1", ""):
+        assert decode(unset, Encoding.UNIX_MS).state is TimeState.UNSET, unset
+    assert decode("99999999999999999999", Encoding.UNIX_MS).state is TimeState.INVALID
+    assert decode("１２３", Encoding.UNIX_MS).state is not TimeState.OK  # non-ASCII digits

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -20,21 +20,25 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from perito import __version__
-from perito.artifacts import IOS_BACKUP, REGISTRY
+from perito.artifacts import ANDROID_BACKUP, ANDROID_INTRUSION_LOGS, IOS_BACKUP, REGISTRY
 from perito.artifacts.base import Artifact
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.cli_iocs import add_commands as add_ioc_commands
 from perito.cli_iocs import choice_from, indicator_options, print_indicator_notes
 from perito.cli_iocs import run as run_ioc_command
+from perito.commands import android
+from perito.commands.indicator_choice import IndicatorChoice
 from perito.errors import InputError
 from perito.output.info import safe_command
 from perito.pipeline import ArtifactState
+from perito.sources.base import Source
 from perito.sources.ios_backup import IosBackup, find_backup_root
 from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
 from perito.sources.ios_keybag import parse_hex_key
 
 log = logging.getLogger("perito")
 PASSWORD_ENV = "PERITO_BACKUP_PASSWORD"  # noqa: S105 (the variable's name)
+ANDROID_PASSWORD_ENV = "PERITO_ANDROID_BACKUP_PASSWORD"  # noqa: S105
 _LEVEL_STYLE = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan",
                 "INFORMATIONAL": "dim"}
 
@@ -73,13 +77,32 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("-k", "--key-file", type=Path, metavar="FILE", dest="key_output",
                          help="write the key (64 hex characters) to FILE instead of the screen")
     _secret_options(extract, key=False)
+    _android_parser(commands)
     return parser
 
 
-def _secret_options(parser: argparse.ArgumentParser, *, key: bool = True) -> None:
+def _android_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    android = commands.add_parser("android", help="Android acquisitions")
+    android_commands = android.add_subparsers(dest="command", metavar="COMMAND")
+    backup = android_commands.add_parser(
+        "check-backup", help="scan an adb backup (.ab), its bare tar or its extracted folder",
+        allow_abbrev=False)
+    backup.add_argument("backup", nargs="?", type=Path,
+                        help=".ab file, the tar inside one, or an extracted folder")
+    _check_options(backup)
+    _secret_options(backup, key=False, env=ANDROID_PASSWORD_ENV)
+    logs = android_commands.add_parser(
+        "check-intrusion-logs", help="scan Android 16 intrusion logs (folder, zip, zips in zips)",
+        allow_abbrev=False)
+    logs.add_argument("logs", nargs="?", type=Path, help="folder, zip or log file")
+    _check_options(logs)
+
+
+def _secret_options(parser: argparse.ArgumentParser, *, key: bool = True,
+                    env: str = PASSWORD_ENV) -> None:
     """Where the password comes from; never from the command line itself."""
     parser.add_argument("--password-file", type=Path, metavar="FILE",
-                        help=f"read the backup password from FILE (else {PASSWORD_ENV}, "
+                        help=f"read the backup password from FILE (else {env}, "
                         "else a prompt on a terminal)")
     if key:
         parser.add_argument("--key-file", type=Path, metavar="FILE",
@@ -105,12 +128,15 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
 def _select(available: Sequence[Artifact], wanted: Sequence[str]) -> list[Artifact]:
     if not wanted:
         return list(available)
-    by_name = {a.id: a for a in available} | {a.slug: a for a in available}
+    by_name: dict[str, list[Artifact]] = {}
+    for artifact in available:  # a slug can name several (the incumbent's sms: SMS and MMS)
+        by_name.setdefault(artifact.slug, []).append(artifact)
+    by_name |= {a.id: [a] for a in available}
     unknown = [w for w in wanted if w not in by_name]
     if unknown:
         raise InputError(f"unknown artifact(s): {', '.join(unknown)} "
                          "(see --list-artifacts)")
-    return [by_name[w] for w in wanted]
+    return list(dict.fromkeys(a for w in wanted for a in by_name[w]))
 
 
 def _print_artifacts(console: Console, artifacts: Sequence[Artifact]) -> None:
@@ -151,31 +177,87 @@ def _default_output(target: Path) -> Path:
 
 
 def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
-    artifacts = _select(IOS_BACKUP, args.artifacts)
-    if args.list_artifacts:
-        _print_artifacts(console, artifacts)
+    chosen = _chosen(args, console, IOS_BACKUP, args.backup, "name the backup folder to check")
+    if chosen is None:
         return ExitCode.NOTHING_FOUND
-    if args.backup is None:
-        raise InputError("name the backup folder to check")
-    target: Path = args.backup
-    output: Path = args.output or _default_output(target)
-    choice = choice_from(args)
-    command = ["perito", *safe_command(argv)]
+    artifacts, target, choice = chosen
     root = find_backup_root(target)
     key = _backup_key(args, root, console)
+    return _scan(args, console, argv, target, root, lambda: IosBackup(target, key=key),
+                 artifacts, choice)
+
+
+def _chosen(args: argparse.Namespace, console: Console, available: Sequence[Artifact],
+            target: Path | None, missing: str
+            ) -> tuple[list[Artifact], Path, IndicatorChoice] | None:
+    """(artifacts, target, indicators) of a check command; None after --list-artifacts."""
+    artifacts = _select(available, args.artifacts)
+    if args.list_artifacts:
+        _print_artifacts(console, artifacts)
+        return None
+    if target is None:
+        raise InputError(missing)
+    return artifacts, target, choice_from(args)
+
+
+def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], target: Path,
+          root: Path, open_source: Callable[[], Source], artifacts: Sequence[Artifact],
+          choice: IndicatorChoice, jobs: int | None = None) -> int:
+    """The common end of every check command: output folder, log, scan, summary."""
+    output: Path = args.output or _default_output(target)
+    command = ["perito", *safe_command(argv)]
     folder = prepare_output(output, root)
     handler = _attach_log_file(folder)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
-            lambda: IosBackup(target, key=key), artifacts, choice.paths, folder, command,
-            progress, args.jobs, allowlist=choice.allowlist, extra_info=choice.info(),
-            plain_type=choice.plain_type))
+            open_source, artifacts, choice.paths, folder, command, progress,
+            args.jobs if jobs is None else jobs, allowlist=choice.allowlist,
+            extra_info=choice.info(), plain_type=choice.plain_type))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
     _summary(console, outcome)
     print_indicator_notes(console, choice, outcome.result.detections)
     return exit_code(outcome.result)
+
+
+def _check_android_backup(args: argparse.Namespace, console: Console,
+                          argv: Sequence[str]) -> int:
+    chosen = _chosen(args, console, ANDROID_BACKUP, args.backup,
+                     "name the .ab file (or extracted backup folder) to check")
+    if chosen is None:
+        return ExitCode.NOTHING_FOUND
+    artifacts, target, choice = chosen
+    header = android.backup_target(target)
+    password: bytes | None = None
+    if header is not None and header.encrypted:
+        password = _password(args, target, env=ANDROID_PASSWORD_ENV, key_hint=False)
+        with console.status("Checking the backup password…"):
+            android.check_password(header, password)
+    elif args.password_file or os.environ.get(ANDROID_PASSWORD_ENV):
+        log.info("the backup is not encrypted: the password is not needed")
+    # The backup is one stream, read once in this process: no worker processes.
+    return _scan(args, console, argv, target, target,
+                 lambda: android.open_backup(target, password), artifacts, choice, jobs=1)
+
+
+def _check_intrusion_logs(args: argparse.Namespace, console: Console,
+                          argv: Sequence[str]) -> int:
+    chosen = _chosen(args, console, ANDROID_INTRUSION_LOGS, args.logs,
+                     "name the intrusion-log folder, zip or file to check")
+    if chosen is None:
+        return ExitCode.NOTHING_FOUND
+    artifacts, target, choice = chosen
+    opened = [android.open_intrusion_logs(target)]  # fails early when there are no logs
+
+    def open_logs() -> Source:  # the parent scans this one; worker processes open their own
+        return opened.pop() if opened else android.open_intrusion_logs(target)
+
+    try:
+        return _scan(args, console, argv, target, target, open_logs, artifacts, choice)
+    finally:
+        for unused in opened:
+            unused.close()
 
 
 def _backup_key(args: argparse.Namespace, root: Path, console: Console,
@@ -202,7 +284,8 @@ def _backup_key(args: argparse.Namespace, root: Path, console: Console,
         return backup_key(root, password)
 
 
-def _password(args: argparse.Namespace, root: Path) -> bytes:
+def _password(args: argparse.Namespace, root: Path, *, env: str = PASSWORD_ENV,
+              key_hint: bool = True) -> bytes:
     if args.password_file is not None:
         data = _read_secret_file(args.password_file, "password")
         data = data.removeprefix(b"\xef\xbb\xbf")  # a BOM left by some editors
@@ -210,7 +293,7 @@ def _password(args: argparse.Namespace, root: Path) -> bytes:
         if not data:
             raise InputError(f"{args.password_file}: the password file is empty")
         return data
-    from_env = os.environ.get(PASSWORD_ENV)
+    from_env = os.environ.get(env)
     if from_env:
         return from_env.encode("utf-8")
     if sys.stdin is not None and sys.stdin.isatty():
@@ -219,8 +302,8 @@ def _password(args: argparse.Namespace, root: Path) -> bytes:
             raise InputError("no password was typed")
         return typed.encode("utf-8")
     raise InputError(f"{root} is an encrypted backup: give its password with --password-file "
-                     f"or {PASSWORD_ENV} (or type it at the prompt on a terminal), or its key "
-                     "with --key-file")
+                     f"or {env} (or type it at the prompt on a terminal)"
+                     + (", or its key with --key-file" if key_hint else ""))
 
 
 def _read_secret_file(path: Path, what: str) -> bytes:
@@ -367,6 +450,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _decrypt_backup(args, console)
             if args.platform == "ios" and args.command == "extract-key":
                 return _extract_key(args, console)
+            if args.platform == "android" and args.command == "check-backup":
+                return _check_android_backup(args, console, arguments)
+            if args.platform == "android" and args.command == "check-intrusion-logs":
+                return _check_intrusion_logs(args, console, arguments)
         parser.print_help()
         return ExitCode.COULD_NOT_RUN
     except InputError as error:

@@ -165,6 +165,15 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
             if _MIN_NS <= ns <= _MAX_NS:
                 return Timestamp(raw, encoding, ns, TimeState.OK)
             return Timestamp(raw, encoding, None, TimeState.INVALID)
+    if type(raw) is str and raw.isdigit() and raw.isascii() and raw.strip("0"):
+        # Digits as text (Android's telephony backups store every time this way).
+        scale = _UNITS.get(encoding)
+        if scale is not None:
+            unit, offset = scale
+            ns = int(raw) * unit + offset * _NS
+            if _MIN_NS <= ns <= _MAX_NS:
+                return Timestamp(raw, encoding, ns, TimeState.OK)
+            return Timestamp(raw, encoding, None, TimeState.INVALID)
     if raw is None or raw == "" or (isinstance(raw, int | float) and (
             raw == 0 or (raw == -1 and encoding in _NEVER_IS_MINUS_ONE))):
         return Timestamp(raw, encoding, None, TimeState.UNSET)
@@ -173,6 +182,8 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     value = _number(raw)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return Timestamp(raw, encoding, None, TimeState.INVALID)
+    if value == 0 or (value == -1 and encoding in _NEVER_IS_MINUS_ONE):
+        return Timestamp(raw, encoding, None, TimeState.UNSET)  # "0" stored as text (Android)
     if encoding is Encoding.COCOA_AUTO:
         # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
         unit = 1 if abs(value) >= 1e14 else _NS

@@ -1,12 +1,13 @@
 """Heuristics that need no indicators; importing a module registers its checks."""
 
-from perito.analysis import (  # noqa: F401  # noqa: F401
+from perito.analysis import (  # noqa: F401
     applications,
     calendar,
     configuration_profiles,
     datausage,
     global_preferences,
     id_status_cache,
+    intrusion_security,
     process_binaries,
     process_evidence,
     profile_events,

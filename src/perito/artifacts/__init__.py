@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from perito.artifacts.android import (
+    backup_files,
+    backup_packages,
+    intrusion_connect,
+    intrusion_dns,
+    intrusion_security,
+)
+from perito.artifacts.android import mms as android_mms
+from perito.artifacts.android import sms as android_sms
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios import (
     acquisition_members,
@@ -110,5 +119,18 @@ IOS_FS: tuple[Artifact, ...] = (
     filesystem.ARTIFACT,
 )
 
-REGISTRY: dict[str, Artifact] = {artifact.id: artifact
-                                 for artifact in IOS_BACKUP + IOS_SYSDIAGNOSE + IOS_FS}
+ANDROID_BACKUP: tuple[Artifact, ...] = (
+    backup_files.ARTIFACT,
+    backup_packages.ARTIFACT,
+    android_sms.ARTIFACT,
+    android_mms.ARTIFACT,
+)
+
+ANDROID_INTRUSION_LOGS: tuple[Artifact, ...] = (
+    intrusion_dns.ARTIFACT,
+    intrusion_connect.ARTIFACT,
+    intrusion_security.ARTIFACT,
+)
+
+REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in (
+    *IOS_BACKUP, *IOS_SYSDIAGNOSE, *IOS_FS, *ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from perito.artifacts import IOS_FS, IOS_SYSDIAGNOSE
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios.shutdown_log import SHORT_HISTORY
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
+from perito.cli_iocs import choice_from, print_indicator_notes
 from perito.errors import InputError
-from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
 from perito.sources.ios_fs import open_ios_fs
 from perito.sources.sysdiagnose import open_sysdiagnose
@@ -47,10 +46,7 @@ def check_tree(args: argparse.Namespace, console: Console, argv: Sequence[str]) 
     target: Path = args.target
     if not target.exists():
         raise InputError(f"{target}: not found")
-    ioc_paths = list(args.iocs) + paths_from_env(os.environ)
-    for path in ioc_paths:
-        if not path.exists():
-            raise InputError(f"{path}: indicator file or folder not found")
+    choice = choice_from(args)
     folder = prepare_output(args.output or cli._default_output(target), target)
     handler = cli._attach_log_file(folder)
     command = ["perito", *safe_command(argv)]
@@ -61,13 +57,16 @@ def check_tree(args: argparse.Namespace, console: Console, argv: Sequence[str]) 
         try:
             factory = source_factory(lambda: source)
             outcome = cli._with_progress(console, lambda progress: run_check(
-                factory, artifacts, ioc_paths, folder, command, progress, args.jobs))
+                factory, artifacts, choice.paths, folder, command, progress, args.jobs,
+                allowlist=choice.allowlist, extra_info=choice.info(),
+                plain_type=choice.plain_type))
         finally:
             source.close()  # run_check closes it too; this covers a failure before it opens
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
     cli._summary(console, outcome)
+    print_indicator_notes(console, choice, outcome.result.detections)
     _history_notes(console, outcome)
     return exit_code(outcome.result)
 

@@ -52,4 +52,21 @@ class ResultFile:
     name: str
 
 
-Location = BackupFile | BackupGlob | BackupRoot | FsGlob | TreeRoot | TreeListing | ResultFile
+@dataclass(frozen=True, slots=True)
+class BackupMember:
+    """A member of the tar inside an Android `.ab` backup (`apps/<package>/<domain>/…`), by
+    glob over its name (`*` crosses `/`)."""
+
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogFile:
+    """A file of an Android intrusion-log export (folder, zip, zips in zips), by glob over
+    its base name."""
+
+    pattern: str
+
+
+Location = (BackupFile | BackupGlob | BackupRoot | FsGlob | TreeRoot | TreeListing | ResultFile
+            | BackupMember | LogFile)

@@ -1,0 +1,1 @@
+"""Android artifacts, one module each."""

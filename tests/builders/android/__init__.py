@@ -1,0 +1,1 @@
+"""Builders of Android evidence: `.ab` backups, telephony backups, intrusion logs."""
