@@ -16,6 +16,7 @@ from perito.indicators.model import IndicatorSet
 from perito.indicators.stix import load_indicators
 from perito.output.alerts import write_alerts
 from perito.output.info import RunInfo, info_document, write_info
+from perito.output.report import write_reports
 from perito.parallel import scan_parallel
 from perito.pipeline import Progress, ScanResult
 from perito.sources.base import Source
@@ -64,10 +65,12 @@ def prepare_output(output: Path, evidence_root: Path) -> Path:
 
 def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
               ioc_paths: Sequence[Path], output: Path, command: list[str],
-              progress: Progress | None = None, jobs: int | None = None) -> CheckOutcome:
+              progress: Progress | None = None, jobs: int | None = None,
+              language: str = "en", redact: bool = False) -> CheckOutcome:
     """Everything `perito <platform> check-*` does, without the console.
 
-    `jobs` worker processes share the artifacts (default: the CPUs, at most 4).
+    `jobs` worker processes share the artifacts (default: the CPUs, at most 4). The report
+    is written in `language`, and also redacted when `redact` is set.
     """
     started = dt.datetime.now(dt.UTC)
     indicators = load_indicators(ioc_paths)
@@ -91,6 +94,7 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
                                  {"encrypted": encrypted})
         digest = write_info(folder / "info.json", document)
         log.info("reference hash of info.json: %s", digest)
+        write_reports(folder, language, redact=redact)
     finally:
         source.close()
     return CheckOutcome(result, indicators, folder, digest)

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import gettext
 import logging
 import os
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -26,6 +28,9 @@ from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_
 from perito.errors import InputError
 from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
+from perito.output.report import REPORT_NAME, write_report
+from perito.output.report.i18n import available_languages, choose_language, translations
+from perito.output.report.verdict import Verdict, advice, headline, verdict_of
 from perito.pipeline import ArtifactState
 from perito.sources.ios_backup import IosBackup, find_backup_root
 from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
@@ -43,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"perito {__version__}")
     commands = parser.add_subparsers(dest="platform", metavar="COMMAND")
     commands.add_parser("list-artifacts", help="list every artifact perito reads")
+    report = commands.add_parser("report", help="rebuild report.html from saved results")
+    report.add_argument("folder", type=Path, metavar="OUTPUT_DIR",
+                        help="an output folder of perito (with info.json and alerts.json)")
+    _report_options(report)
     ios = commands.add_parser("ios", help="iOS acquisitions")
     ios_commands = ios.add_subparsers(dest="command", metavar="COMMAND")
     # No abbreviations: `--password SECRET` must not be taken for `--password-file`.
@@ -91,6 +100,16 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                         help="worker processes (default: the CPUs, at most 4; 1 = none)")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail on screen")
+    _report_options(parser)
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=available_languages(), default=None,
+                        help="language of the report and summary (default: PERITO_LANG, "
+                        "else the locale, else en)")
+    parser.add_argument("--redact", action="store_true",
+                        help="also write report-redacted.html, safe to share: no message "
+                        "texts, names, numbers or URLs that did not match")
 
 
 def _select(available: Sequence[Artifact], wanted: Sequence[str]) -> list[Artifact]:
@@ -159,14 +178,15 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
     key = _backup_key(args, root, console)
     folder = prepare_output(output, root)
     handler = _attach_log_file(folder)
+    language = choose_language(args.lang, os.environ)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
             lambda: IosBackup(target, key=key), artifacts, ioc_paths, folder, command,
-            progress, args.jobs))
+            progress, args.jobs, language, args.redact))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
-    _summary(console, outcome)
+    _summary(console, outcome, translations(language))
     return exit_code(outcome.result)
 
 
@@ -292,47 +312,59 @@ def _with_progress(console: Console, work: object) -> CheckOutcome:
         return done
 
 
-def _summary(console: Console, outcome: CheckOutcome) -> None:
+def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslations) -> None:
     result = outcome.result
     states: dict[str, list[str]] = {}
     for status in result.statuses:
         states.setdefault(status.state, []).append(status.id)
     read = states.get(ArtifactState.READ, [])
-    console.print(f"\n[bold]perito {__version__}[/bold] — "
-                  f"{sum(f.indicator_count for f in outcome.indicators.files)} indicators "
-                  f"from {len(outcome.indicators.files)} file(s)")
-    console.print(f"Artifacts read: {len(read)}, absent: "
-                  f"{len(states.get(ArtifactState.ABSENT, []))}, could not be read: "
-                  f"{len(result.failed)}")
+    console.print(f"\n[bold]perito {__version__}[/bold] — " + t.ngettext(
+        "%(indicators)d indicators from %(num)d file", "%(indicators)d indicators from "
+        "%(num)d files", len(outcome.indicators.files)) % {
+        "indicators": sum(f.indicator_count for f in outcome.indicators.files),
+        "num": len(outcome.indicators.files)})
+    console.print(t.gettext("Artifacts read: %(read)d, absent: %(absent)d, could not be "
+                            "read: %(failed)d") % {
+        "read": len(read), "absent": len(states.get(ArtifactState.ABSENT, [])),
+        "failed": len(result.failed)}, markup=False, highlight=False)
     for status in result.failed:
         for problem in status.problems:
             console.print(f"  [yellow]! {status.title}[/yellow]: {problem}")
     levels = result.levels()
     if result.detections:
-        table = Table(title="Detections")
-        table.add_column("level")
-        table.add_column("artifact")
-        table.add_column("what")
+        table = Table(title=t.gettext("Detections"))
+        table.add_column(t.gettext("level"))
+        table.add_column(t.gettext("artifact"))
+        table.add_column(t.gettext("what"))
         for detection in sorted(result.detections, key=lambda d: -d.level)[:25]:
             name = detection.level.name
             table.add_row(f"[{_LEVEL_STYLE[name]}]{name}[/]", detection.artifact,
                           detection.message)
         console.print(table)
         if len(result.detections) > 25:
-            console.print(f"… and {len(result.detections) - 25} more in alerts.json")
-    counts = ", ".join(f"{n} {levels[n]}" for n in _LEVEL_STYLE if levels.get(n)) or "none"
-    console.print(f"Detections: {counts}")
-    if result.matched:
-        console.print("[bold red]Known spyware indicators were found.[/bold red] Treat the "
-                      "device as compromised until an expert has reviewed these results.")
-    elif result.serious:
-        console.print("[bold red]Serious signs were found[/bold red] that need an expert's "
-                      "review, although no known indicator matched.")
-    else:
-        console.print("No known indicator was found in what was checked. This does not "
-                      "prove the device is free of spyware.")
-    console.print(f"Results written to [bold]{outcome.output}[/bold] "
-                  f"(info.json sha256 {outcome.info_sha256})")
+            console.print(t.gettext("… and %(num)d more in alerts.json")
+                          % {"num": len(result.detections) - 25})
+    counts = ", ".join(f"{n} {levels[n]}" for n in _LEVEL_STYLE if levels.get(n)) \
+        or t.gettext("none")
+    console.print(t.gettext("Detections: %(counts)s") % {"counts": counts})
+    found = verdict_of(result.matched, result.serious)
+    style = "bold" if found is Verdict.NOTHING else "bold red"
+    console.print(f"[{style}]{escape(headline(found, t))}[/{style}] "
+                  f"{escape(advice(found, t))}")
+    console.print(t.gettext("Results written to %(folder)s (info.json sha256 %(sha256)s)")
+                  % {"folder": outcome.output, "sha256": outcome.info_sha256},
+                  highlight=False)
+    console.print(t.gettext("Report: %(path)s") % {"path": outcome.output / REPORT_NAME},
+                  highlight=False)
+
+
+def _report(args: argparse.Namespace, console: Console) -> int:
+    """`perito report OUTPUT_DIR`: rebuild the report from the saved results."""
+    t = translations(choose_language(args.lang, os.environ))
+    path = write_report(args.folder, choose_language(args.lang, os.environ),
+                        redact=args.redact)
+    console.print(t.gettext("Report: %(path)s") % {"path": path}, highlight=False)
+    return ExitCode.NOTHING_FOUND
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -346,6 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.platform == "list-artifacts":
             _print_artifacts(console, list(REGISTRY.values()))
             return ExitCode.NOTHING_FOUND
+        if args.platform == "report":
+            return _report(args, console)
         with _terminate_as_interrupt():
             if args.platform == "ios" and args.command == "check-backup":
                 return _check_ios_backup(args, console, arguments)
