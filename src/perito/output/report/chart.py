@@ -107,13 +107,16 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
         anchor = "start" if tick == 0 else "end" if tick == 4 else "middle"
         parts.append(f'<text class="tick-label" x="{x(ns):.1f}" y="{bottom + 16}" '
                      f'text-anchor="{anchor}">{_utc(ns)}</text>')
-    for mark in window.marks:
+    label_end = 0.0  # numbers of marks close together are set side by side
+    for mark in sorted(window.marks, key=lambda m: m.ns):
         colour = LEVEL_COLOURS.get(mark.level, "#555555")
         left = x(mark.ns)
+        label = max(left + 9, label_end + 4)
+        label_end = label + 8 * len(str(mark.number))
         parts.append(f'<g class="mark"><line x1="{left:.1f}" x2="{left:.1f}" y1="{TOP - 6}" '
                      f'y2="{bottom}" stroke="{colour}" stroke-width="2"/>'
                      f'<path d="M{left:.1f} {TOP - 16} l7 7 l-7 7 l-7 -7 z" fill="{colour}"/>'
-                     f'<text class="mark-number" x="{left + 9:.1f}" y="{TOP - 6}">'
+                     f'<text class="mark-number" x="{label:.1f}" y="{TOP - 6}">'
                      f'{mark.number}</text>'
                      f'<title>{escape(mark.label)}</title></g>')
     parts.append("</svg>")

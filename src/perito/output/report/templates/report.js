@@ -58,5 +58,12 @@
   search.addEventListener("input", filter);
   artifact.addEventListener("change", filter);
   nearBox.addEventListener("change", filter);
+  // Printing shows every record, whatever the browser does with closed <details>.
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    closed = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
+    closed.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () { closed.forEach(function (d) { d.open = false; }); });
   filter();
 })();
