@@ -303,3 +303,25 @@ def test_chart_bins_events_and_groups_detections() -> None:
     assert svg.count('class="bin"') <= chart.BINS
     assert "Safari &lt;history&gt;" in svg and 'role="img"' in svg
     assert chart.windows([], None, None) == []
+
+
+def test_hostile_saved_results_give_a_message(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    (out / "records").mkdir(parents=True)
+    (out / "info.json").write_text(json.dumps({
+        "artifacts": "everything", "hashes": [1, {"file_path": 3, "size": None}],
+        "ioc_files": {"a": 1}, "heuristics": [None], "started": 7, "command": "perito"}))
+    (out / "alerts.json").write_text(json.dumps([
+        "not an alert", {"level": "WHATEVER", "event": "text", "perito": [1],
+                         "matched_indicator": {"value": None}, "message": None},
+        {"level": "HIGH", "event": {"record_type": "SmsMessage", "text": 5,
+                                    "date": {"ns": "x"}}, "perito": {"match": {"owners": 5}}},
+    ]))
+    (out / "records" / "ios.sms.messages.jsonl").write_text('[1, 2]\n{"record_type": 1}\n')
+    code = main(["report", str(out), "--redact"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 0 and "Traceback" not in err
+    html = _text(out / "report-redacted.html")
+    assert "Known spyware indicators were found." in html  # matched_indicator is set
+    assert "1 damaged lines skipped" in html  # the JSON list in the records file

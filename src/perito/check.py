@@ -30,6 +30,7 @@ class CheckOutcome:
     indicators: IndicatorSet
     output: Path
     info_sha256: str
+    report: Path | None = None  # None: the report could not be written (see command.log)
 
 
 class ExitCode:
@@ -94,7 +95,17 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
                                  {"encrypted": encrypted})
         digest = write_info(folder / "info.json", document)
         log.info("reference hash of info.json: %s", digest)
-        write_reports(folder, language, redact=redact)
+        report = _reports(folder, language, redact)
     finally:
         source.close()
-    return CheckOutcome(result, indicators, folder, digest)
+    return CheckOutcome(result, indicators, folder, digest, report)
+
+
+def _reports(folder: Path, language: str, redact: bool) -> Path | None:
+    """Write the report; a failure is logged, never the end of a check whose results are
+    already saved (`perito report` can rebuild it)."""
+    try:
+        return write_reports(folder, language, redact=redact)[0]
+    except Exception:
+        log.exception("the report could not be written")
+        return None

@@ -28,7 +28,7 @@ from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_
 from perito.errors import InputError
 from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
-from perito.output.report import REPORT_NAME, write_report
+from perito.output.report import write_report
 from perito.output.report.i18n import available_languages, choose_language, translations
 from perito.output.report.verdict import Verdict, advice, headline, verdict_of
 from perito.pipeline import ArtifactState
@@ -354,15 +354,29 @@ def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslation
     console.print(t.gettext("Results written to %(folder)s (info.json sha256 %(sha256)s)")
                   % {"folder": outcome.output, "sha256": outcome.info_sha256},
                   highlight=False)
-    console.print(t.gettext("Report: %(path)s") % {"path": outcome.output / REPORT_NAME},
-                  highlight=False)
+    if outcome.report is not None:
+        console.print(t.gettext("Report: %(path)s") % {"path": outcome.report},
+                      highlight=False)
+    else:
+        console.print(t.gettext("The report could not be written (see command.log); "
+                                "perito report can rebuild it."), style="yellow")
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """`perito report OUTPUT_DIR`: rebuild the report from the saved results."""
-    t = translations(choose_language(args.lang, os.environ))
-    path = write_report(args.folder, choose_language(args.lang, os.environ),
-                        redact=args.redact)
+    language = choose_language(args.lang, os.environ)
+    t = translations(language)
+    try:
+        path = write_report(args.folder, language, redact=args.redact)
+    except OSError as error:
+        raise InputError(f"{args.folder}: cannot write the report "
+                         f"({error.strerror or type(error).__name__})") from None
+    except InputError:
+        raise
+    except Exception:  # saved results edited by hand or by another tool
+        log.exception("the report could not be built")
+        raise InputError(f"{args.folder}: the saved results are not what perito writes; "
+                         "the report could not be built") from None
     console.print(t.gettext("Report: %(path)s") % {"path": path}, highlight=False)
     return ExitCode.NOTHING_FOUND
 

@@ -182,14 +182,24 @@ def _revive(value: object, hint: object) -> object:
     return value
 
 
+_HINTS: dict[type[Record], tuple[tuple[str, object], ...]] = {}
+
+
 def from_dict(data: Mapping[str, Any]) -> Record:
     """Rebuild a record saved by `to_dict`; unknown keys are ignored."""
     cls = RECORD_TYPES.get(str(data.get("record_type")))
     if cls is None:
         raise KeyError(f"unknown record type {data.get('record_type')!r}")
-    hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {f.name: _revive(data[f.name], hints[f.name])
-              for f in dataclasses.fields(cls) if f.name in data}
+    fields = _HINTS.get(cls)
+    if fields is None:  # get_type_hints is slow: once per type, not per record
+        hints = typing.get_type_hints(cls)
+        fields = _HINTS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    values: dict[str, Any] = {}
+    for name, hint in fields:
+        if name in data:
+            value = data[name]
+            # only JSON objects (times, bytes) and lists (tuples) change on the way back
+            values[name] = _revive(value, hint) if type(value) in (dict, list) else value
     return cls(**values)
 
 

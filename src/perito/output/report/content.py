@@ -6,7 +6,7 @@ import bisect
 import gettext
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from perito.output.report import chart
 from perito.output.report.redact import PLACEHOLDER, Redaction
 from perito.output.report.saved import SavedScan
 from perito.output.report.verdict import Verdict, advice, headline, verdict_of
-from perito.output.timeline import Event, Timeline
+from perito.output.timeline import Timeline
 from perito.records import Record, from_dict, to_dict
 
 log = logging.getLogger(__name__)
@@ -231,9 +231,13 @@ def _event_ns(event: Mapping[str, Any]) -> int | None:
     return stamp.ns if stamp is not None else None
 
 
-def _timeline(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction | None
-              ) -> tuple[Iterator[Event], int]:
-    """Every event of the saved records, by time; records of unknown types are counted."""
+def _timeline(scan: SavedScan, redaction: Redaction | None
+              ) -> tuple[Iterable[tuple[int, str, str, str, str]], int]:
+    """Every event by time: `timeline.jsonl` as saved, or, for a redacted report (or a folder
+    without it), rebuilt from the redacted records; records of unknown types are counted."""
+    saved = scan.timeline() if redaction is None else None
+    if saved is not None:
+        return saved, 0
     timeline = Timeline()
     unreadable = 0
     for artifact, data in scan.records():
@@ -246,28 +250,28 @@ def _timeline(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction |
         except Exception:  # a saved record from another version or a describe() bug
             unreadable += 1
             log.debug("record of %s not shown in the timeline", artifact, exc_info=True)
-    return timeline.sorted(), unreadable
+    events = ((e.ns, e.iso, e.label, e.description, e.artifact) for e in timeline.sorted())
+    return events, unreadable
 
 
 def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction | None,
                    detections: list[DetectionView], t: gettext.NullTranslations
                    ) -> TimelineView:
-    events, unreadable = _timeline(scan, titles, redaction)
+    events, unreadable = _timeline(scan, redaction)
     artifacts: list[str] = []
     index: dict[str, int] = {}
     rows: list[list[object]] = []
     by_artifact: defaultdict[str, list[int]] = defaultdict(list)
-    for event in events:
-        position = index.get(event.artifact)
+    for ns, iso, label, description, artifact in events:
+        position = index.get(artifact)
         if position is None:
-            position = index[event.artifact] = len(artifacts)
-            artifacts.append(titles.get(event.artifact, event.artifact))
-        description = event.description
+            position = index[artifact] = len(artifacts)
+            artifacts.append(titles.get(artifact, artifact))
         if redaction is not None:
             description = redaction.text(description, ())
-        rows.append([event.ns // 1_000_000, event.iso[:19].replace("T", " "), event.label,
-                     description, position])
-        by_artifact[event.artifact].append(event.ns)
+        rows.append([ns // 1_000_000, iso[:19].replace("T", " "), label, description,
+                     position])
+        by_artifact[artifact].append(ns)
     marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
              for d in detections if d.ns is not None]
     first = rows[0][0] if rows else None

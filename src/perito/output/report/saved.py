@@ -15,6 +15,7 @@ import orjson
 from perito.errors import InputError
 
 log = logging.getLogger(__name__)
+LISTS_OF_OBJECTS = ("artifacts", "hashes", "ioc_files", "heuristics")
 
 
 @dataclass
@@ -52,6 +53,28 @@ class SavedScan:
             if bad:
                 self.problems.append(f"records/{path.name}: {bad} damaged lines skipped")
 
+    def timeline(self) -> Iterator[tuple[int, str, str, str, str]] | None:
+        """(ns, ISO time, label, description, artifact) of `timeline.jsonl`, by time, or None
+        when the folder has none. Damaged lines are skipped and counted in `problems`."""
+        path = self.folder / "timeline.jsonl"
+        if not path.is_file():
+            return None
+        return self._timeline(path)
+
+    def _timeline(self, path: Path) -> Iterator[tuple[int, str, str, str, str]]:
+        bad = 0
+        with path.open("rb") as handle:
+            for line in handle:
+                try:
+                    data = orjson.loads(line)
+                    yield (int(data["timestamp"]) * 1000, str(data["datetime"]),
+                           str(data["timestamp_desc"]), str(data["message"]),
+                           str(data.get("artifact") or data.get("plugin") or ""))
+                except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                    bad += 1
+        if bad:
+            self.problems.append(f"timeline.jsonl: {bad} damaged lines skipped")
+
     def first_record(self, artifact: str) -> dict[str, Any] | None:
         path = self.folder / "records" / f"{artifact}.jsonl"
         try:
@@ -85,6 +108,11 @@ def load_saved(folder: Path) -> SavedScan:
     if not isinstance(info, dict) or not isinstance(alerts, list):
         raise InputError(f"{folder}: info.json or alerts.json is not what perito writes")
     kept = [a for a in alerts if isinstance(a, dict)]
+    for key in LISTS_OF_OBJECTS:  # a hand-edited or damaged info.json must not break the page
+        if key in info:
+            value = info[key]
+            info[key] = [v for v in value if isinstance(v, dict)] if isinstance(value, list) \
+                else []
     scan = SavedScan(folder, info, hashlib.sha256(raw).hexdigest(), kept)
     if len(kept) != len(alerts):
         scan.problems.append(f"alerts.json: {len(alerts) - len(kept)} damaged alerts skipped")

@@ -66,4 +66,5 @@
   });
   window.addEventListener("afterprint", function () { closed.forEach(function (d) { d.open = false; }); });
   filter();
+  if (window.performance && performance.mark) performance.mark("perito-table");
 })();
