@@ -16,6 +16,7 @@ from perito.cli import main
 from perito.output.report import chart
 from perito.output.report.i18n import available_languages, choose_language, translations
 from perito.output.report.redact import PLACEHOLDER, Redaction
+from perito.output.report.scan_texts import declared_texts
 from perito.records import from_dict
 from tests.builders.report import (
     DEVICE,
@@ -153,6 +154,8 @@ def test_spanish_report_and_summary(scanned: Path, capsys: pytest.CaptureFixture
     assert '<html lang="es">' in html
     assert "Se encontraron indicadores conocidos de software espía." in html
     assert "Qué se comprobó y qué no" in html and "Cronología" in html
+    assert "Historial de Safari" in html  # the artifacts' titles are translated too
+    assert "Mensajes SMS e iMessage" in html
     assert "Informe:" in capsys.readouterr().out
     main(["report", str(scanned), "--lang", "en"])
 
@@ -208,15 +211,19 @@ def test_language_choice(option: str | None, environ: dict[str, str], expected: 
 
 
 def test_every_string_has_a_spanish_translation() -> None:
+    """The strings of the report and the summary, and the artifacts' titles and heuristics'
+    rationales (`scan_texts`): a new one needs `make messages` and its translation."""
     method_map = [("src/perito/cli.py", "python"),
                   ("src/perito/output/report/**.py", "python"),
-                  ("src/perito/output/report/templates/**.j2", "jinja2")]
+                  ("src/perito/output/report/templates/**.j2", "jinja2"),
+                  ("src/perito/artifacts/__init__.py", "perito.output.report.scan_texts:extract")]
     options = {"src/perito/output/report/templates/**.j2":
                {"trim_blocks": "true", "lstrip_blocks": "true"}}
     found = {message[2] for message in extract_from_dir(
         str(ROOT), method_map, options, keywords={"_": None, "gettext": None,
                                                   "ngettext": (1, 2)})}
     assert len(found) > 100
+    assert set(declared_texts()) <= found and "Safari history" in found
     catalogue = REPORT_PACKAGE / "locales" / "es" / "LC_MESSAGES" / "perito.po"
     with catalogue.open("rb") as handle:
         spanish = {m.id: m for m in read_po(handle) if m.id}

@@ -78,6 +78,7 @@ class ReportContent:
     device: list[tuple[str, str]]
     info: dict[str, Any]
     info_sha256: str
+    titles: dict[str, str] = field(default_factory=dict)  # artifact id → translated title
     problems: list[str] = field(default_factory=list)
 
 
@@ -105,7 +106,8 @@ def _why(match: dict[str, Any] | None, alert: Mapping[str, Any],
          t: gettext.NullTranslations) -> str:
     if match is None:
         extra = alert.get("perito")
-        return str(extra.get("rationale") or "") if isinstance(extra, dict) else ""
+        rationale = str(extra.get("rationale") or "") if isinstance(extra, dict) else ""
+        return t.gettext(rationale) if rationale.strip() else ""
     kind = str(match.get("kind") or "")
     reasons = {
         "domain": t.gettext("The phone holds a trace of a domain that the indicator set "
@@ -313,6 +315,7 @@ def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
     artifacts = [a for a in info.get("artifacts") or [] if isinstance(a, dict)]
     titles = {str(a.get("id")): str(a.get("title") or a.get("id")) for a in artifacts}
     titles.update({k: v.title for k, v in REGISTRY.items() if k not in titles})
+    titles = {key: t.gettext(title) if title else key for key, title in titles.items()}
     redaction = Redaction(_kept_values(scan.alerts)) if redact else None
     detections = _detections(scan, titles, redaction, t)
     matched = any(isinstance(a.get("matched_indicator"), dict) for a in scan.alerts)
@@ -330,5 +333,5 @@ def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
         artifact_states=dict(states),
         ioc_files=[f for f in info.get("ioc_files") or [] if isinstance(f, dict)],
         heuristics=heuristics if isinstance(heuristics, list) else None, timeline=timeline,
-        device=_device(scan, redact), info=info, info_sha256=scan.info_sha256,
+        device=_device(scan, redact), info=info, info_sha256=scan.info_sha256, titles=titles,
         problems=scan.problems)
