@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import html5lib
 import pytest
@@ -47,6 +48,14 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+def _embedded(html: str) -> dict[str, Any]:
+    data = re.search(r'<script type="application/json" id="perito-data">(.*?)</script>',
+                     html, re.S)
+    assert data is not None
+    loaded: dict[str, Any] = json.loads(data[1])
+    return loaded
 
 
 def _visible(html: str) -> str:
@@ -100,7 +109,7 @@ def test_hostile_record_text_is_escaped(scanned: Path) -> None:
     data = re.search(r'<script type="application/json" id="perito-data">(.*?)</script>',
                      html, re.S)
     assert data is not None and "<" not in data[1]
-    assert json.loads(data[1])["events"]
+    assert _embedded(html)["events"]
 
 
 def test_redacted_report_hides_every_secret_but_keeps_the_evidence(scanned: Path) -> None:
@@ -114,6 +123,11 @@ def test_redacted_report_hides_every_secret_but_keeps_the_evidence(scanned: Path
     assert MATCHED_LINK in html and MATCHED_URL in html  # the detections' evidence stays
     assert "Known spyware indicators were found." in html
     assert DEVICE not in html and "iPhone14,2" in html  # the model is not personal
+    events = _embedded(html)["events"]
+    descriptions = {event[3] for event in events}
+    # shareable fields (service, direction) keep the timeline readable
+    assert f"SMS received from {PLACEHOLDER} with links: {MATCHED_LINK}" in descriptions
+    assert f"Safari visit to {PLACEHOLDER}" in descriptions
 
 
 def test_full_report_does_show_the_records(scanned: Path) -> None:

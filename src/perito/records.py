@@ -43,6 +43,7 @@ class Kind(enum.StrEnum):
 
 OBSERVABLE_KEY = "perito.observable"
 TIMELINE_KEY = "perito.timeline"
+SHAREABLE_KEY = "perito.shareable"
 
 
 def observable(kind: Kind) -> dict[str, Kind]:
@@ -53,6 +54,12 @@ def observable(kind: Kind) -> dict[str, Kind]:
 def timeline(label: str) -> dict[str, str]:
     """Field metadata: this Timestamp field is a timeline event with this description."""
     return {TIMELINE_KEY: label}
+
+
+def shareable() -> dict[str, bool]:
+    """Field metadata: the text says nothing about people (a service name, a direction, a
+    model), so a redacted report may show it (`perito.output.report.redact`)."""
+    return {SHAREABLE_KEY: True}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +80,7 @@ class FieldInfo:
     name: str
     kind: Kind | None
     timeline: str | None
+    shareable: bool = False
 
 
 _FIELDS: dict[type[Record], tuple[FieldInfo, ...]] = {}
@@ -89,7 +97,8 @@ def field_infos(cls: type[Record]) -> tuple[FieldInfo, ...]:
     cached = _FIELDS.get(cls)
     if cached is None:
         cached = tuple(
-            FieldInfo(f.name, f.metadata.get(OBSERVABLE_KEY), f.metadata.get(TIMELINE_KEY))
+            FieldInfo(f.name, f.metadata.get(OBSERVABLE_KEY), f.metadata.get(TIMELINE_KEY),
+                      bool(f.metadata.get(SHAREABLE_KEY)))
             for f in dataclasses.fields(cls)
         )
         _FIELDS[cls] = cached
@@ -203,4 +212,4 @@ def from_dict(data: Mapping[str, Any]) -> Record:
     return cls(**values)
 
 
-__all__ = ["Kind", "Record", "field", "observable", "timeline"]
+__all__ = ["Kind", "Record", "field", "observable", "shareable", "timeline"]

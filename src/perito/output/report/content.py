@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from perito.artifacts import REGISTRY
-from perito.output.report import chart
+from perito.output.report import chart, labels
 from perito.output.report.redact import PLACEHOLDER, Redaction
 from perito.output.report.saved import SavedScan
 from perito.output.report.verdict import Verdict, advice, headline, verdict_of
@@ -29,8 +29,6 @@ DEVICE_ARTIFACT = "ios.backup.info"
 DEVICE_FIELDS = ("device_name", "product_name", "product_type", "product_version",
                  "build_version", "serial_number", "imei", "meid", "phone_number",
                  "last_backup_date")
-DEVICE_PUBLIC = frozenset({"product_name", "product_type", "product_version", "build_version",
-                           "last_backup_date"})
 VALUE_LIMIT = 400
 
 
@@ -156,19 +154,24 @@ def _record_fields(event: dict[str, Any], redaction: Redaction | None
     hidden: list[str] = []
     data = event
     if redaction is not None:
-        try:
-            record = from_dict(event)
-        except (KeyError, TypeError, ValueError):
-            data = {k: (v if not isinstance(v, str | list | dict) or k == "source"
-                        or (isinstance(v, str) and v in redaction.kept) else PLACEHOLDER)
-                    for k, v in event.items()}
-            hidden = [v for v in event.values() if isinstance(v, str)]
-        else:
-            hidden = list(redaction.hidden_values(record))
-            data = to_dict(redaction.record(record))
+        data, hidden = _redacted(event, redaction)
     shown = [(key, _display(value)) for key, value in data.items()
              if key not in ("record_type", "source") and value not in (None, "", [], {})]
     return [(k, v) for k, v in shown if v], hidden
+
+
+def _redacted(saved: dict[str, Any], redaction: Redaction
+              ) -> tuple[dict[str, Any], list[str]]:
+    """A saved record through the redaction, and the texts it hid. A record of an unknown
+    type loses every text but its source and the matched values."""
+    try:
+        record = from_dict(saved)
+    except (KeyError, TypeError, ValueError):
+        data = {k: (v if not isinstance(v, str | list | dict) or k == "source"
+                    or (isinstance(v, str) and v in redaction.kept) else PLACEHOLDER)
+                for k, v in saved.items()}
+        return data, [v for v in saved.values() if isinstance(v, str)]
+    return to_dict(redaction.record(record)), list(redaction.hidden_values(record))
 
 
 def _owners(match: dict[str, Any] | None, ioc_files: Mapping[str, dict[str, Any]]
@@ -199,7 +202,7 @@ def _detections(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction
         event = _mapping(alert.get("event"))
         match = _match_of(alert)
         fields, hidden = _record_fields(event, redaction)
-        message = str(alert.get("message") or "")
+        message = _match_sentence(match, alert, t) if match else str(alert.get("message") or "")
         if redaction is not None:
             message = redaction.text(message, hidden)
         views.append(DetectionView(
@@ -210,6 +213,21 @@ def _detections(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction
             owners=_owners(match, ioc_files),
             fields=fields, ns=_event_ns(event)))
     return views
+
+
+def _match_sentence(match: dict[str, Any], alert: Mapping[str, Any],
+                    t: gettext.NullTranslations) -> str:
+    """What matched, in the report's language, from the match's structured data."""
+    owners = match.get("owners")
+    names = sorted({str(o.get("name")) for o in (owners if isinstance(owners, list) else [])
+                    if isinstance(o, dict) and o.get("name")})
+    kind = str(match.get("kind") or "")
+    return t.gettext("The value %(observed)r of the field %(field)s matches the %(kind)s "
+                     "indicator %(indicator)r (%(owners)s).") % {
+        "observed": str(match.get("observed") or ""), "field": str(match.get("field") or ""),
+        "kind": labels.indicator_kinds(t).get(kind, kind),
+        "indicator": _indicator_value(alert),
+        "owners": ", ".join(names) or t.gettext("unattributed")}
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -303,10 +321,13 @@ def _count_in(times: list[int], window: chart.Window) -> int:
     return bisect.bisect_right(times, window.end) - bisect.bisect_left(times, window.start)
 
 
-def _device(scan: SavedScan, redacted: bool) -> list[tuple[str, str]]:
+def _device(scan: SavedScan, redaction: Redaction | None) -> list[tuple[str, str]]:
+    """The device's identity from its record, through the redaction when there is one."""
     data = scan.first_record(DEVICE_ARTIFACT) or {}
+    if redaction is not None:
+        data, _hidden = _redacted(data, redaction)
     return [(name, _display(data.get(name))) for name in DEVICE_FIELDS
-            if _display(data.get(name)) and (not redacted or name in DEVICE_PUBLIC)]
+            if _display(data.get(name)) not in ("", PLACEHOLDER)]
 
 
 def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
@@ -333,5 +354,5 @@ def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
         artifact_states=dict(states),
         ioc_files=[f for f in info.get("ioc_files") or [] if isinstance(f, dict)],
         heuristics=heuristics if isinstance(heuristics, list) else None, timeline=timeline,
-        device=_device(scan, redact), info=info, info_sha256=scan.info_sha256, titles=titles,
+        device=_device(scan, redaction), info=info, info_sha256=scan.info_sha256, titles=titles,
         problems=scan.problems)

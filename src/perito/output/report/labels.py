@@ -17,6 +17,20 @@ def state_names(t: gettext.NullTranslations) -> dict[str, str]:
             "partial": t.gettext("partly read")}
 
 
+def indicator_kinds(t: gettext.NullTranslations) -> dict[str, str]:
+    """The observable kinds of `perito.records.Kind`, as a person says them."""
+    return {"url": t.gettext("URL"), "domain": t.gettext("domain"), "ip": t.gettext("IP address"),
+            "email": t.gettext("e-mail address"), "phone": t.gettext("phone number"),
+            "process": t.gettext("process name"), "app_id": t.gettext("app id"),
+            "file_path": t.gettext("file path"), "file_name": t.gettext("file name"),
+            "profile_id": t.gettext("configuration profile"),
+            "file_md5": t.gettext("file hash"), "file_sha1": t.gettext("file hash"),
+            "file_sha256": t.gettext("file hash"), "cert_md5": t.gettext("certificate hash"),
+            "cert_sha1": t.gettext("certificate hash"),
+            "cert_sha256": t.gettext("certificate hash"),
+            "android_property": t.gettext("Android property")}
+
+
 def kind_names(t: gettext.NullTranslations) -> dict[str, str]:
     return {"ios-backup": t.gettext("iOS backup (iTunes/Finder)")}
 

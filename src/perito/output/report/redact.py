@@ -1,9 +1,10 @@
 """`--redact`: what a report safe to share outside the helpline may show.
 
 Deny by default: every text of a record is hidden, except the values that matched an
-indicator (the evidence of a detection) and the observables that name software rather than
-people (process names, app ids, profile ids, hashes, Android properties). Numbers, times and
-the evidence file a record came from stay. Binary values are dropped. This hides message
+indicator (the evidence of a detection), the observables that name software rather than
+people (process names, app ids, profile ids, hashes, Android properties) and the fields that
+their record declares `shareable()` (a service, a direction, a model). Numbers, times and the
+evidence file a record came from stay. Binary values are dropped. This hides message
 bodies, names, numbers, addresses and URLs that did not match, whatever the artifact.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from perito.records import Kind, Record, field_infos
+from perito.records import FieldInfo, Kind, Record, field_infos
 
 PLACEHOLDER = "[…]"
 SOFTWARE_KINDS = frozenset({
@@ -32,8 +33,9 @@ class Redaction:
 
     kept: frozenset[str]
 
-    def keeps(self, kind: Kind | None, value: str) -> bool:
-        return not value or value in self.kept or kind in SOFTWARE_KINDS
+    def keeps(self, info: FieldInfo, value: str) -> bool:
+        return (not value or info.shareable or info.kind in SOFTWARE_KINDS
+                or value in self.kept)
 
     def record(self, record: Record) -> Record:
         """The record with every text that may not be shown replaced by the placeholder."""
@@ -42,18 +44,18 @@ class Redaction:
             if info.name in _KEPT_FIELDS:
                 continue
             value = getattr(record, info.name)
-            hidden = self._value(info.kind, value)
+            hidden = self._value(info, value)
             if hidden is not value:
                 changes[info.name] = hidden
         return dataclasses.replace(record, **changes) if changes else record
 
-    def _value(self, kind: Kind | None, value: object) -> object:
+    def _value(self, info: FieldInfo, value: object) -> object:
         if isinstance(value, str):
-            return value if self.keeps(kind, value) else PLACEHOLDER
+            return value if self.keeps(info, value) else PLACEHOLDER
         if isinstance(value, bytes):
             return b""
         if isinstance(value, tuple):
-            items = tuple(self._value(kind, item) for item in value)
+            items = tuple(self._value(info, item) for item in value)
             return value if all(a is b for a, b in zip(items, value, strict=True)) else items
         if isinstance(value, dict | list):
             return type(value)()
@@ -75,7 +77,7 @@ class Redaction:
             value = getattr(record, info.name)
             items = value if isinstance(value, tuple) else (value,)
             for item in items:
-                if isinstance(item, str) and not self.keeps(info.kind, item):
+                if isinstance(item, str) and not self.keeps(info, item):
                     yield item
 
 
