@@ -346,3 +346,16 @@ def test_hostile_saved_results_give_a_message(tmp_path: Path,
     html = _text(out / "report-redacted.html")
     assert "Known spyware indicators were found." in html  # matched_indicator is set
     assert "1 damaged lines skipped" in html  # the JSON list in the records file
+
+
+def test_package_data_ships_the_templates_and_catalogues() -> None:
+    """`pip install` must carry every template and `.po` file (pyproject's package-data)."""
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["perito"]
+    package = ROOT / "src" / "perito"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    needed = [p for p in REPORT_PACKAGE.rglob("*") if p.is_file()
+              and p.parent.name in ("templates", "LC_MESSAGES") and p.suffix != ".mo"]
+    assert needed and set(needed) <= shipped
