@@ -124,7 +124,7 @@ def test_redacted_report_hides_every_secret_but_keeps_the_evidence(scanned: Path
     assert "Known spyware indicators were found." in html
     assert DEVICE not in html and "iPhone14,2" in html  # the model is not personal
     events = _embedded(html)["events"]
-    descriptions = {event[3] for event in events}
+    descriptions = {event[2] for event in events}
     # shareable fields (service, direction) keep the timeline readable
     assert f"SMS received from {PLACEHOLDER} with links: {MATCHED_LINK}" in descriptions
     assert f"Safari visit to {PLACEHOLDER}" in descriptions

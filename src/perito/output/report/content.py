@@ -51,8 +51,9 @@ class DetectionView:
 
 @dataclass
 class TimelineView:
-    events: list[list[object]]
+    events: list[list[object]]  # [ms since 1970 UTC, label index, description, artifact index]
     artifacts: list[str]
+    labels: list[str]
     detections_ms: list[int]
     charts: list[Markup]
     hidden_charts: int
@@ -278,26 +279,21 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
                    detections: list[DetectionView], t: gettext.NullTranslations
                    ) -> TimelineView:
     events, unreadable = _timeline(scan, redaction)
-    artifacts: list[str] = []
-    index: dict[str, int] = {}
+    artifacts: dict[str, int] = {}  # artifact id → index in the page's list of names
+    label_index: dict[str, int] = {}
     rows: list[list[object]] = []
     by_artifact: defaultdict[str, list[int]] = defaultdict(list)
-    for ns, iso, label, description, artifact in events:
-        position = index.get(artifact)
-        if position is None:
-            position = index[artifact] = len(artifacts)
-            artifacts.append(titles.get(artifact, artifact))
+    for ns, _iso, label, description, artifact in events:
         if redaction is not None:
             description = redaction.text(description, ())
-        rows.append([ns // 1_000_000, iso[:19].replace("T", " "), label, description,
-                     position])
+        rows.append([ns // 1_000_000, label_index.setdefault(label, len(label_index)),
+                     description, artifacts.setdefault(artifact, len(artifacts))])
         by_artifact[artifact].append(ns)
     marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
              for d in detections if d.ns is not None]
-    first = rows[0][0] if rows else None
-    last = rows[-1][0] if rows else None
-    shown = chart.windows(marks, None if first is None else int(str(first)) * 1_000_000,
-                          None if last is None else int(str(last)) * 1_000_000)
+    times = list(by_artifact.values())
+    shown = chart.windows(marks, min((t[0] for t in times), default=None),
+                          max((t[-1] for t in times), default=None))
     charts: list[Markup] = []
     for number, window in enumerate(shown[: chart.MAX_CHARTS], start=1):
         lanes = sorted(((titles.get(a, a), times) for a, times in by_artifact.items()),
@@ -313,7 +309,8 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
             "counts one artifact's events.", len(window.marks)) % {"count": len(window.marks)}
         charts.append(chart.svg(window, lanes, number, title, description,
                                 t.gettext("Other artifacts")))
-    return TimelineView(rows, artifacts, sorted(m.ns // 1_000_000 for m in marks), charts,
+    return TimelineView(rows, [titles.get(a, a) for a in artifacts], list(label_index),
+                        sorted(m.ns // 1_000_000 for m in marks), charts,
                         max(0, len(shown) - chart.MAX_CHARTS), unreadable)
 
 

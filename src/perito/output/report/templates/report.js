@@ -1,7 +1,7 @@
 "use strict";
 (function () {
   var data = JSON.parse(document.getElementById("perito-data").textContent);
-  var events = data.events, near = data.near, window_ms = data.nearMs, text = data.text;
+  var events = data.events, labels = data.labels, near = data.near, window_ms = data.nearMs, text = data.text;
   var PAGE = 100, page = 0, shown = [];
   var body = document.getElementById("events-body");
   var status = document.getElementById("events-status");
@@ -20,6 +20,7 @@
     while (lo < hi) { var mid = (lo + hi) >> 1; if (near[mid] < ms) lo = mid + 1; else hi = mid; }
     return lo < near.length && near[lo] === ms;
   }
+  function utc(ms) { return new Date(ms).toISOString().slice(0, 19).replace("T", " "); }
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? String(values[key]) : all; });
   }
@@ -28,9 +29,9 @@
     shown = [];
     for (var i = 0; i < events.length; i++) {
       var e = events[i];
-      if (which !== "" && String(e[4]) !== which) continue;
+      if (which !== "" && String(e[3]) !== which) continue;
       if (onlyNear && !isNear(e[0])) continue;
-      if (words && (e[1] + " " + e[2] + " " + e[3] + " " + data.artifacts[e[4]]).toLowerCase().indexOf(words) < 0) continue;
+      if (words && (utc(e[0]) + " " + labels[e[1]] + " " + e[2] + " " + data.artifacts[e[3]]).toLowerCase().indexOf(words) < 0) continue;
       shown.push(i);
     }
     page = 0;
@@ -44,7 +45,7 @@
     for (var i = page * PAGE; i < Math.min(shown.length, (page + 1) * PAGE); i++) {
       var e = events[shown[i]], tr = document.createElement("tr");
       if (near.length && isDetection(e[0])) tr.className = "near";
-      cell(tr, e[1]); cell(tr, data.artifacts[e[4]]); cell(tr, e[2]); cell(tr, e[3]);
+      cell(tr, utc(e[0])); cell(tr, data.artifacts[e[3]]); cell(tr, labels[e[1]]); cell(tr, e[2]);
       rows.appendChild(tr);
     }
     body.replaceChildren(rows);
