@@ -170,6 +170,8 @@ def test_spanish_report_and_summary(scanned: Path, capsys: pytest.CaptureFixture
     assert "Qué se comprobó y qué no" in html and "Cronología" in html
     assert "Historial de Safari" in html  # the artifacts' titles are translated too
     assert "Mensajes SMS e iMessage" in html
+    labels = _embedded(html)["labels"]  # the timeline's event names too
+    assert "Visita en Safari" in labels and "Mensaje SMS" in labels
     assert "Informe:" in capsys.readouterr().out
     main(["report", str(scanned), "--lang", "en"])
 

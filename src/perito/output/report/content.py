@@ -283,7 +283,13 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
     label_index: dict[str, int] = {}
     rows: list[list[object]] = []
     by_artifact: defaultdict[str, list[int]] = defaultdict(list)
+    translated: dict[str, str] = {}
     for ns, _iso, label, description, artifact in events:
+        local = translated.get(label)
+        if local is None:  # equal times of one record share an event: "File created / …"
+            local = translated[label] = " / ".join(t.gettext(part) if part else part
+                                                   for part in label.split(" / "))
+        label = local
         if redaction is not None:
             description = redaction.text(description, ())
         rows.append([ns // 1_000_000, label_index.setdefault(label, len(label_index)),

@@ -1,4 +1,5 @@
-"""The texts a scan declares (artifact titles, heuristics' rationales), for the catalogues.
+"""The texts a scan declares (artifact titles, timeline labels, heuristics' rationales), for
+the catalogues.
 
 They live in the artifact and analysis modules as plain declarations, not as gettext calls
 (correlations give their rationale only with their findings, so theirs stay in English);
@@ -13,12 +14,15 @@ from typing import IO, Any
 
 
 def declared_texts() -> list[str]:
-    """Every artifact title and heuristic rationale, in a stable order."""
+    """Every artifact title, timeline label and heuristic rationale, in a stable order."""
     import perito.analysis  # noqa: F401  (registers the heuristics)
     from perito.artifacts import REGISTRY
     from perito.detections import HEURISTICS
+    from perito.records import RECORD_TYPES, field_infos
 
     texts = [artifact.title for artifact in REGISTRY.values()]
+    texts += [info.timeline for cls in RECORD_TYPES.values() for info in field_infos(cls)
+              if info.timeline]
     texts += [rule.rationale for rules in HEURISTICS.values() for rule in rules]
     return sorted(dict.fromkeys(t for t in texts if t))
 
