@@ -122,6 +122,7 @@ def test_redacted_report_hides_every_secret_but_keeps_the_evidence(scanned: Path
     assert "Redacted report" in html and PLACEHOLDER in html
     assert MATCHED_LINK in html and MATCHED_URL in html  # the detections' evidence stays
     assert "Known spyware indicators were found." in html
+    assert f"Apple threat notification received from {PLACEHOLDER}" in html  # the heuristic
     assert DEVICE not in html and "iPhone14,2" in html  # the model is not personal
     events = _embedded(html)["events"]
     descriptions = {event[2] for event in events}
@@ -134,6 +135,7 @@ def test_full_report_does_show_the_records(scanned: Path) -> None:
     html = _text(scanned / "report.html")
     assert DEVICE in html
     assert "+525599887766" in html
+    assert "Apple threat notification received from +525500112233" in html
 
 
 def test_report_html_parses_without_errors(scanned: Path) -> None:
@@ -194,9 +196,14 @@ def test_cli_summary_keeps_the_english_wording(tmp_path: Path,
     for name in ("PERITO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     backup = build_life_backup(tmp_path / "backup")
-    main(["ios", "check-backup", str(backup), "-o", str(tmp_path / "out")])
+    assert main(["ios", "check-backup", str(backup), "-o", str(tmp_path / "all")]) == 2
     out = " ".join(capsys.readouterr().out.split())
     assert "Artifacts read: " in out and ", absent: " in out
+    assert "Serious signs were found that need an expert's review, although no known " \
+           "indicator matched." in out  # the threat notification, without indicators
+    assert main(["ios", "check-backup", str(backup), "-m", "ios.safari.history",
+                 "-o", str(tmp_path / "safari")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
     assert "No known indicator was found in what was checked. This does not prove the " \
            "device is free of spyware." in out
 
@@ -204,10 +211,12 @@ def test_cli_summary_keeps_the_english_wording(tmp_path: Path,
 def test_nothing_found_never_says_clean(tmp_path: Path) -> None:
     backup = build_life_backup(tmp_path / "backup")
     out = tmp_path / "out"
-    assert main(["ios", "check-backup", str(backup), "-o", str(out)]) in (0, 2)
+    assert main(["ios", "check-backup", str(backup), "-m", "ios.safari.history",
+                 "-o", str(out)]) == 0
     html = _text(out / "report.html")
     verdict = re.search(r'<section id="verdict".*?</section>', html, re.S)
     assert verdict is not None
+    assert "No known indicator was found in what was checked." in verdict[0]
     assert "No indicator file was loaded" in verdict[0]
     assert "clean" not in verdict[0].lower() and "limpio" not in verdict[0].lower()
 

@@ -2,7 +2,8 @@
 
 SMS, WhatsApp, contacts and calls hold texts, names and numbers that a redacted report must
 never show; one SMS carries a Pegasus link (a detection whose evidence must stay) and a hostile
-`</script>` text that the report must escape. `SECRETS` lists every such value as built.
+`</script>` text that the report must escape, another is an Apple threat notification (a
+heuristic finding whose message names its sender). `SECRETS` lists every such value as built.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ MESSAGE_TEXTS = [
     "La reunión con la fuente es el jueves en el café de Coyoacán",
     f"Su paquete está retenido, pague aquí {MATCHED_LINK} " + HOSTILE,
     "Te paso el borrador del reportaje: https://docs.example.org/d/reportaje-borrador",
+    "ALERT: Apple detected a targeted mercenary spyware attack against your iPhone. "
+    "Código de caso 7781-Xochitl",
 ]
 WHATSAPP_TEXTS = ["Nos vemos en la plaza a las 6", "Mándame la grabación de la entrevista"]
 NAMES = ["Xiomara", "Bautista", "Periodistas Unidos", "Tlacaelel", DEVICE]
 NUMBERS = ["+525511223344", "+525599887766", "5215544332211", "+52 (55) 4455-6677",
-           "+525566778899"]
+           "+525566778899", "+525500112233"]
 EMAILS = ["xiomara.bautista@example.org", "fuente.confidencial@example.net"]
 UNMATCHED_URLS = ["https://docs.example.org/d/reportaje-borrador",
                   "https://www.banco-ejemplo.mx/cuenta/123456"]
@@ -47,6 +50,9 @@ def build_life_backup(dest: Path) -> Path:
                 handle="+525599887766", service="SMS"),
         Message("A1B2C3D4-0000-4000-8000-000000000003", T0 + 900, MESSAGE_TEXTS[2],
                 handle="fuente.confidencial@example.net", is_from_me=True),
+        # a heuristic finding (HIGH) whose message names the sender
+        Message("A1B2C3D4-0000-4000-8000-000000000004", T0 + 1200, MESSAGE_TEXTS[3],
+                handle="+525500112233"),
     ]))
     jid = "5215544332211@s.whatsapp.net"
     builder.add_sqlite("AppDomainGroup-group.net.whatsapp.WhatsApp.shared",
