@@ -370,3 +370,22 @@ def test_package_data_ships_the_templates_and_catalogues() -> None:
     needed = [p for p in REPORT_PACKAGE.rglob("*") if p.is_file()
               and p.parent.name in ("templates", "LC_MESSAGES") and p.suffix != ".mo"]
     assert needed and set(needed) <= shipped
+
+
+def test_thousands_of_detections_stay_readable(scanned: Path, tmp_path: Path) -> None:
+    """A broad indicator can match thousands of records: 100 in full, the rest as rows."""
+    copy = tmp_path / "many"
+    copy.mkdir()
+    (copy / "info.json").write_bytes((scanned / "info.json").read_bytes())
+    alerts = json.loads(_text(scanned / "alerts.json"))
+    many = [alerts[i % len(alerts)] for i in range(2_000)]
+    (copy / "alerts.json").write_text(json.dumps(many))
+    assert main(["report", str(copy)]) == 0
+    html = _text(copy / "report.html")
+    assert html.count('<article class="detection') == 100
+    assert "1900 more detections" in html
+    more = re.search(r'<h3 id="more-detections-h">.*?</table>', html, re.S)
+    assert more is not None and more[0].count("<tr>") == 1_900 + 1  # and the header
+    for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+        assert svg.count('class="mark"') <= chart.MAX_MARKS
+        assert svg.count('class="mark-number"') <= chart.NUMBERED

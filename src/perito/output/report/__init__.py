@@ -22,6 +22,7 @@ from perito.output.report.saved import load_saved
 
 REPORT_NAME = "report.html"
 REDACTED_NAME = "report-redacted.html"
+CARD_LIMIT = 100  # detections shown in full; the others as one table row each
 
 
 @functools.cache
@@ -45,7 +46,7 @@ def render(content: ReportContent, t: gettext.NullTranslations) -> str:
         script=_asset("report.js"), level_names=labels.level_names(t),
         state_names=labels.state_names(t), kind_names=labels.kind_names(t),
         device_names=labels.device_names(t), js_text=labels.script_text(t),
-        near_ms=NEAR_NS // 1_000_000)
+        near_ms=NEAR_NS // 1_000_000, card_limit=CARD_LIMIT)
 
 
 def write_report(folder: Path, language: str, *, redact: bool = False) -> Path:

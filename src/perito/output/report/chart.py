@@ -16,6 +16,8 @@ HOUR_NS = 3_600_000_000_000
 WINDOW_NS = 6 * HOUR_NS  # shown either side of a detection
 MAX_CHARTS = 6
 MAX_LANES = 10
+MAX_MARKS = 100  # per chart, most severe first (they come in the report's order)
+NUMBERED = 20  # marks with their number written beside them
 BINS = 120
 WIDTH, LEFT, RIGHT, TOP, LANE, AXIS = 960, 200, 16, 28, 24, 34
 LEVEL_COLOURS = {"CRITICAL": "#a40e26", "HIGH": "#c4320a", "MEDIUM": "#8a5a00",
@@ -108,17 +110,21 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
         parts.append(f'<text class="tick-label" x="{x(ns):.1f}" y="{bottom + 16}" '
                      f'text-anchor="{anchor}">{_utc(ns)}</text>')
     label_end = 0.0  # numbers of marks close together are set side by side
-    for mark in sorted(window.marks, key=lambda m: m.ns):
+    drawn = sorted(sorted(window.marks, key=lambda m: m.number)[:MAX_MARKS],
+                   key=lambda m: m.ns)
+    for mark in drawn:
         colour = LEVEL_COLOURS.get(mark.level, "#555555")
         left = x(mark.ns)
-        label = max(left + 9, label_end + 4)
-        label_end = label + 8 * len(str(mark.number))
+        written = ""
+        if mark.number <= NUMBERED or len(drawn) <= NUMBERED:
+            label = max(left + 9, label_end + 4)
+            label_end = label + 8 * len(str(mark.number))
+            written = (f'<text class="mark-number" x="{label:.1f}" y="{TOP - 6}">'
+                       f'{mark.number}</text>')
         parts.append(f'<g class="mark"><line x1="{left:.1f}" x2="{left:.1f}" y1="{TOP - 6}" '
                      f'y2="{bottom}" stroke="{colour}" stroke-width="2"/>'
                      f'<path d="M{left:.1f} {TOP - 16} l7 7 l-7 7 l-7 -7 z" fill="{colour}"/>'
-                     f'<text class="mark-number" x="{label:.1f}" y="{TOP - 6}">'
-                     f'{mark.number}</text>'
-                     f'<title>{escape(mark.label)}</title></g>')
+                     f'{written}<title>{escape(mark.label)}</title></g>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every value above is escaped or a number)
 
