@@ -56,7 +56,8 @@
   }
   prev.addEventListener("click", function () { page -= 1; draw(); });
   next.addEventListener("click", function () { page += 1; draw(); });
-  search.addEventListener("input", filter);
+  var pending = null;  // filtering hundreds of thousands of events: wait for a pause in typing
+  search.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(filter, 150); });
   artifact.addEventListener("change", filter);
   nearBox.addEventListener("change", filter);
   // Printing shows every record, whatever the browser does with closed <details>.
