@@ -183,10 +183,11 @@ def test_cli_summary_in_spanish(tmp_path: Path, capsys: pytest.CaptureFixture[st
     backup = build_life_backup(tmp_path / "backup")
     monkeypatch.setenv("PERITO_LANG", "es")
     code = main(["ios", "check-backup", str(backup), "-i", str(PEGASUS),
-                 "-o", str(tmp_path / "out")])
+                 "-o", str(tmp_path / "out"), "--redact"])
     assert code == 2
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     assert "Artefactos leídos:" in out and "Se encontraron indicadores conocidos" in out
+    assert "Informe: " in out and "Informe censurado, para compartir: " in out
     assert '<html lang="es">' in _text(tmp_path / "out" / "report.html")
 
 

@@ -28,7 +28,7 @@ from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_
 from perito.errors import InputError
 from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
-from perito.output.report import write_report
+from perito.output.report import REDACTED_NAME, write_report
 from perito.output.report.i18n import available_languages, choose_language, translations
 from perito.output.report.verdict import Verdict, advice, headline, verdict_of
 from perito.pipeline import ArtifactState
@@ -357,6 +357,10 @@ def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslation
     if outcome.report is not None:
         console.print(t.gettext("Report: %(path)s") % {"path": outcome.report},
                       highlight=False)
+        redacted = outcome.output / REDACTED_NAME
+        if redacted.is_file():
+            console.print(t.gettext("Redacted report, to share: %(path)s") % {"path": redacted},
+                          highlight=False)
     else:
         console.print(t.gettext("The report could not be written (see command.log); "
                                 "perito report can rebuild it."), style="yellow")
