@@ -87,7 +87,8 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
         parts.append(f'<rect class="lane" x="{LEFT}" y="{y}" width="{plot}" '
                      f'height="{LANE - 4}"/>')
         parts.append(f'<text class="lane-name" x="{LEFT - 8}" y="{y + LANE / 2 + 2}" '
-                     f'text-anchor="end">{escape(_short(name))}</text>')
+                     f'text-anchor="end">{escape(_short(name))}<title>{escape(name)}</title>'
+                     '</text>')
         counts = [0] * BINS
         for ns in times:
             if window.start <= ns <= window.end:

@@ -336,7 +336,10 @@ def _device(scan: SavedScan, redaction: Redaction | None) -> list[tuple[str, str
 def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
                   *, redact: bool = False) -> ReportContent:
     info = scan.info
-    artifacts = [a for a in info.get("artifacts") or [] if isinstance(a, dict)]
+    # what could not be read first, then what was read, then what was absent
+    order = {"failed": 0, "partial": 1, "read": 2, "absent": 3}
+    artifacts = sorted((a for a in info.get("artifacts") or [] if isinstance(a, dict)),
+                       key=lambda a: order.get(str(a.get("state")), 0))
     titles = {str(a.get("id")): str(a.get("title") or a.get("id")) for a in artifacts}
     titles.update({k: v.title for k, v in REGISTRY.items() if k not in titles})
     titles = {key: t.gettext(title) if title else key for key, title in titles.items()}
