@@ -47,7 +47,7 @@ messages: install-dev
 	$(BIN)/pybabel extract -F src/perito/output/report/babel.cfg --no-location --sort-output \
 	  -k ngettext:1,2 -o $(VENV)/perito.pot --project perito .
 	$(BIN)/pybabel update -i $(VENV)/perito.pot -d src/perito/output/report/locales -D perito \
-	  --no-location --width 100
+	  --width 100 --ignore-obsolete
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

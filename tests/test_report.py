@@ -390,3 +390,25 @@ def test_thousands_of_detections_stay_readable(scanned: Path, tmp_path: Path) ->
     for svg in re.findall(r"<svg.*?</svg>", html, re.S):
         assert svg.count('class="mark"') <= chart.MAX_MARKS
         assert svg.count('class="mark-number"') <= chart.NUMBERED
+
+
+def test_unreadable_artifacts_come_first_with_their_reason(scanned: Path,
+                                                           tmp_path: Path) -> None:
+    copy = tmp_path / "failed"
+    copy.mkdir()
+    info = json.loads(_text(scanned / "info.json"))
+    last = info["artifacts"][-1]
+    last.update(state="failed", problems=[f"{last['id']}.db: damaged or unreadable database "
+                                          "(file is not a database)"])
+    (copy / "info.json").write_text(json.dumps(info))
+    (copy / "alerts.json").write_bytes((scanned / "alerts.json").read_bytes())
+    assert main(["report", str(copy)]) == 0
+    html = _text(copy / "report.html")
+    checked = re.search(r'<section id="checked".*?</table>', html, re.S)
+    assert checked is not None
+    first_row = re.search(r'<tr class="state-(\w+)"><th scope="row">.*?<code class="small">'
+                          r'([^<]+)</code>', checked[0], re.S)
+    assert first_row is not None and first_row.groups() == ("failed", last["id"])
+    assert "damaged or unreadable database" in checked[0]
+    verdict = re.search(r'<section id="verdict".*?</section>', html, re.S)
+    assert verdict is not None and "could not be read completely" in verdict[0]
