@@ -202,6 +202,8 @@ def test_cli_summary_keeps_the_english_wording(tmp_path: Path,
     assert "Artifacts read: " in out and ", absent: " in out
     assert "Serious signs were found that need an expert's review, although no known " \
            "indicator matched." in out  # the threat notification, without indicators
+    counts = re.search(r"Artifacts read: \d+, absent: \d+, could not be read: \d+", out)
+    assert counts is not None and counts[0] in _text(tmp_path / "all" / "report.html")
     assert main(["ios", "check-backup", str(backup), "-m", "ios.safari.history",
                  "-o", str(tmp_path / "safari")]) == 0
     out = " ".join(capsys.readouterr().out.split())
