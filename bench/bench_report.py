@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.browser import CHROMIUM, chromium, open_page
+from tests.browser import CHROMIUM, chromium, open_page, table_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _run in range(args.runs):
             builds.append(_timed([str(PERITO), "report", str(args.out), "--lang", "en"]))
             with open_page(browser, report) as visit:
-                visit.page.wait_for_selector("#events-body tr")
+                table_ready(visit.page)
                 timing = visit.page.evaluate(TIMINGS)
                 timing["console_errors"] = len(visit.console_errors)
                 timing["requests"] = len(visit.requests)

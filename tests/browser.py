@@ -29,6 +29,11 @@ class Visit:
     requests: list[str] = field(default_factory=list)
 
 
+def table_ready(page: Page) -> None:
+    """Wait until the page's script has drawn the first page of the events table."""
+    page.locator("#events-body tr").first.wait_for(state="attached")
+
+
 @contextmanager
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as playwright:

@@ -18,7 +18,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Error, expect
 
 from perito.cli import main
-from tests.browser import CHROMIUM, chromium, open_page
+from tests.browser import CHROMIUM, chromium, open_page, table_ready
 from tests.builders.report import HOSTILE, MATCHED_LINK, build_life_backup
 from tests.paths import ROOT, SHARED_IOCS
 
@@ -61,6 +61,7 @@ def test_renders_offline_without_errors_or_requests(browser: Browser, reports: d
                                                     name: str, tmp_path: Path) -> None:
     with open_page(browser, reports[name]) as visit:
         page = visit.page
+        table_ready(page)
         assert page.locator("#verdict h1").is_visible()
         assert page.locator("article.detection").first.is_visible()
         ARTIFACTS.mkdir(exist_ok=True)
@@ -100,6 +101,7 @@ def test_hostile_text_is_shown_as_text(browser: Browser, reports: dict[str, Path
 def test_table_filters_and_pages(browser: Browser, reports: dict[str, Path]) -> None:
     with open_page(browser, reports["en"]) as visit:
         page = visit.page
+        table_ready(page)
         status = page.locator("#events-status")
         page.locator("#f-near").uncheck()
         everything = page.locator("#events-body tr").count()
@@ -140,6 +142,7 @@ def test_table_pages(browser: Browser, reports: dict[str, Path], tmp_path: Path)
     assert main(["report", str(out), "--lang", "en"]) == 0
     with open_page(browser, out / "report.html") as visit:
         page = visit.page
+        table_ready(page)
         page.locator("#f-near").uncheck()
         rows, label = page.locator("#events-body tr"), page.locator("#p-label")
         expect(label).to_have_text("Page 1 of 3")
