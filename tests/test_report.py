@@ -414,3 +414,24 @@ def test_unreadable_artifacts_come_first_with_their_reason(scanned: Path,
     assert "damaged or unreadable database" in checked[0]
     verdict = re.search(r'<section id="verdict".*?</section>', html, re.S)
     assert verdict is not None and "could not be read completely" in verdict[0]
+
+
+def test_table_of_a_huge_scan_keeps_the_events_around_detections(
+        scanned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Millions of events cannot all go into a page: those near a detection come first."""
+    from perito.output.report import content
+
+    copy = tmp_path / "huge"
+    copy.mkdir()
+    for name in ("info.json", "alerts.json", "timeline.jsonl"):
+        (copy / name).write_bytes((scanned / name).read_bytes())
+    total = len((scanned / "timeline.jsonl").read_text().splitlines())
+    monkeypatch.setattr(content, "TABLE_LIMIT", 5)
+    assert main(["report", str(copy)]) == 0
+    html = _text(copy / "report.html")
+    data = _embedded(html)
+    assert len(data["events"]) == 5
+    assert f"The table holds 5 of the {total} events" in html
+    times = [event[0] for event in data["events"]]
+    assert times == sorted(times)
+    assert set(data["near"]) <= set(times)  # the detections' own events are kept

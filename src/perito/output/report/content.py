@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import bisect
 import gettext
+import heapq
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup
 
@@ -30,6 +31,7 @@ DEVICE_FIELDS = ("device_name", "product_name", "product_type", "product_version
                  "build_version", "serial_number", "imei", "meid", "phone_number",
                  "last_backup_date")
 VALUE_LIMIT = 400
+TABLE_LIMIT = 250_000  # events the page embeds (about 2 s to open on a loaded 2-core machine)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class TimelineView:
     charts: list[Markup]
     hidden_charts: int
     unreadable: int
+    total: int  # events in the scan; `events` holds at most TABLE_LIMIT of them
 
 
 @dataclass
@@ -281,10 +284,20 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
     events, unreadable = _timeline(scan, redaction)
     artifacts: dict[str, int] = {}  # artifact id → index in the page's list of names
     label_index: dict[str, int] = {}
-    rows: list[list[object]] = []
     by_artifact: defaultdict[str, list[int]] = defaultdict(list)
     translated: dict[str, str] = {}
+    marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
+             for d in detections if d.ns is not None]
+    # The table keeps every event around a detection, then the most recent others, up to
+    # TABLE_LIMIT: a browser cannot open a page of millions of rows of data.
+    spans = [(w.start, w.end) for w in chart.windows(marks, None, None)]
+    starts = [start for start, _end in spans]
+    moments = sorted(m.ns for m in marks)
+    near: list[tuple[int, int, list[object]]] = []  # heap: the farthest from a detection on top
+    recent: deque[list[object]] = deque(maxlen=TABLE_LIMIT)
+    total = 0
     for ns, _iso, label, description, artifact in events:
+        total += 1
         local = translated.get(label)
         if local is None:  # equal times of one record share an event: "File created / …"
             local = translated[label] = " / ".join(t.gettext(part) if part else part
@@ -292,11 +305,21 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
         label = local
         if redaction is not None:
             description = redaction.text(description, ())
-        rows.append([ns // 1_000_000, label_index.setdefault(label, len(label_index)),
-                     description, artifacts.setdefault(artifact, len(artifacts))])
+        row: list[object] = [ns // 1_000_000, label_index.setdefault(label, len(label_index)),
+                             description, artifacts.setdefault(artifact, len(artifacts))]
         by_artifact[artifact].append(ns)
-    marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
-             for d in detections if d.ns is not None]
+        around = bisect.bisect_right(starts, ns) - 1  # the window that starts before ns
+        if around >= 0 and ns <= spans[around][1]:
+            entry = (-_distance(moments, ns), total, row)
+            if len(near) < TABLE_LIMIT:
+                heapq.heappush(near, entry)
+            else:
+                heapq.heappushpop(near, entry)
+        else:
+            recent.append(row)
+    room = TABLE_LIMIT - len(near)
+    latest = list(recent)[len(recent) - room:] if room > 0 else []
+    rows = sorted([row for _d, _n, row in near] + latest, key=lambda r: cast(int, r[0]))
     times = list(by_artifact.values())
     shown = chart.windows(marks, min((t[0] for t in times), default=None),
                           max((t[-1] for t in times), default=None))
@@ -317,7 +340,14 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
                                 t.gettext("Other artifacts")))
     return TimelineView(rows, [titles.get(a, a) for a in artifacts], list(label_index),
                         sorted(m.ns // 1_000_000 for m in marks), charts,
-                        max(0, len(shown) - chart.MAX_CHARTS), unreadable)
+                        max(0, len(shown) - chart.MAX_CHARTS), unreadable, total)
+
+
+def _distance(moments: list[int], ns: int) -> int:
+    """How far `ns` is from the nearest of the sorted `moments`."""
+    position = bisect.bisect_left(moments, ns)
+    return min(abs(ns - moments[i]) for i in (position - 1, position)
+               if 0 <= i < len(moments))
 
 
 def _count_in(times: list[int], window: chart.Window) -> int:
