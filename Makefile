@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-dev sample clean
+.PHONY: demo test lint install install-dev browser messages sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,15 @@ lint:
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/mypy
 
-test: install-dev
+# The report's browser tests drive Debian's Chromium, never a browser download of Playwright's.
+# As root (CI) it is installed when missing; otherwise the tests say how to install it.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else echo "chromium is missing: the browser tests need 'apt-get install chromium' (as root)"; fi; \
+	fi
+
+test: install-dev browser
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -33,6 +41,13 @@ test: install-dev
 # Regenerate the bundled sample from the fixture builders.
 sample: install-dev
 	$(BIN)/python -m samples.build_sample
+
+# Re-extract the translatable strings and merge them into every catalogue (then translate).
+messages: install-dev
+	$(BIN)/pybabel extract -F src/perito/output/report/babel.cfg --no-location --sort-output \
+	  -k ngettext:1,2 -o $(VENV)/perito.pot --project perito .
+	$(BIN)/pybabel update -i $(VENV)/perito.pot -d src/perito/output/report/locales -D perito \
+	  --width 100 --ignore-obsolete
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -32,3 +32,18 @@ def test_readme_lists_the_indicator_commands_and_their_options() -> None:
                    "--type"):
         assert option in readme and option in guide, option
     assert "pyyaml" in readme and "platformdirs" in readme
+
+
+def test_readme_documents_the_report_options() -> None:
+    """Every option of `perito report` and the report options of the checks."""
+    from perito.cli import _parser
+
+    readme = (ROOT / "README.md").read_text()
+    outputs = (ROOT / "docs" / "outputs.md").read_text()
+    assert "perito report OUTPUT_DIR [--lang en|es] [--redact]" in readme
+    report = _parser()._subparsers._group_actions[0].choices["report"]
+    for action in report._actions:
+        for flag in action.option_strings:
+            assert flag in ("-h", "--help") or f"`{flag}" in readme, flag
+    for name in ("report.html", "report-redacted.html", "`heuristics`", "`publishers`"):
+        assert name in readme or name in outputs, name

@@ -16,7 +16,7 @@ IOCS = ROOT / "samples" / "iocs"
 
 def _outputs(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name not in ("info.json", "command.log")}
+            if p.is_file() and p.name not in ("info.json", "command.log", "report.html")}
 
 
 def test_one_or_several_workers_same_outputs(tmp_path: Path) -> None:

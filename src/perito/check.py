@@ -17,6 +17,7 @@ from perito.indicators.model import IndicatorSet
 from perito.indicators.stix import load_indicators
 from perito.output.alerts import write_alerts
 from perito.output.info import RunInfo, info_document, write_info
+from perito.output.report import write_reports
 from perito.parallel import scan_parallel
 from perito.pipeline import Progress, ScanResult
 from perito.sources.base import Source
@@ -30,6 +31,7 @@ class CheckOutcome:
     indicators: IndicatorSet
     output: Path
     info_sha256: str
+    report: Path | None = None  # None: the report could not be written (see command.log)
 
 
 class ExitCode:
@@ -68,12 +70,14 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
               progress: Progress | None = None, jobs: int | None = None, *,
               allowlist: Allowlist | None = None,
               extra_info: Mapping[str, object] | None = None,
-              plain_type: str | None = None) -> CheckOutcome:
+              plain_type: str | None = None,
+              language: str = "en", redact: bool = False) -> CheckOutcome:
     """Everything `perito <platform> check-*` does, without the console.
 
     `jobs` worker processes share the artifacts (default: the CPUs, at most 4). Matches the
     allowlist covers are kept, suppressed; `extra_info` goes into info.json; `plain_type` is
-    the kind of plain-list indicator files whose name does not say it.
+    the kind of plain-list indicator files whose name does not say it. The report is written
+    in `language`, and also redacted when `redact` is set.
     """
     started = dt.datetime.now(dt.UTC)
     indicators = load_indicators(ioc_paths, plain_type)
@@ -98,6 +102,17 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
                                  {"encrypted": encrypted, **(extra_info or {})})
         digest = write_info(folder / "info.json", document)
         log.info("reference hash of info.json: %s", digest)
+        report = write_report_safely(folder, language, redact)
     finally:
         source.close()
-    return CheckOutcome(result, indicators, folder, digest)
+    return CheckOutcome(result, indicators, folder, digest, report)
+
+
+def write_report_safely(folder: Path, language: str, redact: bool) -> Path | None:
+    """Write the report; a failure is logged, never the end of a check whose results are
+    already saved (`perito report` can rebuild it)."""
+    try:
+        return write_reports(folder, language, redact=redact)[0]
+    except Exception:
+        log.exception("the report could not be written")
+        return None

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import gettext
 import logging
 import os
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,6 +32,9 @@ from perito.commands import android
 from perito.commands.indicator_choice import IndicatorChoice
 from perito.errors import InputError
 from perito.output.info import safe_command
+from perito.output.report import REDACTED_NAME, write_report
+from perito.output.report.i18n import available_languages, choose_language, translations
+from perito.output.report.verdict import Verdict, advice, headline, verdict_of
 from perito.pipeline import ArtifactState
 from perito.sources.base import Source
 from perito.sources.ios_backup import IosBackup, find_backup_root
@@ -50,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="platform", metavar="COMMAND")
     commands.add_parser("list-artifacts", help="list every artifact perito reads")
     add_ioc_commands(commands)
+    report = commands.add_parser("report", help="rebuild report.html from saved results")
+    report.add_argument("folder", type=Path, metavar="OUTPUT_DIR",
+                        help="an output folder of perito (with info.json and alerts.json)")
+    _report_options(report)
     ios = commands.add_parser("ios", help="iOS acquisitions")
     ios_commands = ios.add_subparsers(dest="command", metavar="COMMAND")
     # No abbreviations: `--password SECRET` must not be taken for `--password-file`.
@@ -123,6 +132,16 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: the CPUs, at most 4; 1 = none)")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail on screen")
     indicator_options(parser)
+    _report_options(parser)
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=available_languages(), default=None,
+                        help="language of the report and summary (default: PERITO_LANG, "
+                        "else the locale, else en)")
+    parser.add_argument("--redact", action="store_true",
+                        help="also write report-redacted.html, safe to share: no message "
+                        "texts, names, numbers or URLs that did not match")
 
 
 def _select(available: Sequence[Artifact], wanted: Sequence[str]) -> list[Artifact]:
@@ -208,15 +227,17 @@ def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], targe
     command = ["perito", *safe_command(argv)]
     folder = prepare_output(output, root)
     handler = _attach_log_file(folder)
+    language = choose_language(args.lang, os.environ)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
             open_source, artifacts, choice.paths, folder, command, progress,
             args.jobs if jobs is None else jobs, allowlist=choice.allowlist,
-            extra_info=choice.info(), plain_type=choice.plain_type))
+            extra_info=choice.info(), plain_type=choice.plain_type, language=language,
+            redact=args.redact))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
-    _summary(console, outcome)
+    _summary(console, outcome, translations(language))
     print_indicator_notes(console, choice, outcome.result.detections)
     return exit_code(outcome.result)
 
@@ -383,47 +404,77 @@ def _with_progress(console: Console, work: object) -> CheckOutcome:
         return done
 
 
-def _summary(console: Console, outcome: CheckOutcome) -> None:
+def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslations) -> None:
     result = outcome.result
     states: dict[str, list[str]] = {}
     for status in result.statuses:
         states.setdefault(status.state, []).append(status.id)
     read = states.get(ArtifactState.READ, [])
-    console.print(f"\n[bold]perito {__version__}[/bold] — "
-                  f"{sum(f.indicator_count for f in outcome.indicators.files)} indicators "
-                  f"from {len(outcome.indicators.files)} file(s)")
-    console.print(f"Artifacts read: {len(read)}, absent: "
-                  f"{len(states.get(ArtifactState.ABSENT, []))}, could not be read: "
-                  f"{len(result.failed)}")
+    console.print(f"\n[bold]perito {__version__}[/bold] — " + t.ngettext(
+        "%(indicators)d indicators from %(num)d file", "%(indicators)d indicators from "
+        "%(num)d files", len(outcome.indicators.files)) % {
+        "indicators": sum(f.indicator_count for f in outcome.indicators.files),
+        "num": len(outcome.indicators.files)})
+    console.print(t.gettext("Artifacts read: %(read)d, absent: %(absent)d, could not be "
+                            "read: %(failed)d") % {
+        "read": len(read), "absent": len(states.get(ArtifactState.ABSENT, [])),
+        "failed": len(result.failed)}, markup=False, highlight=False)
     for status in result.failed:
         for problem in status.problems:
             console.print(f"  [yellow]! {status.title}[/yellow]: {problem}")
     levels = result.levels()
     if result.detections:
-        table = Table(title="Detections")
-        table.add_column("level")
-        table.add_column("artifact")
-        table.add_column("what")
+        table = Table(title=t.gettext("Detections"))
+        table.add_column(t.gettext("level"))
+        table.add_column(t.gettext("artifact"))
+        table.add_column(t.gettext("what"))
         for detection in sorted(result.detections, key=lambda d: -d.level)[:25]:
             name = detection.level.name
             table.add_row(f"[{_LEVEL_STYLE[name]}]{name}[/]", detection.artifact,
                           detection.message)
         console.print(table)
         if len(result.detections) > 25:
-            console.print(f"… and {len(result.detections) - 25} more in alerts.json")
-    counts = ", ".join(f"{n} {levels[n]}" for n in _LEVEL_STYLE if levels.get(n)) or "none"
-    console.print(f"Detections: {counts}")
-    if result.matched:
-        console.print("[bold red]Known spyware indicators were found.[/bold red] Treat the "
-                      "device as compromised until an expert has reviewed these results.")
-    elif result.serious:
-        console.print("[bold red]Serious signs were found[/bold red] that need an expert's "
-                      "review, although no known indicator matched.")
+            console.print(t.gettext("… and %(num)d more in alerts.json")
+                          % {"num": len(result.detections) - 25})
+    counts = ", ".join(f"{n} {levels[n]}" for n in _LEVEL_STYLE if levels.get(n)) \
+        or t.gettext("none")
+    console.print(t.gettext("Detections: %(counts)s") % {"counts": counts})
+    found = verdict_of(result.matched, result.serious)
+    style = "bold" if found is Verdict.NOTHING else "bold red"
+    console.print(f"[{style}]{escape(headline(found, t))}[/{style}] "
+                  f"{escape(advice(found, t))}")
+    console.print(t.gettext("Results written to %(folder)s (info.json sha256 %(sha256)s)")
+                  % {"folder": outcome.output, "sha256": outcome.info_sha256},
+                  highlight=False)
+    if outcome.report is not None:
+        console.print(t.gettext("Report: %(path)s") % {"path": outcome.report},
+                      highlight=False)
+        redacted = outcome.output / REDACTED_NAME
+        if redacted.is_file():
+            console.print(t.gettext("Redacted report, to share: %(path)s") % {"path": redacted},
+                          highlight=False)
     else:
-        console.print("No known indicator was found in what was checked. This does not "
-                      "prove the device is free of spyware.")
-    console.print(f"Results written to [bold]{outcome.output}[/bold] "
-                  f"(info.json sha256 {outcome.info_sha256})")
+        console.print(t.gettext("The report could not be written (see command.log); "
+                                "perito report can rebuild it."), style="yellow")
+
+
+def _report(args: argparse.Namespace, console: Console) -> int:
+    """`perito report OUTPUT_DIR`: rebuild the report from the saved results."""
+    language = choose_language(args.lang, os.environ)
+    t = translations(language)
+    try:
+        path = write_report(args.folder, language, redact=args.redact)
+    except OSError as error:
+        raise InputError(f"{args.folder}: cannot write the report "
+                         f"({error.strerror or type(error).__name__})") from None
+    except InputError:
+        raise
+    except Exception:  # saved results edited by hand or by another tool
+        log.exception("the report could not be built")
+        raise InputError(f"{args.folder}: the saved results are not what perito writes; "
+                         "the report could not be built") from None
+    console.print(t.gettext("Report: %(path)s") % {"path": path}, highlight=False)
+    return ExitCode.NOTHING_FOUND
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -437,6 +488,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.platform == "list-artifacts":
             _print_artifacts(console, list(REGISTRY.values()))
             return ExitCode.NOTHING_FOUND
+        if args.platform == "report":
+            return _report(args, console)
         with _terminate_as_interrupt():
             handled = run_ioc_command(args, console, arguments, _summary, _attach_log_file)
             if handled is not None:

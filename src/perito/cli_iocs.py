@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gettext
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from perito.indicators.lint import ERROR, lint_files
 from perito.indicators.plainlist import TYPES
 from perito.indicators.store import indicators_dir
 from perito.output.info import safe_command
+from perito.output.report.i18n import available_languages, choose_language, translations
 from perito.recheck.saved import result_folders
 
 _STATE_STYLE = {"new": "green", "updated": "green", "unchanged": "dim", "failed": "red"}
@@ -86,11 +89,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     checking.add_argument("-o", "--output", type=Path, metavar="DIR",
                           help="output folder (several results: one subfolder each)")
     checking.add_argument("-v", "--verbose", action="store_true", help="more detail on screen")
+    checking.add_argument("--lang", choices=available_languages(), default=None,
+                          help="language of the report and summary (default: PERITO_LANG, "
+                          "else the locale, else en)")
+    checking.add_argument("--redact", action="store_true",
+                          help="also write report-redacted.html, safe to share")
     indicator_options(checking)
 
 
 def run(args: argparse.Namespace, console: Console, argv: Sequence[str],
-        summary: Callable[[Console, CheckOutcome], None],
+        summary: Callable[[Console, CheckOutcome, gettext.NullTranslations], None],
         attach_log: Callable[[Path], logging.Handler]) -> int | None:
     """Run an indicator command; None when `args` names none of them."""
     if args.platform == "check-iocs":
@@ -184,7 +192,7 @@ def _lint(args: argparse.Namespace, console: Console) -> int:
 
 
 def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
-                summary: Callable[[Console, CheckOutcome], None],
+                summary: Callable[[Console, CheckOutcome, gettext.NullTranslations], None],
                 attach_log: Callable[[Path], logging.Handler]) -> int:
     choice = choice_from(args)
     folders = list(dict.fromkeys(f for path in args.results for f in result_folders(path)))
@@ -193,6 +201,7 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
     for results, output in zip(folders, outputs, strict=True):
         prepare_output(output, results)  # never inside the saved results; fail before work
     loaded = load(choice)
+    language = choose_language(args.lang, os.environ)
     if not loaded[0].indicators:
         console.print("[yellow]No indicators loaded[/yellow] (no -i, PERITO_IOCS or installed "
                       "set): only perito's heuristics are re-run.", highlight=False)
@@ -202,12 +211,13 @@ def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
         folder = prepare_output(output, results)
         handler = attach_log(folder)
         try:
-            done = recheck(results, choice, loaded, folder, ["perito", *safe_command(argv)])
+            done = recheck(results, choice, loaded, folder, ["perito", *safe_command(argv)],
+                           language=language, redact=args.redact)
         finally:
             logging.getLogger("perito").removeHandler(handler)
             handler.close()
         console.print(f"\nRe-checked [bold]{results}[/bold]", highlight=False, soft_wrap=True)
-        summary(console, done.outcome)
+        summary(console, done.outcome, translations(language))
         detections = done.outcome.result.detections
         print_indicator_notes(console, choice, detections, age=False)
         new = _new_line(done.new_matches)

@@ -43,6 +43,7 @@ class Kind(enum.StrEnum):
 
 OBSERVABLE_KEY = "perito.observable"
 TIMELINE_KEY = "perito.timeline"
+SHAREABLE_KEY = "perito.shareable"
 
 
 def observable(kind: Kind) -> dict[str, Kind]:
@@ -53,6 +54,12 @@ def observable(kind: Kind) -> dict[str, Kind]:
 def timeline(label: str) -> dict[str, str]:
     """Field metadata: this Timestamp field is a timeline event with this description."""
     return {TIMELINE_KEY: label}
+
+
+def shareable() -> dict[str, bool]:
+    """Field metadata: the text says nothing about people (a service name, a direction, a
+    model), so a redacted report may show it (`perito.output.report.redact`)."""
+    return {SHAREABLE_KEY: True}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +80,7 @@ class FieldInfo:
     name: str
     kind: Kind | None
     timeline: str | None
+    shareable: bool = False
 
 
 _FIELDS: dict[type[Record], tuple[FieldInfo, ...]] = {}
@@ -89,7 +97,8 @@ def field_infos(cls: type[Record]) -> tuple[FieldInfo, ...]:
     cached = _FIELDS.get(cls)
     if cached is None:
         cached = tuple(
-            FieldInfo(f.name, f.metadata.get(OBSERVABLE_KEY), f.metadata.get(TIMELINE_KEY))
+            FieldInfo(f.name, f.metadata.get(OBSERVABLE_KEY), f.metadata.get(TIMELINE_KEY),
+                      bool(f.metadata.get(SHAREABLE_KEY)))
             for f in dataclasses.fields(cls)
         )
         _FIELDS[cls] = cached
@@ -182,24 +191,25 @@ def _revive(value: object, hint: object) -> object:
     return value
 
 
+_HINTS: dict[type[Record], tuple[tuple[str, object], ...]] = {}
+
+
 def from_dict(data: Mapping[str, Any]) -> Record:
     """Rebuild a record saved by `to_dict`; unknown keys are ignored."""
     cls = RECORD_TYPES.get(str(data.get("record_type")))
     if cls is None:
         raise KeyError(f"unknown record type {data.get('record_type')!r}")
-    hints = _HINTS.get(cls)
-    if hints is None:  # resolving the annotations costs far more than building the record
-        resolved = typing.get_type_hints(cls)
-        hints = _HINTS[cls] = tuple((f.name, resolved[f.name]) for f in dataclasses.fields(cls))
+    fields = _HINTS.get(cls)
+    if fields is None:  # get_type_hints is slow: once per type, not per record
+        hints = typing.get_type_hints(cls)
+        fields = _HINTS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
     values: dict[str, Any] = {}
-    for name, hint in hints:
+    for name, hint in fields:
         if name in data:
-            value = data[name]  # text, numbers and null are stored as they are
-            values[name] = value if type(value) in _PLAIN else _revive(value, hint)
+            value = data[name]
+            # only JSON objects (times, bytes) and lists (tuples) change on the way back
+            values[name] = _revive(value, hint) if type(value) in (dict, list) else value
     return cls(**values)
 
 
-_HINTS: dict[type[Record], tuple[tuple[str, Any], ...]] = {}
-
-
-__all__ = ["Kind", "Record", "field", "observable", "timeline"]
+__all__ = ["Kind", "Record", "field", "observable", "shareable", "timeline"]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from perito.check import CheckOutcome, prepare_output
+from perito.check import CheckOutcome, prepare_output, write_report_safely
 from perito.commands.indicator_choice import IndicatorChoice
 from perito.indicators.allowlist import apply_allowlist
 from perito.indicators.index import IndicatorIndex
@@ -44,7 +44,8 @@ def load(choice: IndicatorChoice) -> tuple[IndicatorSet, IndicatorIndex]:
 
 
 def recheck(results: Path, choice: IndicatorChoice, loaded: tuple[IndicatorSet, IndicatorIndex],
-            output: Path, command: list[str], progress: Progress | None = None) -> Recheck:
+            output: Path, command: list[str], progress: Progress | None = None, *,
+            language: str = "en", redact: bool = False) -> Recheck:
     """Re-check one saved result folder into `output`; InputError if it is not one."""
     started = dt.datetime.now(dt.UTC)
     source, artifacts, notes = open_results(results)
@@ -56,7 +57,6 @@ def recheck(results: Path, choice: IndicatorChoice, loaded: tuple[IndicatorSet, 
     result.detections = apply_allowlist(result.detections, choice.allowlist)
     write_alerts(folder / "alerts.json", result.detections)
     result.timeline.write(folder)
-    # The HTML report (issue 5) is written here, from the same result, as after a scan.
     run = RunInfo(command=command, target=source.root, source_kind=source.kind,
                   started=started, finished=dt.datetime.now(dt.UTC))
     before = saved_matches(results)
@@ -71,7 +71,8 @@ def recheck(results: Path, choice: IndicatorChoice, loaded: tuple[IndicatorSet, 
                              {"recheck": recheck_info, **choice.info()})
     digest = write_info(folder / "info.json", document)
     log.info("reference hash of info.json: %s", digest)
-    return Recheck(CheckOutcome(result, indicators, folder, digest), new)
+    report = write_report_safely(folder, language, redact)  # as after a scan
+    return Recheck(CheckOutcome(result, indicators, folder, digest, report), new)
 
 
 def output_folders(results: Sequence[Path], output: Path | None, stamp: str) -> list[Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_
 from perito.cli_iocs import choice_from, print_indicator_notes
 from perito.errors import InputError
 from perito.output.info import safe_command
+from perito.output.report.i18n import choose_language, translations
 from perito.sources.ios_fs import open_ios_fs
 from perito.sources.sysdiagnose import open_sysdiagnose
 from perito.sources.tree import TreeSource, source_factory
@@ -47,6 +49,7 @@ def check_tree(args: argparse.Namespace, console: Console, argv: Sequence[str]) 
     if not target.exists():
         raise InputError(f"{target}: not found")
     choice = choice_from(args)
+    language = choose_language(args.lang, os.environ)
     folder = prepare_output(args.output or cli._default_output(target), target)
     handler = cli._attach_log_file(folder)
     command = ["perito", *safe_command(argv)]
@@ -59,13 +62,13 @@ def check_tree(args: argparse.Namespace, console: Console, argv: Sequence[str]) 
             outcome = cli._with_progress(console, lambda progress: run_check(
                 factory, artifacts, choice.paths, folder, command, progress, args.jobs,
                 allowlist=choice.allowlist, extra_info=choice.info(),
-                plain_type=choice.plain_type))
+                plain_type=choice.plain_type, language=language, redact=args.redact))
         finally:
             source.close()  # run_check closes it too; this covers a failure before it opens
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
-    cli._summary(console, outcome)
+    cli._summary(console, outcome, translations(language))
     print_indicator_notes(console, choice, outcome.result.detections)
     _history_notes(console, outcome)
     return exit_code(outcome.result)

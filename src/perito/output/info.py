@@ -11,6 +11,8 @@ from pathlib import Path
 
 from perito import __version__
 from perito.indicators.model import IndicatorSet
+from perito.indicators.provenance import bundle_provenance
+from perito.output.heuristics import heuristics_document
 from perito.pipeline import ScanResult
 from perito.sources.evidence import Custody
 
@@ -62,7 +64,8 @@ def info_document(run: RunInfo, custody: Custody, indicators: IndicatorSet | Non
         "hashes": [{"file_path": h["address"], "sha256": h["sha256"], "size": h["size"],
                     "local_path": h["file_path"]} for h in hashes],
         "ioc_files": [{"path": f.path, "name": f.name, "sha256": f.sha256,
-                       "indicators": f.indicator_count, "collections": list(f.collections)}
+                       "indicators": f.indicator_count, "collections": list(f.collections),
+                       **bundle_provenance(Path(f.path))}
                       for f in (indicators.files if indicators else ())],
         "indicator_problems": len(indicators.problems) if indicators else 0,
         "artifacts": [{"id": s.id, "title": s.title, "state": s.state, "records": s.records,
@@ -73,6 +76,7 @@ def info_document(run: RunInfo, custody: Custody, indicators: IndicatorSet | Non
                        for level in ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")},
         "indicator_matches": sum(1 for d in result.detections if d.is_indicator_match),
         "timings": {"scan_seconds": round(result.seconds, 3)},
+        "heuristics": heuristics_document(result.statuses),
     }
     if extra:
         doc.update(extra)

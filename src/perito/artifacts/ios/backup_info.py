@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perito.artifacts.base import Artifact, Context
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupRoot
 from perito.sources.plist import PlistError, load_plist
 from perito.timestamps import Encoding, Timestamp, from_datetime, unset
@@ -35,10 +35,10 @@ class BackupInfo(Record):
 
     device_name: str | None = None
     display_name: str | None = None
-    product_type: str | None = None
-    product_name: str | None = None
-    product_version: str | None = None
-    build_version: str | None = None
+    product_type: str | None = field(default=None, metadata=shareable())
+    product_name: str | None = field(default=None, metadata=shareable())
+    product_version: str | None = field(default=None, metadata=shareable())
+    build_version: str | None = field(default=None, metadata=shareable())
     serial_number: str | None = None
     unique_identifier: str | None = None
     target_identifier: str | None = None
@@ -47,8 +47,8 @@ class BackupInfo(Record):
     meid: str | None = None
     iccid: str | None = None
     phone_number: str | None = None
-    target_type: str | None = None
-    itunes_version: str | None = None
+    target_type: str | None = field(default=None, metadata=shareable())
+    itunes_version: str | None = field(default=None, metadata=shareable())
     last_backup_date: Timestamp = field(default=unset(Encoding.PLIST_DATE),
                                         metadata=timeline("Backup taken"))
     installed_applications: tuple[str, ...] = field(default=(),

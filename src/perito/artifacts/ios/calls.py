@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from perito.artifacts.base import Artifact, Context, SchemaMismatch, timestamp
 from perito.artifacts.ios.sms import classify_handle
 from perito.artifacts.sql import col
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupFile, FsGlob
 from perito.sources.sqlite import missing_from, schema
 from perito.timestamps import Encoding, Timestamp, unset
@@ -57,7 +57,7 @@ class CallRecord(Record):
     location: str | None = None
     service_provider: str = field(default="", metadata=observable(Kind.APP_ID))
     originated: int | None = None
-    direction: str = ""  # "outgoing" / "incoming" from ZORIGINATED
+    direction: str = field(default="", metadata=shareable())  # "outgoing"/"incoming"
     answered: int | None = None
     call_type: int | None = None
     call_category: int | None = None

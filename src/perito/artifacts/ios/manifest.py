@@ -15,7 +15,7 @@ from typing import Any
 
 from perito.artifacts.base import Artifact, Context
 from perito.levels import Level
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.ios_backup import IosBackup, decode_mbfile, device_path
 from perito.sources.locations import BackupRoot
 from perito.sources.plist import PlistError
@@ -33,7 +33,7 @@ class ManifestEntry(Record):
     """One row of Manifest.db's Files table with its decoded MBFile metadata."""
 
     file_id: str = ""
-    domain: str = ""
+    domain: str = field(default="", metadata=shareable())
     relative_path: str = ""
     flags: int = 0
     file_name: str = field(default="", metadata=observable(Kind.FILE_NAME))

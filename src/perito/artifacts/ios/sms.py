@@ -26,7 +26,7 @@ from perito.artifacts.base import Artifact, Context, sqlite_rows, timestamp
 from perito.artifacts.ios.attributed_body import decode_attributed_body
 from perito.artifacts.sql import col, has
 from perito.indicators.normalise import extract_links
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupFile, FsGlob
 from perito.timestamps import Encoding, Timestamp, unset
 
@@ -40,7 +40,7 @@ class SmsMessage(Record):
 
     rowid: int | None = None
     guid: str | None = None
-    service: str | None = None  # "SMS", "iMessage", "RCS"
+    service: str | None = field(default=None, metadata=shareable())  # "SMS", "iMessage", "RCS"
     account: str | None = None
     handle_id: int | None = None  # 0: no counterpart handle
     handle: str | None = None  # handle.id as stored
@@ -48,14 +48,14 @@ class SmsMessage(Record):
     handle_phone: str = field(default="", metadata=observable(Kind.PHONE))
     chat_identifier: str | None = None
     is_from_me: int | None = None
-    direction: str = ""  # "sent" / "received" from is_from_me
+    direction: str = field(default="", metadata=shareable())  # "sent" / "received"
     date: Timestamp = field(default=unset(Encoding.COCOA_AUTO),
                             metadata=timeline("SMS message"))
     date_read: Timestamp = field(default=unset(Encoding.COCOA_AUTO),
                                  metadata=timeline("SMS read"))
     date_delivered: Timestamp = field(default=unset(Encoding.COCOA_AUTO))
     text: str | None = None
-    text_source: str = ""  # "text", "attributedBody" or "" when there is none
+    text_source: str = field(default="", metadata=shareable())  # "text", "attributedBody", ""
     links: tuple[str, ...] = field(default=(), metadata=observable(Kind.URL))
     cache_has_attachments: int | None = None
 

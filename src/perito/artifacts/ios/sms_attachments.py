@@ -24,7 +24,7 @@ from perito.artifacts.base import Artifact, Context, sqlite_rows, timestamp
 from perito.artifacts.ios.sms import classify_handle
 from perito.artifacts.sql import col, has
 from perito.levels import Level
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupFile, FsGlob
 from perito.timestamps import Encoding, Timestamp, unset
 
@@ -44,11 +44,11 @@ class SmsAttachment(Record):
     filename: str | None = None  # as stored, often `~/Library/SMS/Attachments/…`
     file_path: str = field(default="", metadata=observable(Kind.FILE_PATH))
     transfer_name: str = field(default="", metadata=observable(Kind.FILE_NAME))
-    mime_type: str | None = None
-    uti: str | None = None
+    mime_type: str | None = field(default=None, metadata=shareable())
+    uti: str | None = field(default=None, metadata=shareable())
     total_bytes: int | None = None
     is_outgoing: int | None = None
-    direction: str = ""  # "sent" / "received" from is_outgoing, "" when NULL
+    direction: str = field(default="", metadata=shareable())  # from is_outgoing; "": NULL
     is_sticker: int | None = None
     transfer_state: int | None = None
     hide_attachment: int | None = None
@@ -59,7 +59,7 @@ class SmsAttachment(Record):
                                   metadata=timeline("SMS attachment transfer started"))
     message_rowid: int | None = None
     message_guid: str | None = None
-    service: str | None = None
+    service: str | None = field(default=None, metadata=shareable())
     handle: str | None = None  # handle.id as stored
     handle_email: str = field(default="", metadata=observable(Kind.EMAIL))
     handle_phone: str = field(default="", metadata=observable(Kind.PHONE))

@@ -27,7 +27,7 @@ from typing import Any
 
 from perito.artifacts.base import Artifact, Context, SchemaMismatch, sqlite_rows, timestamp
 from perito.artifacts.sql import col, has
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupFile, FsGlob
 from perito.timestamps import Encoding, Timestamp, unset
 
@@ -51,18 +51,18 @@ SERVICE_PREFIX = "kTCCService"
 class TccAccess(Record):
     """One row of TCC.db `access`: a client's decision for one service."""
 
-    service: str = ""  # e.g. kTCCServiceMicrophone
+    service: str = field(default="", metadata=shareable())  # e.g. kTCCServiceMicrophone
     client: str = ""  # as stored: a bundle id or an absolute path
     client_type: int | None = None  # 0 bundle id, 1 absolute path
     client_bundle_id: str = field(default="", metadata=observable(Kind.APP_ID))
     client_path: str = field(default="", metadata=observable(Kind.FILE_PATH))
     client_process: str = field(default="", metadata=observable(Kind.PROCESS))
-    auth_value: str = ""  # denied / unknown / allowed / limited, whatever the generation
+    auth_value: str = field(default="", metadata=shareable())  # denied/unknown/allowed/limited
     auth_value_raw: int | None = None  # iOS 14+ auth_value
     allowed: int | None = None  # before iOS 14
     prompt_count: int | None = None  # before iOS 14
     auth_reason: int | None = None
-    auth_reason_desc: str = ""
+    auth_reason_desc: str = field(default="", metadata=shareable())
     auth_version: int | None = None
     indirect_object_identifier: str | None = None
     flags: int | None = None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from perito.artifacts.base import Artifact, Context, sqlite_rows, timestamp
 from perito.artifacts.sql import col, has
 from perito.indicators.normalise import extract_links
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupFile, BackupGlob, FsGlob
 from perito.timestamps import Encoding, Timestamp, unset
 
@@ -56,7 +56,7 @@ class WhatsappMessage(Record):
     member_jid: str | None = None  # group chats: the sender (ZWAGROUPMEMBER.ZMEMBERJID)
     member_phone: str = field(default="", metadata=observable(Kind.PHONE))
     is_from_me: int | None = None
-    direction: str = ""  # "sent" / "received" from ZISFROMME
+    direction: str = field(default="", metadata=shareable())  # "sent"/"received": ZISFROMME
     message_type: int | None = None  # ZMESSAGETYPE (0 text, 1 image, 2 video, …)
     stanza_id: str | None = None
     message_date: Timestamp = field(default=unset(Encoding.COCOA_S),

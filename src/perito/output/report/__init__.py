@@ -1,0 +1,69 @@
+"""`report.html`: one self-contained page per scan, built from the saved results only.
+
+The check writes it at the end of every run and `perito report OUTPUT_DIR` rebuilds it, through
+the same `write_report`. Every value from evidence is escaped by Jinja2's autoescape; the page
+loads nothing (a Content-Security-Policy forbids any request) and works offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from perito import __version__
+from perito.output.report import labels
+from perito.output.report.content import LEVELS, NEAR_NS, ReportContent, build_content
+from perito.output.report.i18n import translations
+from perito.output.report.saved import load_saved
+
+REPORT_NAME = "report.html"
+REDACTED_NAME = "report-redacted.html"
+CARD_LIMIT = 100  # detections shown in full; the others as one table row each
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("perito.output.report", "templates"),
+        autoescape=True, extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True)
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath("templates", name).read_text("utf-8")
+
+
+def render(content: ReportContent, t: gettext.NullTranslations) -> str:
+    environment = _environment().overlay()
+    environment.install_gettext_translations(t, newstyle=True)  # type: ignore[attr-defined]
+    template = environment.get_template("report.html.j2")
+    return template.render(
+        c=content, levels=LEVELS, version=__version__, css=_asset("report.css"),
+        script=_asset("report.js"), level_names=labels.level_names(t),
+        state_names=labels.state_names(t), kind_names=labels.kind_names(t),
+        device_names=labels.device_names(t), js_text=labels.script_text(t),
+        near_ms=NEAR_NS // 1_000_000, card_limit=CARD_LIMIT)
+
+
+def write_report(folder: Path, language: str, *, redact: bool = False) -> Path:
+    """Build the report of the output folder `folder` and return its path.
+
+    The redacted report is written beside the full one, as `report-redacted.html`.
+    """
+    t = translations(language)
+    content = build_content(load_saved(folder), language, t, redact=redact)
+    path = folder / (REDACTED_NAME if redact else REPORT_NAME)
+    path.write_text(render(content, t), encoding="utf-8")
+    return path
+
+
+def write_reports(folder: Path, language: str, *, redact: bool = False) -> list[Path]:
+    """`report.html`, and `report-redacted.html` too when `redact` is set."""
+    written = [write_report(folder, language)]
+    if redact:
+        written.append(write_report(folder, language, redact=True))
+    return written

@@ -1,0 +1,394 @@
+"""What the report says, computed from the saved results, before any HTML."""
+
+from __future__ import annotations
+
+import bisect
+import gettext
+import heapq
+import logging
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from markupsafe import Markup
+
+from perito.artifacts import REGISTRY
+from perito.output.report import chart, labels
+from perito.output.report.redact import PLACEHOLDER, Redaction
+from perito.output.report.saved import SavedScan
+from perito.output.report.verdict import Verdict, advice, headline, verdict_of
+from perito.output.timeline import Timeline
+from perito.records import Record, from_dict, to_dict
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
+SERIOUS = frozenset({"CRITICAL", "HIGH"})
+NEAR_NS = chart.HOUR_NS  # "near a detection" in the table's filter
+DEVICE_ARTIFACT = "ios.backup.info"
+DEVICE_FIELDS = ("device_name", "product_name", "product_type", "product_version",
+                 "build_version", "serial_number", "imei", "meid", "phone_number",
+                 "last_backup_date")
+VALUE_LIMIT = 400
+TABLE_LIMIT = 250_000  # events the page embeds (about 2 s to open on a loaded 2-core machine)
+
+
+@dataclass
+class DetectionView:
+    number: int
+    level: str
+    artifact: str
+    title: str
+    message: str
+    time: str
+    source: str
+    match: dict[str, Any] | None
+    indicator: str
+    why: str
+    owners: list[dict[str, Any]]
+    fields: list[tuple[str, str]]
+    ns: int | None
+
+
+@dataclass
+class TimelineView:
+    events: list[list[object]]  # [ms since 1970 UTC, label index, description, artifact index]
+    artifacts: list[str]
+    labels: list[str]
+    detections_ms: list[int]
+    charts: list[Markup]
+    hidden_charts: int
+    unreadable: int
+    total: int  # events in the scan; `events` holds at most TABLE_LIMIT of them
+
+
+@dataclass
+class ReportContent:
+    language: str
+    redacted: bool
+    verdict: Verdict
+    headline: str
+    advice: str
+    counts: dict[str, int]
+    detections: list[DetectionView]
+    artifacts: list[dict[str, Any]]
+    artifact_states: dict[str, int]
+    ioc_files: list[dict[str, Any]]
+    heuristics: list[dict[str, Any]] | None
+    timeline: TimelineView
+    device: list[tuple[str, str]]
+    info: dict[str, Any]
+    info_sha256: str
+    titles: dict[str, str] = field(default_factory=dict)  # artifact id → translated title
+    problems: list[str] = field(default_factory=list)
+
+
+def _kept_values(alerts: list[dict[str, Any]]) -> frozenset[str]:
+    """Every value that matched an indicator: the evidence a redacted report still shows."""
+    kept: set[str] = set()
+    for alert in alerts:
+        match = _match_of(alert)
+        if match:
+            kept.update(str(match.get(key) or "") for key in ("observed", "normalised"))
+        indicator = alert.get("matched_indicator")
+        if isinstance(indicator, dict):
+            kept.add(str(indicator.get("value") or ""))
+    kept.discard("")
+    return frozenset(kept)
+
+
+def _match_of(alert: Mapping[str, Any]) -> dict[str, Any] | None:
+    extra = alert.get("perito")
+    match = extra.get("match") if isinstance(extra, dict) else None
+    return match if isinstance(match, dict) else None
+
+
+def _why(match: dict[str, Any] | None, alert: Mapping[str, Any],
+         t: gettext.NullTranslations) -> str:
+    if match is None:
+        extra = alert.get("perito")
+        rationale = str(extra.get("rationale") or "") if isinstance(extra, dict) else ""
+        return t.gettext(rationale) if rationale.strip() else ""
+    kind = str(match.get("kind") or "")
+    reasons = {
+        "domain": t.gettext("The phone holds a trace of a domain that the indicator set "
+                            "attributes to spyware infrastructure (a visit, a link or a "
+                            "connection)."),
+        "url": t.gettext("The phone holds a link that the indicator set attributes to "
+                         "spyware infection attempts."),
+        "process": t.gettext("A process with a name used by the spyware ran on the phone."),
+        "email": t.gettext("An account that the indicator set attributes to the spyware "
+                           "operators contacted the phone."),
+        "phone": t.gettext("A number that the indicator set attributes to the spyware "
+                           "operators appears on the phone."),
+        "file_path": t.gettext("A file at a path used by the spyware exists on the phone."),
+        "file_name": t.gettext("A file with a name used by the spyware exists on the phone."),
+        "app_id": t.gettext("An app that the indicator set attributes to spyware is or was "
+                            "installed."),
+        "profile_id": t.gettext("A configuration profile that the indicator set attributes "
+                                "to spyware was installed."),
+        "ip": t.gettext("The phone holds a trace of an IP address that the indicator set "
+                        "attributes to spyware infrastructure."),
+    }
+    general = t.gettext("The value is listed in the indicator set as a trace of spyware.")
+    text = reasons.get(kind, general)
+    if match.get("broad"):
+        text += " " + t.gettext("The indicator is a public suffix shared by unrelated sites, "
+                                "so the match is weaker.")
+    return text
+
+
+def _display(value: object) -> str:
+    """A saved field as text: a time by its UTC text, lists joined, long values cut."""
+    if isinstance(value, dict):
+        if "utc" in value:
+            return str(value.get("utc") or "")
+        if "base64" in value:
+            return f"base64 ({len(str(value['base64'])) * 3 // 4} B)"
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value)
+    text = "" if value is None else str(value)
+    return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
+
+
+def _record_fields(event: dict[str, Any], redaction: Redaction | None
+                   ) -> tuple[list[tuple[str, str]], list[str]]:
+    """The fields of a detection's record to show, and the texts redaction hid from it."""
+    hidden: list[str] = []
+    data = event
+    if redaction is not None:
+        data, hidden = _redacted(event, redaction)
+    shown = [(key, _display(value)) for key, value in data.items()
+             if key not in ("record_type", "source") and value not in (None, "", [], {})]
+    return [(k, v) for k, v in shown if v], hidden
+
+
+def _redacted(saved: dict[str, Any], redaction: Redaction
+              ) -> tuple[dict[str, Any], list[str]]:
+    """A saved record through the redaction, and the texts it hid. A record of an unknown
+    type loses every text but its source and the matched values."""
+    try:
+        record = from_dict(saved)
+    except (KeyError, TypeError, ValueError):
+        data = {k: (v if not isinstance(v, str | list | dict) or k == "source"
+                    or (isinstance(v, str) and v in redaction.kept) else PLACEHOLDER)
+                for k, v in saved.items()}
+        return data, [v for v in saved.values() if isinstance(v, str)]
+    return to_dict(redaction.record(record)), list(redaction.hidden_values(record))
+
+
+def _owners(match: dict[str, Any] | None, ioc_files: Mapping[str, dict[str, Any]]
+            ) -> list[dict[str, Any]]:
+    owners = match.get("owners") if match else None
+    out: list[dict[str, Any]] = []
+    for owner in owners if isinstance(owners, list) else []:
+        if not isinstance(owner, dict):
+            continue
+        loaded = ioc_files.get(str(owner.get("file_sha256") or ""), {})
+        out.append({"name": owner.get("name") or "", "file_name": owner.get("file_name") or "",
+                    "sha256": owner.get("file_sha256") or "",
+                    "publishers": loaded.get("publishers") or [],
+                    "newest": loaded.get("newest") or ""})
+    return out
+
+
+def _detections(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction | None,
+                t: gettext.NullTranslations) -> list[DetectionView]:
+    ioc_files = {str(f.get("sha256")): f for f in scan.info.get("ioc_files") or []
+                 if isinstance(f, dict)}
+    order = {level: position for position, level in enumerate(LEVELS)}
+    alerts = sorted(scan.alerts, key=lambda a: order.get(str(a.get("level")), len(LEVELS)))
+    views: list[DetectionView] = []
+    for number, alert in enumerate(alerts, start=1):
+        extra = _mapping(alert.get("perito"))
+        artifact = str(extra.get("artifact") or alert.get("module") or "")
+        event = _mapping(alert.get("event"))
+        match = _match_of(alert)
+        fields, hidden = _record_fields(event, redaction)
+        message = _match_sentence(match, alert, t) if match else str(alert.get("message") or "")
+        if redaction is not None:
+            message = redaction.text(message, hidden)
+        views.append(DetectionView(
+            number=number, level=str(alert.get("level") or ""), artifact=artifact,
+            title=titles.get(artifact, artifact), message=message,
+            time=str(alert.get("event_time") or ""), source=str(event.get("source") or ""),
+            match=match, indicator=_indicator_value(alert), why=_why(match, alert, t),
+            owners=_owners(match, ioc_files),
+            fields=fields, ns=_event_ns(event)))
+    return views
+
+
+def _match_sentence(match: dict[str, Any], alert: Mapping[str, Any],
+                    t: gettext.NullTranslations) -> str:
+    """What matched, in the report's language, from the match's structured data."""
+    owners = match.get("owners")
+    names = sorted({str(o.get("name")) for o in (owners if isinstance(owners, list) else [])
+                    if isinstance(o, dict) and o.get("name")})
+    kind = str(match.get("kind") or "")
+    return t.gettext("The value %(observed)r of the field %(field)s matches the %(kind)s "
+                     "indicator %(indicator)r (%(owners)s).") % {
+        "observed": str(match.get("observed") or ""), "field": str(match.get("field") or ""),
+        "kind": labels.indicator_kinds(t).get(kind, kind),
+        "indicator": _indicator_value(alert),
+        "owners": ", ".join(names) or t.gettext("unattributed")}
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _indicator_value(alert: Mapping[str, Any]) -> str:
+    indicator = alert.get("matched_indicator")
+    return str(indicator.get("value") or "") if isinstance(indicator, dict) else ""
+
+
+def _event_ns(event: Mapping[str, Any]) -> int | None:
+    """The first set time of a saved record (the alert's `event_time`)."""
+    try:
+        record = from_dict(event)
+    except (KeyError, TypeError, ValueError):
+        return None
+    from perito.records import first_time
+
+    stamp = first_time(record)
+    return stamp.ns if stamp is not None else None
+
+
+def _timeline(scan: SavedScan, redaction: Redaction | None
+              ) -> tuple[Iterable[tuple[int, str, str, str, str]], int]:
+    """Every event by time: `timeline.jsonl` as saved, or, for a redacted report (or a folder
+    without it), rebuilt from the redacted records; records of unknown types are counted."""
+    saved = scan.timeline() if redaction is None else None
+    if saved is not None:
+        return saved, 0
+    timeline = Timeline()
+    unreadable = 0
+    for artifact, data in scan.records():
+        try:
+            record: Record = from_dict(data)
+            if redaction is not None:
+                record = redaction.record(record)
+            declared = REGISTRY.get(artifact)
+            timeline.add(record, artifact, declared.plugin if declared else artifact)
+        except Exception:  # a saved record from another version or a describe() bug
+            unreadable += 1
+            log.debug("record of %s not shown in the timeline", artifact, exc_info=True)
+    events = ((e.ns, e.iso, e.label, e.description, e.artifact) for e in timeline.sorted())
+    return events, unreadable
+
+
+def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction | None,
+                   detections: list[DetectionView], t: gettext.NullTranslations
+                   ) -> TimelineView:
+    events, unreadable = _timeline(scan, redaction)
+    artifacts: dict[str, int] = {}  # artifact id → index in the page's list of names
+    label_index: dict[str, int] = {}
+    by_artifact: defaultdict[str, list[int]] = defaultdict(list)
+    translated: dict[str, str] = {}
+    marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
+             for d in detections if d.ns is not None]
+    # The table keeps every event around a detection, then the most recent others, up to
+    # TABLE_LIMIT: a browser cannot open a page of millions of rows of data.
+    spans = [(w.start, w.end) for w in chart.windows(marks, None, None)]
+    starts = [start for start, _end in spans]
+    moments = sorted(m.ns for m in marks)
+    near: list[tuple[int, int, list[object]]] = []  # heap: the farthest from a detection on top
+    recent: deque[list[object]] = deque(maxlen=TABLE_LIMIT)
+    total = 0
+    for ns, _iso, label, description, artifact in events:
+        total += 1
+        local = translated.get(label)
+        if local is None:  # equal times of one record share an event: "File created / …"
+            local = translated[label] = " / ".join(t.gettext(part) if part else part
+                                                   for part in label.split(" / "))
+        label = local
+        if redaction is not None:
+            description = redaction.text(description, ())
+        row: list[object] = [ns // 1_000_000, label_index.setdefault(label, len(label_index)),
+                             description, artifacts.setdefault(artifact, len(artifacts))]
+        by_artifact[artifact].append(ns)
+        around = bisect.bisect_right(starts, ns) - 1  # the window that starts before ns
+        if around >= 0 and ns <= spans[around][1]:
+            entry = (-_distance(moments, ns), total, row)
+            if len(near) < TABLE_LIMIT:
+                heapq.heappush(near, entry)
+            else:
+                heapq.heappushpop(near, entry)
+        else:
+            recent.append(row)
+    room = TABLE_LIMIT - len(near)
+    latest = list(recent)[len(recent) - room:] if room > 0 else []
+    rows = sorted([row for _d, _n, row in near] + latest, key=lambda r: cast(int, r[0]))
+    times = list(by_artifact.values())
+    shown = chart.windows(marks, min((t[0] for t in times), default=None),
+                          max((t[-1] for t in times), default=None))
+    charts: list[Markup] = []
+    for number, window in enumerate(shown[: chart.MAX_CHARTS], start=1):
+        lanes = sorted(((titles.get(a, a), times) for a, times in by_artifact.items()),
+                       key=lambda lane: -_count_in(lane[1], window))
+        lanes = [lane for lane in lanes if _count_in(lane[1], window)]
+        start, end = chart._utc(window.start), chart._utc(window.end)
+        title = (t.gettext("Events from %(start)s to %(end)s UTC")
+                 % {"start": start, "end": end})
+        description = t.ngettext(
+            "%(count)d detection in this period, drawn as a numbered diamond; each lane "
+            "counts one artifact's events.",
+            "%(count)d detections in this period, drawn as numbered diamonds; each lane "
+            "counts one artifact's events.", len(window.marks)) % {"count": len(window.marks)}
+        charts.append(chart.svg(window, lanes, number, title, description,
+                                t.gettext("Other artifacts")))
+    return TimelineView(rows, [titles.get(a, a) for a in artifacts], list(label_index),
+                        sorted(m.ns // 1_000_000 for m in marks), charts,
+                        max(0, len(shown) - chart.MAX_CHARTS), unreadable, total)
+
+
+def _distance(moments: list[int], ns: int) -> int:
+    """How far `ns` is from the nearest of the sorted `moments`."""
+    position = bisect.bisect_left(moments, ns)
+    return min(abs(ns - moments[i]) for i in (position - 1, position)
+               if 0 <= i < len(moments))
+
+
+def _count_in(times: list[int], window: chart.Window) -> int:
+    return bisect.bisect_right(times, window.end) - bisect.bisect_left(times, window.start)
+
+
+def _device(scan: SavedScan, redaction: Redaction | None) -> list[tuple[str, str]]:
+    """The device's identity from its record, through the redaction when there is one."""
+    data = scan.first_record(DEVICE_ARTIFACT) or {}
+    if redaction is not None:
+        data, _hidden = _redacted(data, redaction)
+    return [(name, _display(data.get(name))) for name in DEVICE_FIELDS
+            if _display(data.get(name)) not in ("", PLACEHOLDER)]
+
+
+def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
+                  *, redact: bool = False) -> ReportContent:
+    info = scan.info
+    # what could not be read first, then what was read, then what was absent
+    order = {"failed": 0, "partial": 1, "read": 2, "absent": 3}
+    artifacts = sorted((a for a in info.get("artifacts") or [] if isinstance(a, dict)),
+                       key=lambda a: order.get(str(a.get("state")), 0))
+    titles = {str(a.get("id")): str(a.get("title") or a.get("id")) for a in artifacts}
+    titles.update({k: v.title for k, v in REGISTRY.items() if k not in titles})
+    titles = {key: t.gettext(title) if title else key for key, title in titles.items()}
+    redaction = Redaction(_kept_values(scan.alerts)) if redact else None
+    detections = _detections(scan, titles, redaction, t)
+    matched = any(isinstance(a.get("matched_indicator"), dict) for a in scan.alerts)
+    serious = any(str(a.get("level")) in SERIOUS for a in scan.alerts)
+    verdict = verdict_of(matched, serious)
+    counts = {level: sum(1 for d in detections if d.level == level) for level in LEVELS}
+    states: dict[str, int] = defaultdict(int)
+    for artifact in artifacts:
+        states[str(artifact.get("state"))] += 1
+    timeline = _timeline_view(scan, titles, redaction, detections, t)
+    heuristics = info.get("heuristics")
+    return ReportContent(
+        language=language, redacted=redact, verdict=verdict, headline=headline(verdict, t),
+        advice=advice(verdict, t), counts=counts, detections=detections, artifacts=artifacts,
+        artifact_states=dict(states),
+        ioc_files=[f for f in info.get("ioc_files") or [] if isinstance(f, dict)],
+        heuristics=heuristics if isinstance(heuristics, list) else None, timeline=timeline,
+        device=_device(scan, redaction), info=info, info_sha256=scan.info_sha256, titles=titles,
+        problems=scan.problems)
