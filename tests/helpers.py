@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from perito.artifacts.base import Artifact, Context
+from perito.pipeline import files_of
 from perito.records import Record
+from perito.sources.base import Source
 from perito.sources.ios_backup import IosBackup
 
 
@@ -23,4 +25,15 @@ def extract(root: Path, artifact: Artifact) -> tuple[list[Record], list[str]]:
                 ctx = Context(backup, evidence)
                 records.extend(artifact.extract(ctx))
                 notes.extend(ctx.notes)
+    return records, notes
+
+
+def extract_from(source: Source, artifact: Artifact) -> tuple[list[Record], list[str]]:
+    """All records of `artifact` in any open source, and the extractor's notes."""
+    records: list[Record] = []
+    notes: list[str] = []
+    for evidence in files_of(source, artifact):
+        ctx = Context(source, evidence)
+        records.extend(artifact.extract(ctx))
+        notes.extend(ctx.notes)
     return records, notes

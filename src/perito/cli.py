@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -21,12 +21,14 @@ from rich.table import Table
 
 from perito import __version__
 from perito.artifacts import IOS_BACKUP, REGISTRY
+from perito.artifacts.android import ANDROIDQF, BUGREPORT
 from perito.artifacts.base import Artifact
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.errors import InputError
 from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
 from perito.pipeline import ArtifactState
+from perito.sources.base import Source
 from perito.sources.ios_backup import IosBackup, find_backup_root
 from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
 from perito.sources.ios_keybag import parse_hex_key
@@ -65,7 +67,26 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("-k", "--key-file", type=Path, metavar="FILE", dest="key_output",
                          help="write the key (64 hex characters) to FILE instead of the screen")
     _secret_options(extract, key=False)
+    _android_parser(commands)
     return parser
+
+
+def _android_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    android = commands.add_parser("android", help="Android acquisitions")
+    android_commands = android.add_subparsers(dest="command", metavar="COMMAND")
+    androidqf = android_commands.add_parser(
+        "check-androidqf", help="scan an androidqf acquisition (folder, .zip or .zip.age)",
+        allow_abbrev=False)
+    androidqf.add_argument("acquisition", nargs="?", type=Path,
+                           help="androidqf folder, zip, or age-encrypted zip")
+    androidqf.add_argument("--age-identity", type=Path, metavar="FILE",
+                           help="age identity file (AGE-SECRET-KEY-1…) for a .zip.age")
+    _check_options(androidqf)
+    bugreport = android_commands.add_parser(
+        "check-bugreport", help="scan an Android bugreport (zip or extracted folder)",
+        allow_abbrev=False)
+    bugreport.add_argument("acquisition", nargs="?", type=Path, help="bugreport zip or folder")
+    _check_options(bugreport)
 
 
 def _secret_options(parser: argparse.ArgumentParser, *, key: bool = True) -> None:
@@ -150,24 +171,56 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
         raise InputError("name the backup folder to check")
     target: Path = args.backup
     output: Path = args.output or _default_output(target)
-    ioc_paths = list(args.iocs) + paths_from_env(os.environ)
-    for path in ioc_paths:
-        if not path.exists():
-            raise InputError(f"{path}: indicator file or folder not found")
-    command = ["perito", *safe_command(argv)]
+    ioc_paths = _ioc_paths(args)
     root = find_backup_root(target)
     key = _backup_key(args, root, console)
+    return _scan(args, console, argv, root, lambda: IosBackup(target, key=key), artifacts,
+                 ioc_paths, output)
+
+
+def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], root: Path,
+          open_source: Callable[[], Source], artifacts: Sequence[Artifact],
+          ioc_paths: list[Path], output: Path) -> int:
+    """Run a check into `output` (never inside `root`) and print its summary."""
+    command = ["perito", *safe_command(argv)]
     folder = prepare_output(output, root)
     handler = _attach_log_file(folder)
     try:
         outcome = _with_progress(console, lambda progress: run_check(
-            lambda: IosBackup(target, key=key), artifacts, ioc_paths, folder, command,
-            progress, args.jobs))
+            open_source, artifacts, ioc_paths, folder, command, progress, args.jobs))
     finally:
         logging.getLogger("perito").removeHandler(handler)
         handler.close()
     _summary(console, outcome)
     return exit_code(outcome.result)
+
+
+def _ioc_paths(args: argparse.Namespace) -> list[Path]:
+    ioc_paths = list(args.iocs) + paths_from_env(os.environ)
+    for path in ioc_paths:
+        if not path.exists():
+            raise InputError(f"{path}: indicator file or folder not found")
+    return ioc_paths
+
+
+def _check_android(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
+    from perito.commands.android import androidqf_opener, bugreport_opener
+
+    available = ANDROIDQF if args.command == "check-androidqf" else BUGREPORT
+    artifacts = _select(available, args.artifacts)
+    if args.list_artifacts:
+        _print_artifacts(console, artifacts)
+        return ExitCode.NOTHING_FOUND
+    if args.acquisition is None:
+        raise InputError("name the acquisition to check")
+    target: Path = args.acquisition
+    ioc_paths = _ioc_paths(args)
+    if args.command == "check-androidqf":
+        open_source, root = androidqf_opener(target, args.age_identity)
+    else:
+        open_source, root = bugreport_opener(target)
+    return _scan(args, console, argv, root, open_source, artifacts, ioc_paths,
+                 args.output or _default_output(target))
 
 
 def _backup_key(args: argparse.Namespace, root: Path, console: Console,
@@ -353,6 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _decrypt_backup(args, console)
             if args.platform == "ios" and args.command == "extract-key":
                 return _extract_key(args, console)
+            if args.platform == "android" and args.command in ("check-androidqf",
+                                                               "check-bugreport"):
+                return _check_android(args, console, arguments)
         parser.print_help()
         return ExitCode.COULD_NOT_RUN
     except InputError as error:

@@ -3,3 +3,7 @@
 
 class InputError(Exception):
     """The input cannot be scanned at all: wrong path, not an acquisition, unreadable."""
+
+
+class FormatError(Exception):
+    """An evidence file is not in the format its artifact expects (the message says how)."""

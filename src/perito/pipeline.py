@@ -14,6 +14,7 @@ from pathlib import Path
 import perito.analysis  # noqa: F401  (registers the heuristics)
 from perito.artifacts.base import Artifact, Context, SchemaMismatch
 from perito.detections import CORRELATIONS, Detection, analyse
+from perito.errors import FormatError
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.match import match_record
 from perito.indicators.model import IndicatorSet
@@ -81,7 +82,7 @@ Progress = Callable[[str, int, int], None]  # (artifact title, index, total)
 
 def describe_error(error: BaseException) -> str:
     """A one-line, content-free description of why a file could not be read."""
-    if isinstance(error, SchemaMismatch | NotADatabase):
+    if isinstance(error, SchemaMismatch | NotADatabase | FormatError):
         return str(error)
     if isinstance(error, sqlite3.DatabaseError):
         return f"damaged or unreadable database ({error})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perito.artifacts.android import ANDROIDQF
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios import (
     applications,
@@ -71,4 +72,4 @@ IOS_BACKUP: tuple[Artifact, ...] = (
     triangulation_files.ARTIFACT,
 )
 
-REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in IOS_BACKUP}
+REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in (*IOS_BACKUP, *ANDROIDQF)}

@@ -1,0 +1,70 @@
+"""Android artifacts: androidqf acquisitions and bugreports (android.md).
+
+The dumpsys artifacts read a bugreport's dumpstate and androidqf's `dumpsys.txt` alike.
+
+Hook points for the `.ab` backup and intrusion-log readers (issue 7 part B, another branch):
+androidqf's nested `backup.ab` is `AndroidFile("backup.ab")` and its exports are
+`AndroidFile("intrusion_logs/*")`; their artifacts go into `ANDROIDQF_NESTED`, which is
+part of `ANDROIDQF`.
+"""
+
+from __future__ import annotations
+
+from perito.artifacts.android import (
+    acquisition,
+    copied_files,
+    dumpstate,
+    dumpsys_accessibility,
+    dumpsys_adb,
+    dumpsys_appops,
+    dumpsys_batterystats,
+    dumpsys_dbinfo,
+    dumpsys_package,
+    dumpsys_platform_compat,
+    files,
+    getprop,
+    hashes,
+    mounts,
+    packages,
+    processes,
+    root_binaries,
+    selinux,
+    settings,
+    tombstones,
+)
+from perito.artifacts.base import Artifact
+
+DUMPSYS: tuple[Artifact, ...] = (
+    dumpsys_package.ARTIFACT,
+    dumpsys_accessibility.ARTIFACT,
+    dumpsys_appops.ARTIFACT,
+    dumpsys_batterystats.ARTIFACT,
+    dumpsys_dbinfo.ARTIFACT,
+    dumpsys_platform_compat.ARTIFACT,
+    dumpsys_adb.ARTIFACT,
+)
+
+BUGREPORT: tuple[Artifact, ...] = (
+    dumpstate.ARTIFACT,
+    *DUMPSYS,
+    tombstones.ARTIFACT,
+    copied_files.ARTIFACT,
+)
+
+# Part B hook: the readers of androidqf's backup.ab (SMS/MMS) and intrusion_logs/.
+ANDROIDQF_NESTED: tuple[Artifact, ...] = ()
+
+ANDROIDQF: tuple[Artifact, ...] = (
+    acquisition.ARTIFACT,
+    hashes.ARTIFACT,
+    getprop.ARTIFACT,
+    settings.ARTIFACT,
+    packages.ARTIFACT,
+    processes.ARTIFACT,
+    files.ARTIFACT,
+    mounts.ARTIFACT,
+    root_binaries.ARTIFACT,
+    selinux.ARTIFACT,
+    *BUGREPORT,  # dumpsys.txt and the nested bugreport.zip
+    *ANDROIDQF_NESTED,
+)

@@ -1,0 +1,74 @@
+"""Integrity of the acquisition: androidqf's `hashes.csv` checked file by file (android.md §1.2).
+
+Each row is a zip entry name and the lowercase SHA-256 of its plaintext. Every listed file is
+hashed again; a file that differs from its recorded hash, or is missing, is a warning (the
+evidence changed after the acquisition). Members refused as hostile are reported here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from perito.artifacts.android.common import text_of
+from perito.artifacts.base import Artifact, Context
+from perito.records import Record, register_record
+from perito.sources.android_tree import AndroidTree
+from perito.sources.locations import AndroidFile
+
+
+@register_record
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HashCheck(Record):
+    """One row of hashes.csv and what the file hashes to now."""
+
+    name: str
+    recorded: str
+    actual: str = ""
+    status: str = ""  # "ok", "mismatch", "missing", "refused"
+
+    record_name = "Acquisition hash check"
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.status}"
+
+
+def extract(ctx: Context) -> Iterator[Record]:
+    source = ctx.source
+    if not isinstance(source, AndroidTree):
+        return
+    for refused in source.refused:
+        ctx.warn(f"zip member {refused} was refused and not read")
+    for row in csv.reader(io.StringIO(text_of(ctx))):
+        if len(row) < 2 or not row[0].strip():
+            continue
+        name, recorded = row[0].strip(), row[1].strip().lower()
+        relative = name.removeprefix("./")
+        evidence = source.sibling(ctx.evidence, relative)
+        if evidence is None and "/" in relative:  # names written with the top folder
+            evidence = source.sibling(ctx.evidence, relative.split("/", 1)[1])
+        if evidence is None:
+            status, actual = "missing", ""
+        else:
+            actual = source.sha256(evidence)
+            status = "ok" if actual == recorded else "mismatch"
+        if status != "ok":
+            problem = ("does not match its recorded SHA-256" if status == "mismatch"
+                       else "is listed in hashes.csv but not in the acquisition")
+            ctx.warn(f"{name} {problem}")
+        yield HashCheck(source=ctx.evidence.address, name=name, recorded=recorded,
+                        actual=actual, status=status)
+
+
+ARTIFACT = Artifact(
+    id="android.androidqf.hashes",
+    title="Acquisition integrity (hashes.csv)",
+    slug="hashes",
+    plugin="Hashes",
+    locations=(AndroidFile("hashes.csv"),),
+    records=(HashCheck,),
+    extract=extract,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,1 @@
+"""The logic behind commands that is not argument parsing or console output."""
