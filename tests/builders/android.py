@@ -19,7 +19,6 @@ from typing import Any
 
 SEPARATOR = "-" * 79
 ACQUIRED = "2024-03-01T10:00:00Z"
-HOST_KEY = ("QAAAAP" + "A" * 500 + "== analyst@laptop")
 DUMPSTATE_NAME = "bugreport-oriole-UQ1A.240205.004-2024-03-01-10-00-00.txt"
 
 
@@ -356,3 +355,137 @@ def protobuf_tombstone(binary: str = "mediaserver", uid: int = 1013,
     message.threads[831].name = "other"
     data: bytes = message.SerializeToString()
     return data
+
+
+# -- realistic section bodies --------------------------------------------------------------
+
+ACCESSIBILITY_OLD = """\
+ACCESSIBILITY MANAGER (dumpsys accessibility)
+
+User state[
+  attributes:{id=0, touchExplorationEnabled=false, serviceHandlesDoubleTap=false}
+  installed services: {
+    0 : com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService
+    1 : com.example.helper/com.example.helper.A11yService
+  }
+  Bound services:{}
+  Enabled services:{}
+  Binding services:{}
+]
+"""
+
+ACCESSIBILITY_14 = """\
+ACCESSIBILITY MANAGER (dumpsys accessibility)
+
+currentUserId=0
+User state[
+  attributes:{id=0, touchExplorationEnabled=false, serviceHandlesDoubleTap=false}
+  Bound services:{Service[label=Helper, feedbackType[FEEDBACK_GENERIC], capabilities=1, eventTypes=TYPES_ALL_MASK, notificationTimeout=100, requestA11yBtn=false]}
+  Enabled services:{{com.example.helper/com.example.helper.A11yService}, {com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService}}
+  Binding services:{}
+  Crashed services:{}
+]
+"""
+
+APPOPS = """\
+Current AppOps Service state:
+  Settings:
+    top_state_settle_time=+5s0ms
+  Current mode change listeners:
+    Uid 1000:
+
+  Uid 0:
+    state=pers
+    Package root:
+      READ_EXTERNAL_STORAGE (allow):
+          Access: [pers-s] 2024-02-27 08:00:00.000 (-2d02h00m00s000ms)
+  Uid 2000:
+    state=cch
+    Package com.android.shell:
+      READ_CLIPBOARD (allow):
+          Access: [fg-s] 2024-02-28 21:00:00.000 (-1d13h00m00s000ms)
+  Uid u0a231:
+    state=cch
+    Package com.example.dropper:
+      REQUEST_INSTALL_PACKAGES (allow):
+          Access: [fg-s] 2024-02-28 21:14:03.511 (-1d12h45m09s120ms)
+          Access: [top-s] 2024-02-28 20:00:00.000 (-1d14h00m00s000ms)
+      CAMERA (ignore / switch CAMERA=ignore):
+          Reject: [fg-s] 2024-02-28 22:00:00.000 (-1d12h00m00s000ms)
+  Uid u0a232:
+    Package com.example.asker:
+      REQUEST_INSTALL_PACKAGES (default):
+
+Op history:
+  Uid 1000:
+"""
+
+BATTERYSTATS = """\
+Battery History (2% used, 5980 used of 256KB, 45 strings using 2532):
+                    0 (15) RESET:TIME: 2024-02-27-10-00-00
+                    0 (2) 100 status=discharging health=good plug=none
+        +1h02m03s123ms (2) 099 +job=u0a231:"com.example.notes/.SyncJob"
+        +1h05m00s000ms (2) 099 -job=u0a231:"com.example.notes/.SyncJob"
+        +2h00m00s000ms (2) 098 +top=u0a190:"com.whatsapp"
+
+Per-PID Stats:
+  PID 812 wake time: +1s
+
+Daily stats:
+  Current start time: 2024-03-01-03-05-00
+  Next min deadline: 2024-03-02-01-00-00
+  Daily from 2024-02-27-03-12-40 to 2024-02-28-03-09-55:
+    Update com.example.notes vers=57
+    Update com.whatsapp vers=240512004
+  Daily from 2024-02-28-03-09-55 to 2024-02-29-03-10-00:
+    Update com.example.notes vers=55
+    Update com.example.spy vers=0
+"""
+
+DBINFO = """\
+Applications Database Info:
+
+** Database info for pid 4711 [com.example.notes] **
+
+Connection pool for /data/user/0/com.example.notes/databases/notes.db:
+  Open: true
+  Max connections: 1
+  Total execution time: 12
+  Available primary connection:
+    Connection #0:
+      isPrimaryConnection: true
+      onlyAllowReadOnlyOperations: false
+      Most recently executed operations:
+        0: [2024-02-28 21:14:05.120] [Pid:(4711)]executeForCursorWindow took 1ms - succeeded, sql="SELECT _id, title FROM notes", path=/data/user/0/com.example.notes/databases/notes.db
+        1: [02-28 21:14:04.000] executeForChangedRowCount took 0ms - succeeded, sql="DELETE FROM notes WHERE _id=?", path=/data/user/0/com.example.notes/databases/notes.db
+"""
+
+PLATFORM_COMPAT = """\
+ChangeId(168419799; name=DOWNSCALED; disabled; overridable; rawOverrides={com.example.removed=false, com.example.notes=true}; )
+ChangeId(174042980; name=OVERRIDE_CAMERA_ROTATE_AND_CROP; disabled; overridable)
+"""
+
+
+def adb_section(keys: list[str], keystore: list[tuple[str, int]]) -> str:
+    """`dumpsys adb` with `user_keys` and an XML keystore."""
+    lines = ["ADB MANAGER STATE (dumpsys adb):", "{", "  debugging_manager={",
+             "    connected_to_adb=true", "    last_key_received=" + (keys[0][:20] if keys else "")]
+    if keys:
+        lines.append(f"    user_keys={keys[0]}")
+        lines += keys[1:]
+    lines.append("    keystore=<?xml version='1.0' encoding='utf-8' standalone='yes' ?>")
+    lines.append('<keyStore version="1">')
+    lines += [f'<adbKey key="{key}" lastConnection="{last}" />' for key, last in keystore]
+    lines += ["</keyStore>", "  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def adb_key(seed: str, comment: str) -> str:
+    """A base64 Android ADB public key (524 bytes of an RSA key struct, faithful length)."""
+    import base64
+
+    raw = hashlib.sha256(seed.encode()).digest() * 16 + b"\x00" * 12
+    return f"{base64.b64encode(raw[:524]).decode()} {comment}"
+
+
+HOST_KEY = adb_key("acquiring host", "analyst@laptop")  # the acquisition's adb key

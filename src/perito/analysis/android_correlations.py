@@ -88,16 +88,17 @@ def unknown_adb_keys(records: list[Record]) -> Iterator[Detection]:
     for record in records:
         if not isinstance(record, AdbKey) or record.key in reported:
             continue
-        reported.add(record.key)
         if record.key in host_keys or (record.fingerprint and record.fingerprint in host_prints):
             last = record.last_connection.ns
             if acquired is not None and last is not None and acquired - last >= _DAY_NS:
+                reported.add(record.key)
                 yield Detection(level=Level.INFORMATIONAL, artifact="android.dumpsys.adb",
                                 module="dumpsys_adb", record=record, finding=ADB_SEEN,
                                 rationale=ADB_SEEN_WHY, event_time=record.last_connection,
                                 message=f"the acquiring computer's adb key last connected "
                                         f"{record.last_connection.utc}, before the acquisition")
             continue
+        reported.add(record.key)
         what = "an invalid adb key" if not record.valid else f"adb key {record.fingerprint}"
         yield Detection(level=Level.LOW, artifact="android.dumpsys.adb", module="dumpsys_adb",
                         record=record, finding=ADB, rationale=ADB_WHY,

@@ -17,7 +17,7 @@ from perito.records import Record, register_record
 from perito.sources.locations import AndroidFile
 
 _MOUNT = re.compile(r"^(\S+) on (\S+) type (\S+) \(([^)]*)\)\s*$")
-_PROC = re.compile(r"^(\S+) (\S+) (\S+) (\S+)(?: \d+ \d+)?\s*$")
+_PROC = re.compile(r"^(\S+) (/\S*) (\S+) (\S+) \d+ \d+\s*$")
 
 
 @register_record
