@@ -25,6 +25,7 @@ from perito.artifacts.android.packages import AndroidPackage
 from perito.artifacts.android.processes import AndroidProcess
 from perito.artifacts.android.root_binaries import RootBinary
 from perito.artifacts.android.settings import AndroidSetting
+from perito.output.timeline import Timeline
 from perito.timestamps import TimeState
 from tests.android_scan import androidqf, findings, records_of, scan_tree
 from tests.builders.android import Androidqf, apk_file, package, ps_line
@@ -173,6 +174,7 @@ def test_files_json_times_are_utc_and_tmp_files_are_flagged(tmp_path: Path) -> N
                if isinstance(r, AndroidFileEntry)}
     agent = entries["/data/local/tmp/.cache/agent"]
     assert agent.modified_time.utc == "2024-03-01T08:00:00.000000+00:00"
+    assert agent.modified_local == "2024-03-01T09:00:00+01:00"  # Europe/Madrid
     assert agent.sha256 == "ab" * 32
     result = scan_tree(source, artifacts=[files.ARTIFACT])
     assert [d.record.path for d in findings(result, "android-executable-in-data-local-tmp")] == [
@@ -251,3 +253,6 @@ def test_device_local_time_without_a_zone_is_labelled(tmp_path: Path) -> None:
     [copy] = [r for r in records_of(source, copied_files.ARTIFACT) if isinstance(r, CopiedFile)]
     assert copy.modified.state is TimeState.OK
     assert copy.modified.encoding == "local_text" and copy.modified.raw == "2024-03-01 10:05:00"
+    timeline = Timeline()
+    timeline.add(copy, "android.copied_files", "Logs")
+    assert timeline.events[0].label == "Copied file modified (device-local time, zone unknown)"

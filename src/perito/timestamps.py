@@ -212,6 +212,17 @@ def device_local(text: str, zone: str | None) -> Timestamp:
     return _decode_local(f"{text}{_LOCAL_ZONE_MARK}{zone}" if zone else text)
 
 
+def in_zone(stamp: Timestamp, zone: str | None) -> str:
+    """The time as ISO 8601 in an IANA zone (the device's wall clock), or "" when unknown."""
+    moment = stamp.datetime()
+    if moment is None or not zone:
+        return ""
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).isoformat(timespec="seconds")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return ""
+
+
 def local_zone(stamp: Timestamp) -> str | None:
     """The zone a LOCAL_TEXT time was converted with, or None (zone unknown, read as UTC)."""
     if stamp.encoding is not Encoding.LOCAL_TEXT or not isinstance(stamp.raw, str):

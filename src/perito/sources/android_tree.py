@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_READ = 1 << 30  # members read into memory: past 1 GiB a member is refused
 MAX_RATIO = 200  # a member that inflates more than this (and past 16 MiB) is a zip bomb
 _BOMB_FLOOR = 16 << 20
+_CACHE_FROM = 1 << 20
 ANDROIDQF_MARKERS = ("acquisition.json", "getprop.txt", "packages.json", "processes.json",
                      "settings_secure.txt", "hashes.csv")
 BUGREPORT_NESTED = "bugreport.zip"
@@ -200,6 +201,7 @@ class AndroidTree:
         self.custody = Custody()
         self.encrypted = data is not None  # info.json: the custody hash is the ciphertext's
         self._zone: str | bool | None = False  # False: not looked up yet
+        self._last: tuple[str, bytes] | None = None
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if data is not None:
@@ -313,6 +315,10 @@ class AndroidTree:
         return value
 
     def read_bytes(self, evidence: EvidenceFile) -> bytes:
+        """The file's bytes; the last large file read is kept, as the dumpsys artifacts all
+        read the same dumpstate one after the other."""
+        if self._last is not None and self._last[0] == evidence.address:
+            return self._last[1]
         tree, member = self._locate(evidence)
         if member.size > MAX_READ:
             raise RefusedMember(0, f"refused: {member.size} bytes is past the "
@@ -323,6 +329,8 @@ class AndroidTree:
             raise RefusedMember(0, "refused: the file inflates past the size limit")
         self.custody.record_digest(evidence.address, str(evidence.path),
                                    hashlib.sha256(data).hexdigest(), len(data))
+        if len(data) >= _CACHE_FROM:
+            self._last = (evidence.address, data)
         return data
 
     def open_sqlite(self, evidence: EvidenceFile) -> AbstractContextManager[OpenedDatabase]:
@@ -352,6 +360,7 @@ class AndroidTree:
         return self._zone if isinstance(self._zone, str) else None
 
     def close(self) -> None:
+        self._last = None
         self.tree.close()
         if self.bugreport is not None and self.bugreport is not self.tree:
             self.bugreport.close()

@@ -1,7 +1,9 @@
 """Files on the device from androidqf's `files.json` (android.md §1.6).
 
 Paths, modes, owners and SELinux contexts of the walked folders; times are unix seconds UTC
-(the incumbent rewrites them as device-local text). Hashes are often empty.
+(the incumbent rewrites them as naive device-local text); they stay UTC, and
+`modified_local` shows the modification on the device's clock when its zone is known. Hashes
+are often empty.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from perito.artifacts.android.common import integer, json_list, text
+from perito.artifacts.android.common import integer, json_list, text, zone
 from perito.artifacts.base import Artifact, Context
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import AndroidFile
-from perito.timestamps import Encoding, Timestamp, decode, unset
+from perito.timestamps import Encoding, Timestamp, decode, in_zone, unset
 
 
 @register_record
@@ -37,6 +39,7 @@ class AndroidFileEntry(Record):
                                    metadata=timeline("File accessed"))
     changed_time: Timestamp = field(default=unset(Encoding.UNIX_S),
                                     metadata=timeline("File metadata changed"))
+    modified_local: str = ""  # modified_time on the device's clock (persist.sys.timezone)
 
     record_name = "Android file"
 
@@ -54,9 +57,11 @@ def _time(value: object) -> Timestamp:
 
 
 def extract(ctx: Context) -> Iterator[Record]:
+    device_zone = zone(ctx)
     for item in json_list(ctx):
         if not isinstance(item, dict) or not text(item.get("path")):
             continue
+        modified = _time(item.get("modified_time"))
         yield AndroidFileEntry(
             source=ctx.evidence.address, path=text(item.get("path")),
             size=integer(item.get("size")), mode=text(item.get("mode")),
@@ -64,7 +69,7 @@ def extract(ctx: Context) -> Iterator[Record]:
             context=text(item.get("context")), mime_type=text(item.get("mime_type")),
             md5=text(item.get("md5")).lower(), sha1=text(item.get("sha1")).lower(),
             sha256=text(item.get("sha256")).lower(),
-            modified_time=_time(item.get("modified_time")),
+            modified_time=modified, modified_local=in_zone(modified, device_zone),
             access_time=_time(item.get("access_time")),
             changed_time=_time(item.get("changed_time")))
 
