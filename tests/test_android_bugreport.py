@@ -38,6 +38,7 @@ from tests.builders.android import (
     APPOPS,
     BATTERYSTATS,
     DBINFO,
+    DEVICE_POLICY,
     DUMPSTATE_NAME,
     HOST_KEY,
     PLATFORM_COMPAT,
@@ -252,7 +253,8 @@ def test_whole_bugreport_scan_reads_every_artifact(tmp_path: Path) -> None:
     built = Bugreport(sections={"accessibility": ACCESSIBILITY_14, "appops": APPOPS,
                                 "batterystats": BATTERYSTATS, "dbinfo": DBINFO,
                                 "platform_compat": PLATFORM_COMPAT,
-                                "adb": adb_section([HOST_KEY], [])},
+                                "adb": adb_section([HOST_KEY], []),
+                                "device_policy": DEVICE_POLICY},
                       tombstones={"tombstone_00": text_tombstone()})
     with _zip(tmp_path, built) as source:
         result = scan_tree(source)

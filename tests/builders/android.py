@@ -489,3 +489,32 @@ def adb_key(seed: str, comment: str) -> str:
 
 
 HOST_KEY = adb_key("acquiring host", "analyst@laptop")  # the acquisition's adb key
+
+
+DEVICE_POLICY = """\
+Current Device Policy Manager state:
+  Immutable state:
+    mHasFeature=true
+    mIsWatch=false
+  Device policy cache:
+    Screen capture disallowed users: {}
+  Enabled Device Admins (User 0, provisioningState: 0):
+    com.google.android.gms/.mdm.receivers.MdmDeviceAdminReceiver:
+      uid=10150
+      testOnlyAdmin=false
+      policies:
+        wipe-data
+        reset-password
+        force-lock
+      passwordQuality=0x0
+    com.example.spy/.receiver.AdminReceiver:
+      uid=10231
+      testOnlyAdmin=false
+      policies:
+        wipe-data
+        watch-login
+      passwordQuality=0x0
+    mPasswordOwner=-1
+  Constants:
+    DAS_DIED_SERVICE_RECONNECT_BACKOFF_SEC: 3600
+"""

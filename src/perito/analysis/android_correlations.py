@@ -4,6 +4,7 @@ downgrades, and apps with a stalkerware-like set of powers (android.md §6)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from perito.analysis.android_dumpsys import SYSTEM_ACCESSIBILITY, accessibility_components
@@ -12,9 +13,10 @@ from perito.artifacts.android.acquisition import AndroidAcquisition
 from perito.artifacts.android.dumpsys_accessibility import AccessibilityService
 from perito.artifacts.android.dumpsys_adb import AdbKey, fingerprint, split_key
 from perito.artifacts.android.dumpsys_batterystats import BatteryDailyUpdate
-from perito.artifacts.android.dumpsys_package import IntentHandler
+from perito.artifacts.android.dumpsys_device_policy import DeviceAdmin
 from perito.artifacts.android.getprop import AndroidProperty
 from perito.artifacts.android.packages import AndroidPackage
+from perito.artifacts.android.processes import AndroidProcess
 from perito.artifacts.android.settings import AndroidSetting
 from perito.detections import Detection, correlation
 from perito.levels import Level
@@ -35,8 +37,8 @@ DOWNGRADE_WHY = "A lower version than the day before can re-open vulnerabilities
 POWERS = "android-stalkerware-powers"
 POWERS_WHY = ("Stalkerware needs a screen or notification reader (accessibility, notification "
               "listener, device admin) plus access to messages, calls or location, and is "
-              "usually sideloaded; legitimate apps seldom combine them.")
-DEVICE_ADMIN_INTENT = "android.app.action.DEVICE_ADMIN_ENABLED"
+              "usually sideloaded; legitimate apps seldom combine them. HIGH when sideloaded, "
+              "MEDIUM for a store app with accessibility or device admin, else LOW.")
 _PRIVATE_DATA = {
     "SMS": ("android.permission.READ_SMS", "android.permission.RECEIVE_SMS"),
     "call log": ("android.permission.READ_CALL_LOG", "android.permission.PROCESS_OUTGOING_CALLS"),
@@ -141,7 +143,7 @@ def _powers(records: list[Record]) -> dict[str, set[str]]:
             elif record.key == "enabled_notification_listeners":
                 for package, _service in accessibility_components(record.value):
                     grant(package, "notification listener")
-        elif isinstance(record, IntentHandler) and record.intent == DEVICE_ADMIN_INTENT:
+        elif isinstance(record, DeviceAdmin):
             grant(record.package_name, "device admin")
         elif isinstance(record, AndroidPackage):
             held = set(record.granted_permissions or record.requested_permissions)
@@ -155,7 +157,7 @@ def _powers(records: list[Record]) -> dict[str, set[str]]:
 
 
 @correlation(POWERS, wants=(AndroidPackage, AccessibilityService, AndroidSetting,
-                            IntentHandler))
+                            DeviceAdmin))
 def stalkerware_powers(records: list[Record]) -> Iterator[Detection]:
     packages: dict[str, AndroidPackage] = {}
     for record in records:
@@ -170,8 +172,47 @@ def stalkerware_powers(records: list[Record]) -> Iterator[Detection]:
             continue
         if len(powers) < 3:
             continue
-        level = Level.HIGH if any(p.startswith("sideloaded") for p in powers) else Level.MEDIUM
+        if any(p.startswith("sideloaded") for p in powers):
+            level = Level.HIGH
+        elif readers - {"notification listener"}:
+            level = Level.MEDIUM
+        else:  # a store app reading notifications: companion and wearable apps do
+            level = Level.LOW
         yield Detection(level=level, artifact="android.androidqf.packages", module="packages",
                         record=known or AndroidPackage(package_name=package),
                         finding=POWERS, rationale=POWERS_WHY,
                         message=f"{package} combines {', '.join(sorted(powers))}")
+
+
+UNKNOWN_PROCESS = "android-process-of-unknown-package"
+UNKNOWN_PROCESS_WHY = ("An app process (uid 10000 or more) whose package is not among the "
+                       "installed packages: an app that hides itself or was removed while "
+                       "running.")
+_APP_USER = re.compile(r"^u\d+_a\d+$")
+
+
+def _app_process(record: AndroidProcess) -> bool:
+    if record.uid is not None:
+        return 10_000 <= record.uid % 100_000 < 20_000
+    return bool(_APP_USER.match(record.user))
+
+
+@correlation(UNKNOWN_PROCESS, wants=(AndroidProcess, AndroidPackage))
+def unknown_package_processes(records: list[Record]) -> Iterator[Detection]:
+    installed = {r.package_name for r in records if isinstance(r, AndroidPackage)}
+    if not installed:
+        return  # without a package list nothing can be said
+    for record in records:
+        if not isinstance(record, AndroidProcess) or not record.package:
+            continue
+        if not _app_process(record):
+            continue
+        name = record.package
+        # `android:process` names extend the package (`com.google.android.gms.persistent`)
+        if any(name == p or name.startswith(p + ".") for p in installed):
+            continue
+        yield Detection(level=Level.MEDIUM, artifact="android.androidqf.processes",
+                        module="processes", record=record, finding=UNKNOWN_PROCESS,
+                        rationale=UNKNOWN_PROCESS_WHY,
+                        message=f"process {record.name} (pid {record.pid}) belongs to no "
+                                "installed package")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from perito.artifacts.android.dumpsys_accessibility import AccessibilityService
 from perito.artifacts.android.dumpsys_appops import AppOp
 from perito.artifacts.android.dumpsys_batterystats import BatteryDailyUpdate
+from perito.artifacts.android.dumpsys_device_policy import DeviceAdmin
 from perito.artifacts.android.dumpsys_package import SENSITIVE_INTENTS, IntentHandler
 from perito.artifacts.android.settings import AndroidSetting
 from perito.artifacts.android.tombstones import Tombstone
@@ -22,6 +23,9 @@ SYSTEM_ACCESSIBILITY = frozenset({
     "com.android.switchaccess", "com.google.android.apps.accessibility.voiceaccess",
     "com.samsung.accessibility", "com.google.android.accessibility.soundamplifier"})
 PRIVILEGED_UIDS = {0: "root", 1000: "system", 2000: "shell"}
+# Device admins that ship with Android's Google services (Find My Device) and device management
+SYSTEM_DEVICE_ADMINS = frozenset({"com.google.android.gms",
+                                  "com.google.android.apps.work.clouddpc"})
 
 
 def accessibility_components(value: str) -> list[tuple[str, str]]:
@@ -116,3 +120,13 @@ def privileged_crash(record: Record) -> Iterator[str]:
     if record.uid in PRIVILEGED_UIDS:
         yield (f"{PRIVILEGED_UIDS[record.uid]} process {record.process_name} "
                f"({record.binary or '?'}) crashed with {record.signal or 'no signal'}")
+
+
+@heuristic(DeviceAdmin, "android-device-admin", Level.MEDIUM,
+           "Stalkerware makes itself a device administrator so that it cannot be uninstalled "
+           "and can lock or wipe the phone; Google's Find My Device is left out.")
+def device_admin(record: Record) -> Iterator[str]:
+    assert isinstance(record, DeviceAdmin)
+    if record.package_name not in SYSTEM_DEVICE_ADMINS:
+        policies = ", ".join(record.policies) or "no policy listed"
+        yield f"{record.package_name}/{record.receiver} is a device admin ({policies})"

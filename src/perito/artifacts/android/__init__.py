@@ -19,6 +19,7 @@ from perito.artifacts.android import (
     dumpsys_appops,
     dumpsys_batterystats,
     dumpsys_dbinfo,
+    dumpsys_device_policy,
     dumpsys_package,
     dumpsys_platform_compat,
     files,
@@ -42,6 +43,7 @@ DUMPSYS: tuple[Artifact, ...] = (
     dumpsys_dbinfo.ARTIFACT,
     dumpsys_platform_compat.ARTIFACT,
     dumpsys_adb.ARTIFACT,
+    dumpsys_device_policy.ARTIFACT,
 )
 
 BUGREPORT: tuple[Artifact, ...] = (
