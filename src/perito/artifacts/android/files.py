@@ -51,27 +51,51 @@ class AndroidFileEntry(Record):
         return len(self.mode) >= 10 and "x" in (self.mode[3], self.mode[6], self.mode[9])
 
 
-def _time(value: object) -> Timestamp:
-    number = integer(value) if not isinstance(value, float) else int(value)
-    return decode(number, Encoding.UNIX_S)
+class _Times:
+    """Decoded times by stored value: many files share a time (a system image's files all
+    carry its build time), and a Timestamp is immutable."""
+
+    def __init__(self) -> None:
+        self.known: dict[object, Timestamp] = {}
+
+    def __call__(self, value: object) -> Timestamp:
+        stamp = self.known.get(value)
+        if stamp is None:
+            number = int(value) if isinstance(value, float) else integer(value)
+            stamp = decode(number, Encoding.UNIX_S)
+            if len(self.known) < 100_000:
+                self.known[value] = stamp
+        return stamp
+
+
+def _text(item: dict[str, object], key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else text(value)
 
 
 def extract(ctx: Context) -> Iterator[Record]:
     device_zone = zone(ctx)
+    times = _Times()
+    local: dict[Timestamp, str] = {}
     for item in json_list(ctx):
-        if not isinstance(item, dict) or not text(item.get("path")):
+        if not isinstance(item, dict):
             continue
-        modified = _time(item.get("modified_time"))
+        path = _text(item, "path")
+        if not path:
+            continue
+        modified = times(item.get("modified_time"))
+        shown = local.get(modified)
+        if shown is None:
+            shown = local[modified] = in_zone(modified, device_zone)
         yield AndroidFileEntry(
-            source=ctx.evidence.address, path=text(item.get("path")),
-            size=integer(item.get("size")), mode=text(item.get("mode")),
-            user_name=text(item.get("user_name")), group_name=text(item.get("group_name")),
-            context=text(item.get("context")), mime_type=text(item.get("mime_type")),
-            md5=text(item.get("md5")).lower(), sha1=text(item.get("sha1")).lower(),
-            sha256=text(item.get("sha256")).lower(),
-            modified_time=modified, modified_local=in_zone(modified, device_zone),
-            access_time=_time(item.get("access_time")),
-            changed_time=_time(item.get("changed_time")))
+            source=ctx.evidence.address, path=path, size=integer(item.get("size")),
+            mode=_text(item, "mode"), user_name=_text(item, "user_name"),
+            group_name=_text(item, "group_name"), context=_text(item, "context"),
+            mime_type=_text(item, "mime_type"), md5=_text(item, "md5").lower(),
+            sha1=_text(item, "sha1").lower(), sha256=_text(item, "sha256").lower(),
+            modified_time=modified, modified_local=shown,
+            access_time=times(item.get("access_time")),
+            changed_time=times(item.get("changed_time")))
 
 
 ARTIFACT = Artifact(
