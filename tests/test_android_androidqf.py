@@ -60,6 +60,7 @@ def test_package_heuristics(tmp_path: Path) -> None:
         package("com.example.sideloaded", installer="com.google.android.packageinstaller"),
         package("com.example.adb", installer="null"),
         package("com.android.settings", installer="null", system=True),
+        package("com.vendor.camera", installer="com.android.packageinstaller", system=True),
         package("org.example.fdroid", installer="org.fdroid.fdroid"),
         package("com.google.android.gms", system=True, disabled=True),
         package("com.sec.android.soagent", system=True, disabled=True),
@@ -73,6 +74,8 @@ def test_package_heuristics(tmp_path: Path) -> None:
     assert [d.record.package_name
                                    for d in findings(result, "android-installed-without-installer")] == ["com.example.adb"]
     assert len(findings(result, "android-third-party-store")) == 1
+    assert [d.record.package_name for d in findings(result, "android-system-app-from-browser")] == [
+        "com.vendor.camera"]
     disabled = sorted(d.message for d in findings(result, "android-protection-disabled"))
     assert disabled == ["security package com.sec.android.soagent is disabled",
                         "system update package com.google.android.gms is disabled"]

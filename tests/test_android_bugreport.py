@@ -121,6 +121,9 @@ def test_accessibility_old_and_android_14_formats(tmp_path: Path) -> None:
                 else "android-accessibility-service-installed")
         assert [d.record.package_name for d in findings(result, name)] == [
             "com.example.helper"]  # the screen reader is left out
+        assert [d.record.package_name for d in findings(
+            result, "android-accessibility-screen-reader")] == [
+            "com.google.android.marvin.talkback"]
 
 
 def test_priority_section_header_is_found(tmp_path: Path) -> None:

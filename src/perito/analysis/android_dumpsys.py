@@ -56,6 +56,15 @@ def accessibility_installed(record: Record) -> Iterator[str]:
         yield f"accessibility service {record.package_name}/{record.service} is installed"
 
 
+@heuristic(AccessibilityService, "android-accessibility-screen-reader", Level.INFORMATIONAL,
+           "A screen reader or switch-access service that ships with Android or its vendors: "
+           "shown for completeness (the incumbent alerts on every service).")
+def screen_reader(record: Record) -> Iterator[str]:
+    assert isinstance(record, AccessibilityService)
+    if record.package_name in SYSTEM_ACCESSIBILITY:
+        yield f"accessibility service {record.package_name}/{record.service} is {record.state}"
+
+
 @heuristic(AndroidSetting, "android-accessibility-setting", Level.MEDIUM,
            "enabled_accessibility_services is the authoritative list of enabled accessibility "
            "services; screen readers are left out.")

@@ -74,6 +74,15 @@ def from_browser(record: Record) -> Iterator[str]:
                "(an APK opened from a browser or file manager)")
 
 
+@heuristic(AndroidPackage, "android-system-app-from-browser", Level.LOW,
+           "A system app whose update came through the package-installer screen: usually a "
+           "vendor quirk, but an APK opened from a browser can also replace a system app.")
+def system_from_browser(record: Record) -> Iterator[str]:
+    package = _package(record)
+    if package.system and package.installer in BROWSER_INSTALLERS:
+        yield f"system app {package.package_name} was installed by {package.installer}"
+
+
 @heuristic(AndroidPackage, "android-installed-without-installer", Level.MEDIUM,
            "No installer recorded for a non-system app: installed over adb or another path, "
            "typical of installs by someone holding the phone. Developers' apps show it too.")
