@@ -44,6 +44,9 @@ BUGREPORT_NESTED = "bugreport.zip"
 _DEVICE_PREFIXES = (("tmp/", "/data/local/tmp/"), ("FS/", "/"))
 
 
+_CONTAINER_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
 class RefusedMember(OSError):
     """A zip member that perito will not read (hostile name or size)."""
 
@@ -205,17 +208,28 @@ class AndroidTree:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if data is not None:
-            self.custody.record(path.name, path)  # the ciphertext, as stored
+            self._record_container(path)  # the ciphertext, as stored
             self.tree: _Tree = _ZipTree(_open_zip(io.BytesIO(data), str(path)), "", markers)
         elif path.is_dir():
             self.tree = _FolderTree(acquisition_folder(path, markers))
         else:
-            self.custody.record(path.name, path)
+            self._record_container(path)
             self.tree = _ZipTree(_open_zip(path, str(path)), "", markers)
         self.bugreport: _Tree | None = self.tree if kind == "android-bugreport" else None
         self._nested: IO[bytes] | None = None
         if self.bugreport is None and BUGREPORT_NESTED in self.tree.members:
             self.bugreport = self._open_nested(self.tree.members[BUGREPORT_NESTED])
+
+    def _record_container(self, path: Path) -> None:
+        """Hash the archive once per process tree: the scan's workers (forked after the
+        parent opened it) and every later opening reuse the digest."""
+        info = path.stat()
+        key = (str(path.resolve()), info.st_size, info.st_mtime_ns)
+        known = _CONTAINER_DIGESTS.get(key)
+        if known is None:
+            known = _CONTAINER_DIGESTS[key] = self.custody.record(path.name, path)
+        else:
+            self.custody.record_digest(path.name, str(path), known, info.st_size)
 
     # -- nested bugreport ---------------------------------------------------------------------
 
