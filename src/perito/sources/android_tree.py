@@ -40,8 +40,10 @@ _CACHE_FROM = 1 << 20
 ANDROIDQF_MARKERS = ("acquisition.json", "getprop.txt", "packages.json", "processes.json",
                      "settings_secure.txt", "hashes.csv")
 BUGREPORT_NESTED = "bugreport.zip"
-# androidqf copies device folders under these names (android.md §1.2)
-_DEVICE_PREFIXES = (("tmp/", "/data/local/tmp/"), ("FS/", "/"))
+# Where copied device files sit: androidqf's `tmp/` (the device's /data/local/tmp) and
+# `logs/<device path>` (android.md §1.2), a bugreport's `FS/<device path>` (§2.1)
+_ANDROIDQF_PREFIXES = (("tmp/", "/data/local/tmp/"), ("logs//", "/"), ("logs/", "/"))
+_BUGREPORT_PREFIXES = (("FS/", "/"),)
 
 
 _CONTAINER_DIGESTS: dict[tuple[str, int, int], str] = {}
@@ -283,12 +285,9 @@ class AndroidTree:
     def _evidence(self, tree: _Tree, member: Member) -> EvidenceFile:
         local = tree.local_path(member)
         address = tree.label + member.name
-        device = ""
-        for prefix, device_root in _DEVICE_PREFIXES:
-            if member.name.startswith(prefix):
-                device = device_root + member.name[len(prefix):]
-        if tree is not self.tree and tree.label:
-            device = "/" + member.name[3:] if member.name.startswith("FS/") else ""
+        prefixes = _BUGREPORT_PREFIXES if tree is self.bugreport else _ANDROIDQF_PREFIXES
+        device = next((root + member.name[len(prefix):] for prefix, root in prefixes
+                       if member.name.startswith(prefix)), "")
         path = local if local is not None else self.root / address
         return EvidenceFile(address=address, path=path, device_path=device,
                             relative_path=member.name, file_id=tree.label, size=member.size)

@@ -38,17 +38,6 @@ class CopiedFile(Record):
         return f"{self.device_path} ({self.size} bytes)"
 
 
-def _device_path(name: str) -> str:
-    if name.startswith("logs/"):
-        rest = name[len("logs/"):]
-        return rest if rest.startswith("/") else "/" + rest
-    if name.startswith("tmp/"):
-        return "/data/local/tmp/" + name[len("tmp/"):]
-    if name.startswith("FS/"):
-        return name[len("FS"):]
-    return name
-
-
 def extract(ctx: Context) -> Iterator[Record]:
     source = ctx.source
     if not isinstance(source, AndroidTree):
@@ -60,7 +49,7 @@ def extract(ctx: Context) -> Iterator[Record]:
         modified = local_time(ctx, member.local_time)
     name = ctx.evidence.relative_path
     digest = source.sha256(ctx.evidence) if name.startswith("tmp/") else ""
-    yield CopiedFile(source=ctx.evidence.address, device_path=_device_path(name),
+    yield CopiedFile(source=ctx.evidence.address, device_path=ctx.evidence.device_path or name,
                      size=member.size, sha256=digest, modified=modified)
 
 
