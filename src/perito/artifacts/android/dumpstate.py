@@ -35,8 +35,8 @@ def extract(ctx: Context) -> Iterator[Record]:
 ARTIFACT = Artifact(
     id="android.bugreport.dumpstate",
     title="Bugreport time and system properties (dumpstate)",
-    slug="getprop",
-    plugin="Getprop",
+    slug="dumpstate",
+    plugin="Dumpstate",
     locations=(Dumpstate(),),
     records=(AndroidAcquisition, AndroidProperty),
     extract=extract,

@@ -77,7 +77,10 @@ def extract(ctx: Context) -> Iterator[Record]:
     device_zone = zone(ctx)
     times = _Times()
     local: dict[Timestamp, str] = {}
-    for item in json_list(ctx):
+    items = json_list(ctx)
+    items.reverse()
+    while items:  # popped as read, so a long listing is freed while its records go out
+        item = items.pop()
         if not isinstance(item, dict):
             continue
         path = _text(item, "path")
