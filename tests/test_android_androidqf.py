@@ -171,7 +171,8 @@ def test_files_json_times_are_utc_and_tmp_files_are_flagged(tmp_path: Path) -> N
         {"path": "/data/local/tmp/notes.txt", "size": 10, "mode": "-rw-r--r--",
          "modified_time": 1709280000},
         {"path": "/data/local/tmp/collector", "size": 10, "mode": "-rwxr-xr-x",
-         "modified_time": 1709280000}]
+         "modified_time": 1709280000},
+        {"path": "/data/local/tmp/wd", "size": 4096, "mode": "755", "modified_time": 1.7e9}]
     source = androidqf(built.write_folder(tmp_path / "acq"))
     entries = {r.path: r for r in records_of(source, files.ARTIFACT)
                if isinstance(r, AndroidFileEntry)}
@@ -183,7 +184,7 @@ def test_files_json_times_are_utc_and_tmp_files_are_flagged(tmp_path: Path) -> N
     assert [d.record.path for d in findings(result, "android-executable-in-data-local-tmp")] == [
         "/data/local/tmp/.cache/agent"]
     assert [d.record.path for d in findings(result, "android-file-in-data-local-tmp")] == [
-        "/data/local/tmp/notes.txt"]
+        "/data/local/tmp/notes.txt", "/data/local/tmp/wd"]  # an octal mode: listed only
 
 
 def test_mounts_both_formats_and_writable_system(tmp_path: Path) -> None:

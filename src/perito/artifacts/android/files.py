@@ -48,7 +48,10 @@ class AndroidFileEntry(Record):
 
     @property
     def executable(self) -> bool:
-        return len(self.mode) >= 10 and "x" in (self.mode[3], self.mode[6], self.mode[9])
+        """An `ls`-style mode with an x bit. The `find -printf %m` fallback writes octal
+        modes without the file type, where folders look executable: never claimed then."""
+        return len(self.mode) >= 10 and self.mode[0] == "-" and "x" in (
+            self.mode[3], self.mode[6], self.mode[9])
 
 
 class _Times:
