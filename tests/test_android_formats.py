@@ -1,0 +1,88 @@
+"""Format corners of Android evidence: zip extra times, NDJSON, size limits, links, splitter."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from perito.artifacts.android import copied_files, files, getprop
+from perito.artifacts.android.copied_files import CopiedFile
+from perito.artifacts.android.files import AndroidFileEntry
+from perito.extract.dumpsys import section_names, sections, system_properties
+from perito.extract.getprop import parse_properties, property_value
+from perito.sources import android_tree
+from perito.sources.locations import AndroidFile
+from tests.android_scan import androidqf, records_of, scan_tree
+from tests.builders.android import SEPARATOR, Androidqf, Bugreport, section
+
+
+def test_zip_extended_timestamp_is_utc(tmp_path: Path) -> None:
+    path = Androidqf().write_zip(tmp_path / "acq.zip")
+    info = zipfile.ZipInfo("logs/proc/last_kmsg", date_time=(2024, 3, 1, 10, 5, 0))
+    info.extra = struct.pack("<HHBi", 0x5455, 5, 1, 1709280000)  # mtime flag, unix seconds
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(info, b"kernel")
+    with androidqf(path) as source:
+        [copy] = [r for r in records_of(source, copied_files.ARTIFACT)
+                  if isinstance(r, CopiedFile)]
+    assert copy.device_path == "/proc/last_kmsg"
+    assert copy.modified.utc == "2024-03-01T08:00:00.000000+00:00"
+    assert copy.modified.encoding == "unix_s"
+
+
+def test_files_json_as_ndjson_with_a_bad_line(tmp_path: Path) -> None:
+    folder = Androidqf().write_folder(tmp_path / "acq")
+    lines = [json.dumps({"path": f"/sdcard/f{n}", "mode": "-rw-r--r--", "size": n,
+                         "modified_time": 1709280000 + n}) for n in range(3)]
+    (folder / "files.json").write_text("\n".join([*lines[:2], "{broken", lines[2]]) + "\n")
+    result = scan_tree(androidqf(folder), artifacts=[files.ARTIFACT])
+    [status] = result.statuses
+    assert status.records == 3 and any("1 lines that are not JSON" in n for n in status.notes)
+    entries = [r for r in records_of(androidqf(folder), files.ARTIFACT)
+               if isinstance(r, AndroidFileEntry)]
+    assert [e.path for e in entries] == ["/sdcard/f0", "/sdcard/f1", "/sdcard/f2"]
+
+
+def test_a_member_past_the_size_limit_is_refused_not_read(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = Androidqf().write_zip(tmp_path / "acq.zip")
+    monkeypatch.setattr(android_tree, "MAX_READ", 64)
+    result = scan_tree(androidqf(path), artifacts=[getprop.ARTIFACT])
+    [status] = result.statuses
+    assert status.state == "failed"
+    assert "refused" in status.problems[0] and "limit" in status.problems[0]
+
+
+def test_links_in_an_acquisition_folder_are_not_followed(tmp_path: Path) -> None:
+    folder = Androidqf().write_folder(tmp_path / "acq")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the acquisition")
+    (folder / "logs").mkdir()
+    (folder / "logs" / "escape").symlink_to(secret)
+    with androidqf(folder) as source:
+        names = {e.address for e in source.find(AndroidFile("*"))}
+    assert "logs/escape" not in names and "getprop.txt" in names
+
+
+def test_section_splitter_and_properties_block() -> None:
+    text = (Bugreport().dumpstate() + section("dbinfo", "body one") +
+            section("dbinfo", "body two", priority="HIGH")).encode()
+    assert section_names(text)[:2] == ["package", "dbinfo"]
+    bodies = list(sections(text, "dbinfo"))
+    assert [b.strip().splitlines()[0] for b in bodies] == ["body one", "body two"]
+    assert all(SEPARATOR not in b for b in bodies)
+    block = system_properties(text)
+    assert block is not None and "[persist.sys.timezone]: [Europe/Madrid]" in block
+    assert "DUMP OF SERVICE" not in block
+    assert property_value(text, "persist.sys.timezone") == "Europe/Madrid"
+    assert property_value(text, "ro.absent") is None
+    assert system_properties(b"no block here") is None
+
+
+def test_getprop_unterminated_value_at_the_end_is_kept() -> None:
+    assert list(parse_properties("[a]: [1]\nnoise\n[b]: [two\nlines")) == [
+        ("a", "1"), ("b", "two\nlines")]
