@@ -86,3 +86,26 @@ def test_section_splitter_and_properties_block() -> None:
 def test_getprop_unterminated_value_at_the_end_is_kept() -> None:
     assert list(parse_properties("[a]: [1]\nnoise\n[b]: [two\nlines")) == [
         ("a", "1"), ("b", "two\nlines")]
+
+
+def test_links_in_logcat_and_kernel_logs_match_domain_indicators(tmp_path: Path) -> None:
+    from perito.artifacts.android import log_links
+    from perito.artifacts.android.log_links import LogLink
+    from tests.builders.stix import pattern, single_malware_bundle
+
+    logcat = ("03-01 10:00:01.123  812  830 I ExampleTag: start\n"
+              "03-01 10:00:02.000  812  830 D Net: GET https://cdn.example-bad.net/p/4411.\n"
+              "03-01 10:00:03.000  812  830 D Net: GET https://cdn.example-bad.net/p/4411\n"
+              "03-01 10:00:04.000  900  901 I Other: see http://docs.example.org/x)\n")
+    built = Androidqf(extra={"logcat.txt": logcat.encode(),
+                             "logs/proc/last_kmsg": b"\x00\x01binary https://x.example.com/"})
+    source = androidqf(built.write_folder(tmp_path / "acq"))
+    links = [r for r in records_of(source, log_links.ARTIFACT) if isinstance(r, LogLink)]
+    assert [(r.url, r.line, r.occurrences) for r in links] == [
+        ("https://cdn.example-bad.net/p/4411", 2, 2), ("http://docs.example.org/x", 4, 1)]
+    bundle = single_malware_bundle(tmp_path / "feed.stix2", "Bad",
+                                   [pattern("domain-name:value", "example-bad.net")])
+    result = scan_tree(source, [bundle], artifacts=[log_links.ARTIFACT])
+    assert [d.match.indicator.value for d in result.detections if d.match] == [
+        "example-bad.net"]
+    assert any("binary file" in n for s in result.statuses for n in s.notes)

@@ -25,6 +25,7 @@ from perito.artifacts.android import (
     files,
     getprop,
     hashes,
+    log_links,
     mounts,
     packages,
     processes,
@@ -67,6 +68,7 @@ ANDROIDQF: tuple[Artifact, ...] = (
     mounts.ARTIFACT,
     root_binaries.ARTIFACT,
     selinux.ARTIFACT,
+    log_links.ARTIFACT,
     *BUGREPORT,  # dumpsys.txt and the nested bugreport.zip
     *ANDROIDQF_NESTED,
 )
