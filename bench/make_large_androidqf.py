@@ -69,15 +69,24 @@ def _packages(rng: random.Random) -> tuple[list[dict[str, object]], list[str], i
     return items, names, len(planted)
 
 
+BUILD_TIME = 1_230_768_000  # 2009-01-01: AOSP builds stamp every system-image file with it
+READ_ONLY = ("/system", "/vendor", "/product", "/apex")
+
+
 def _files(rng: random.Random, count: int) -> list[dict[str, object]]:
+    """User files have their own times; files of the read-only system images all carry the
+    build's fixed time (and their atime never moves on a read-only mount)."""
     out: list[dict[str, object]] = []
     for number in range(count):
         folder = rng.choice(FOLDERS)
         when = 1_690_000_000 + rng.randrange(20_000_000)
+        read_only = folder.startswith(READ_ONLY)
+        modified = BUILD_TIME if read_only else when
         out.append({"path": f"{folder}/file_{number:06d}.bin", "size": rng.randrange(1 << 22),
                     "mode": "-rw-r--r--", "user_id": 1000, "user_name": "system",
-                    "group_id": 1000, "group_name": "system", "changed_time": when,
-                    "modified_time": when, "access_time": when + 60, "error": "",
+                    "group_id": 1000, "group_name": "system", "changed_time": modified,
+                    "modified_time": modified,
+                    "access_time": modified if read_only else when + 60, "error": "",
                     "context": "u:object_r:system_file:s0", "mime_type": "",
                     "md5": "", "sha1": "", "sha256": "", "sha512": ""})
     out.append({"path": "/data/local/tmp/wd/agent", "size": 182_736, "mode": "-rwxr-xr-x",
