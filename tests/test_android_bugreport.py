@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -68,9 +69,11 @@ def test_main_entry_and_its_fallbacks(tmp_path: Path) -> None:
     folder = Bugreport().write_folder(tmp_path / "extracted")
     with bugreport(folder) as source:
         assert [e.address for e in source.find(Dumpstate())] == [DUMPSTATE_NAME]
-    (tmp_path / "empty.zip").write_bytes(Androidqf(hashes=False).zip_bytes())
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("photos/IMG_0001.jpg", b"\xff\xd8\xff")
     with pytest.raises(InputError, match="not a bugreport"):
-        bugreport_opener(tmp_path / "empty.zip")
+        bugreport_opener(other)
 
 
 def test_dumpstate_time_and_system_properties(tmp_path: Path) -> None:

@@ -80,6 +80,11 @@ def test_not_an_acquisition_exits_1(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "not an androidqf acquisition" in _err(capsys)
     assert main(["android", "check-bugreport", str(tmp_path / "missing.zip"), "-o",
                  str(tmp_path / "out")]) == 1
+    acquisition = Androidqf(dumpsys="").write_zip(tmp_path / "aqf.zip")
+    _err(capsys)
+    assert main(["android", "check-bugreport", str(acquisition), "-o",
+                 str(tmp_path / "out")]) == 1
+    assert "check-androidqf" in _err(capsys)
 
 
 def _age(tmp_path: Path, armored: bool = False) -> tuple[Path, Path]:

@@ -106,6 +106,9 @@ def bugreport_opener(path: Path) -> tuple[Callable[[], AndroidTree], Path]:
         return AndroidTree(path, kind="android-bugreport", markers=BUGREPORT_MARKERS)
 
     with open_source() as probe:
+        if any(marker in probe.tree.members for marker in ANDROIDQF_MARKERS):
+            raise InputError(f"{path}: this is an androidqf acquisition; check it with "
+                             "`perito android check-androidqf`")
         if dumpstate_member(probe.tree) is None:
             raise InputError(f"{path}: not a bugreport (no main_entry.txt, bugreport-*.txt, "
                              "dumpState_*.log or dumpsys.txt)")
