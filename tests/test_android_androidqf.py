@@ -236,7 +236,8 @@ def test_acquisition_json_and_failed_modules(tmp_path: Path) -> None:
 
 
 def test_log_and_tmp_copies_have_times_and_hashes(tmp_path: Path) -> None:
-    built = Androidqf(extra={"logs/data/system/uiderrors.txt": b"x", "tmp/wd/payload": b"ELF"})
+    built = Androidqf(extra={"logs/data/system/uiderrors.txt": b"x", "tmp/wd/payload": b"ELF",
+                             "apks/com.example.notes_base.apk": b"PK\x03\x04apk"})
     source = androidqf(built.write_zip(tmp_path / "acq.zip"))
     copies = {r.device_path: r for r in records_of(source, copied_files.ARTIFACT)
               if isinstance(r, CopiedFile)}
@@ -246,6 +247,8 @@ def test_log_and_tmp_copies_have_times_and_hashes(tmp_path: Path) -> None:
     assert log.modified.raw == "2024-03-01 10:05:00 @Europe/Madrid"
     payload = copies["/data/local/tmp/wd/payload"]
     assert payload.sha256 == hashlib.sha256(b"ELF").hexdigest()
+    [apk] = [r for r in copies.values() if r.source == "apks/com.example.notes_base.apk"]
+    assert apk.sha256 == hashlib.sha256(b"PK\x03\x04apk").hexdigest() and not apk.device_path
     result = scan_tree(source, artifacts=[copied_files.ARTIFACT])
     assert len(findings(result, "android-copied-file-from-data-local-tmp")) == 1
 

@@ -267,3 +267,17 @@ def test_whole_bugreport_scan_reads_every_artifact(tmp_path: Path) -> None:
     assert {s.id: s.state for s in result.statuses} == {
         s.id: "read" for s in result.statuses}
     assert all(s.records for s in result.statuses)
+
+
+def test_appops_of_android_9_and_older(tmp_path: Path) -> None:
+    old = ("Current AppOps Service state:\n  Settings:\n    top_state_settle_time=+30s0ms\n\n"
+           "  Uid u0a231:\n    state=cached\n    Package com.example.dropper:\n"
+           "      REQUEST_INSTALL_PACKAGES: mode=allow; time=+1h2m3s318ms ago; duration=+6ms\n"
+           "      CAMERA: mode=ignore; rejectTime=+2d1h ago\n\n")
+    with _zip(tmp_path, Bugreport(sections={"appops": old})) as source:
+        ops = [r for r in records_of(source, dumpsys_appops.ARTIFACT) if isinstance(r, AppOp)]
+        result = scan_tree(source, artifacts=[dumpsys_appops.ARTIFACT])
+    assert [(o.op, o.mode, o.accesses, o.rejects) for o in ops] == [
+        ("REQUEST_INSTALL_PACKAGES", "allow", 1, 0), ("CAMERA", "ignore", 0, 1)]
+    assert not ops[0].last_access.ok
+    assert len(findings(result, "android-app-can-install-packages")) == 1

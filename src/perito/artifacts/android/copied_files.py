@@ -4,8 +4,8 @@ bugreport's `FS/` tree (android.md §1.2, §2.1).
 The incumbent uses only the times of androidqf's log files. A zip entry's time is the
 device-local wall clock (converted with `persist.sys.timezone` when known) unless the entry
 carries the UTC "extended timestamp" field; a folder's file has its file-system mtime.
-Files under `tmp/` are the device's `/data/local/tmp`, an exploit staging area: each is
-hashed.
+Files under `tmp/` are the device's `/data/local/tmp`, an exploit staging area, and `apks/`
+holds the APKs androidqf pulled: both are hashed (SHA-256), so hash indicators match them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class CopiedFile(Record):
     record_name = "Copied device file"
 
     def describe(self) -> str:
-        return f"{self.device_path} ({self.size} bytes)"
+        return f"{self.device_path or self.source} ({self.size} bytes)"
 
 
 def extract(ctx: Context) -> Iterator[Record]:
@@ -48,17 +48,17 @@ def extract(ctx: Context) -> Iterator[Record]:
     else:
         modified = local_time(ctx, member.local_time)
     name = ctx.evidence.relative_path
-    digest = source.sha256(ctx.evidence) if name.startswith("tmp/") else ""
-    yield CopiedFile(source=ctx.evidence.address, device_path=ctx.evidence.device_path or name,
+    digest = source.sha256(ctx.evidence) if name.startswith(("tmp/", "apks/")) else ""
+    yield CopiedFile(source=ctx.evidence.address, device_path=ctx.evidence.device_path,
                      size=member.size, sha256=digest, modified=modified)
 
 
 ARTIFACT = Artifact(
     id="android.copied_files",
-    title="Device files copied into the acquisition (logs/, tmp/, bugreport FS/)",
+    title="Device files copied into the acquisition (logs/, tmp/, apks/, bugreport FS/)",
     slug="logs",
     plugin="Logs",
-    locations=(AndroidFile("logs/*"), AndroidFile("tmp/*"),
+    locations=(AndroidFile("logs/*"), AndroidFile("tmp/*"), AndroidFile("apks/*"),
                AndroidFile("FS/*", within="bugreport")),
     records=(CopiedFile,),
     extract=extract,

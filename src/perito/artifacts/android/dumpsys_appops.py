@@ -3,6 +3,8 @@
 From the first `  Uid <uid>:` line to the first blank line: `    Package <name>:` blocks list
 ops as `      OP_NAME (mode):` (newer releases append ` / switch …` inside the brackets) with
 `Access:` and `Reject:` entries carrying a device-local time (`%Y-%m-%d %H:%M:%S.%f`).
+Android 9 and older print `      OP: mode=allow; time=+1h ago; rejectTime=…` with relative
+times only: those ops are kept without times.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from perito.timestamps import Encoding, Timestamp, unset
 _UID = re.compile(r"^  Uid (\S+):\s*$")
 _PACKAGE = re.compile(r"^    Package (\S+):\s*$")
 _OP = re.compile(r"^      ([A-Z0-9_]+) \(([^)/]+?)(?:\s*/[^)]*)?\):")
+# Android 9 and older: `      CAMERA: mode=allow; time=+1h2m3s ago; duration=+6ms` (relative times)
+_OLD_OP = re.compile(r"^      ([A-Z0-9_]+): mode=(\w+)(.*)$")
 _ENTRY = re.compile(r"^\s+(Access|Reject):\s*(?:\[([^\]]*)\]\s*)?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
                     r"(?:\.\d+)?)")
 
@@ -84,6 +88,15 @@ def app_ops(ctx: Context, lines: list[str]) -> Iterator[AppOp]:
                 yield _record(ctx, current)
             current = _Op(package, uid, found.group(1), found.group(2).strip()) \
                 if package else None
+            continue
+        elif (found := _OLD_OP.match(line)) and package:
+            if current is not None:
+                yield _record(ctx, current)
+                current = None
+            rest = found.group(3)
+            yield AppOp(source=ctx.evidence.address, package_name=package, uid=uid,
+                        op=found.group(1), mode=found.group(2),
+                        accesses=int("time=" in rest), rejects=int("rejectTime=" in rest))
             continue
         elif (found := _ENTRY.match(line)) and current is not None:
             current.times[found.group(1)].append(found.group(3))
