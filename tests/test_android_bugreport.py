@@ -281,3 +281,13 @@ def test_appops_of_android_9_and_older(tmp_path: Path) -> None:
         ("REQUEST_INSTALL_PACKAGES", "allow", 1, 0), ("CAMERA", "ignore", 0, 1)]
     assert not ops[0].last_access.ok
     assert len(findings(result, "android-app-can-install-packages")) == 1
+
+
+def test_tombstone_without_timestamp_line_is_dated_by_its_file(tmp_path: Path) -> None:
+    old = b"\n".join(line for line in text_tombstone(uid=0).splitlines()
+                     if not line.startswith(b"Timestamp:"))
+    with _zip(tmp_path, Bugreport(tombstones={"tombstone_05": old})) as source:
+        [crash] = [r for r in records_of(source, tombstones.ARTIFACT) if isinstance(r, Tombstone)]
+    # the zip entry's wall-clock time 2024-02-28 21:14:04 (DOS: even seconds), Europe/Madrid
+    assert crash.time.utc == "2024-02-28T20:14:04.000000+00:00"
+    assert crash.time.encoding == "local_text"

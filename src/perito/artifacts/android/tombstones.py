@@ -2,12 +2,13 @@
 
 Text tombstones start with `Build fingerprint:`; only the first `pid: …, tid: …, name: …
 >>> binary <<<` line is the crashing thread. `Timestamp:` carries nanoseconds and the UTC
-offset, which is kept. Android 12+ writes `tombstone_NN.pb` (AOSP `tombstone.proto`) beside
+offset, which is kept; older tombstones have none, and the file's time is used. Android 12+ writes `tombstone_NN.pb` (AOSP `tombstone.proto`) beside
 each `tombstone_NN`: the pair is one crash, read once (from the text when both exist).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from perito.artifacts.android.common import text_of
+from perito.artifacts.android.common import local_time, text_of
 from perito.artifacts.base import Artifact, Context
 from perito.errors import FormatError
 from perito.extract.tombstone_proto import parse_tombstone
@@ -131,9 +132,21 @@ def extract(ctx: Context) -> Iterator[Record]:
             ctx.warn(f"the same crash as {text_twin.rsplit('/', 1)[-1]}: read once, from the "
                      "text")
             return
-        yield parse_protobuf(ctx.source.read_bytes(ctx.evidence), ctx.evidence.address)
+        yield _dated(ctx, parse_protobuf(ctx.source.read_bytes(ctx.evidence),
+                                         ctx.evidence.address))
         return
-    yield parse_text(text_of(ctx), ctx.evidence.address)
+    yield _dated(ctx, parse_text(text_of(ctx), ctx.evidence.address))
+
+
+def _dated(ctx: Context, crash: Tombstone) -> Tombstone:
+    """Tombstones before Android 12 have no `Timestamp:` line: the file's time dates them."""
+    source = ctx.source
+    if crash.time.ok or not isinstance(source, AndroidTree):
+        return crash
+    member = source.member(ctx.evidence)
+    when = (decode(member.utc_mtime, Encoding.UNIX_S) if member.utc_mtime is not None
+            else local_time(ctx, member.local_time))
+    return dataclasses.replace(crash, time=when)
 
 
 ARTIFACT = Artifact(
