@@ -2,8 +2,9 @@
 
 Text tombstones start with `Build fingerprint:`; only the first `pid: …, tid: …, name: …
 >>> binary <<<` line is the crashing thread. `Timestamp:` carries nanoseconds and the UTC
-offset, which is kept; older tombstones have none, and the file's time is used. Android 12+ writes `tombstone_NN.pb` (AOSP `tombstone.proto`) beside
-each `tombstone_NN`: the pair is one crash, read once (from the text when both exist).
+offset, which is kept; older tombstones have none, and the file's time is used. Android 12+
+writes `tombstone_NN.pb` (AOSP `tombstone.proto`) beside each `tombstone_NN`: the pair is one
+crash, read once (from the text when both exist).
 """
 
 from __future__ import annotations
