@@ -43,6 +43,7 @@ from tests.builders.android import (
     DUMPSTATE_NAME,
     HOST_KEY,
     PLATFORM_COMPAT,
+    SETTINGS,
     Androidqf,
     Bugreport,
     adb_key,
@@ -260,7 +261,7 @@ def test_whole_bugreport_scan_reads_every_artifact(tmp_path: Path) -> None:
                                 "batterystats": BATTERYSTATS, "dbinfo": DBINFO,
                                 "platform_compat": PLATFORM_COMPAT,
                                 "adb": adb_section([HOST_KEY], []),
-                                "device_policy": DEVICE_POLICY},
+                                "device_policy": DEVICE_POLICY, "settings": SETTINGS},
                       tombstones={"tombstone_00": text_tombstone()})
     with _zip(tmp_path, built) as source:
         result = scan_tree(source)
@@ -291,3 +292,24 @@ def test_tombstone_without_timestamp_line_is_dated_by_its_file(tmp_path: Path) -
     # the zip entry's wall-clock time 2024-02-28 21:14:04 (DOS: even seconds), Europe/Madrid
     assert crash.time.utc == "2024-02-28T20:14:04.000000+00:00"
     assert crash.time.encoding == "local_text"
+
+
+def test_dumpsys_settings_feed_the_settings_heuristics(tmp_path: Path) -> None:
+    from perito.artifacts.android import dumpsys_settings
+    from perito.artifacts.android.settings import AndroidSetting
+
+    with _zip(tmp_path, Bugreport(sections={"settings": SETTINGS})) as source:
+        values = {(r.namespace, r.key): r.value
+                  for r in records_of(source, dumpsys_settings.ARTIFACT)
+                  if isinstance(r, AndroidSetting)}
+        result = scan_tree(source, artifacts=[dumpsys_settings.ARTIFACT])
+    assert values == {
+        ("global", "adb_enabled"): "1", ("global", "package_verifier_enable"): "0",
+        ("global", "device_name"): "Pixel de Ana",
+        ("secure", "enabled_accessibility_services"): "com.example.spy/com.example.spy.A11y",
+        ("secure", "enabled_notification_listeners"): "",
+        ("system (user 10)", "screen_brightness"): "102"}
+    assert [d.message for d in findings(result, "android-dangerous-setting")] == [
+        "Google Play Protect disabled (global package_verifier_enable=0)"]
+    assert len(findings(result, "android-accessibility-setting")) == 1
+    assert len(findings(result, "android-adb-enabled")) == 1

@@ -518,3 +518,28 @@ Current Device Policy Manager state:
   Constants:
     DAS_DIED_SERVICE_RECONNECT_BACKOFF_SEC: 3600
 """
+
+
+SETTINGS = """\
+CONFIG SETTINGS (user 0)
+version: 1
+_id:1 name:activity_manager/max_cached_processes pkg:com.google.android.gms value:32 default:32 defaultSystemSet:true
+
+GLOBAL SETTINGS (user 0)
+version: 215
+_id:105 name:adb_enabled pkg:android value:1 default:0 defaultSystemSet:true
+_id:77 name:package_verifier_enable pkg:com.android.shell value:0
+_id:80 name:device_name pkg:android value:Pixel de Ana default:Pixel 6 defaultSystemSet:true tag:x
+
+Historical operations
+  Update package_verifier_enable 2024-02-28 21:00:00 pkg=com.android.shell
+
+SECURE SETTINGS (user 0)
+version: 210
+_id:201 name:enabled_accessibility_services pkg:com.android.settings value:com.example.spy/com.example.spy.A11y
+_id:202 name:enabled_notification_listeners pkg:android value:{null}
+
+SYSTEM SETTINGS (user 10)
+version: 200
+_id:301 name:screen_brightness pkg:android value:102
+"""

@@ -22,6 +22,7 @@ from perito.artifacts.android import (
     dumpsys_device_policy,
     dumpsys_package,
     dumpsys_platform_compat,
+    dumpsys_settings,
     files,
     getprop,
     hashes,
@@ -45,6 +46,7 @@ DUMPSYS: tuple[Artifact, ...] = (
     dumpsys_platform_compat.ARTIFACT,
     dumpsys_adb.ARTIFACT,
     dumpsys_device_policy.ARTIFACT,
+    dumpsys_settings.ARTIFACT,
 )
 
 BUGREPORT: tuple[Artifact, ...] = (
