@@ -313,3 +313,26 @@ def test_dumpsys_settings_feed_the_settings_heuristics(tmp_path: Path) -> None:
         "Google Play Protect disabled (global package_verifier_enable=0)"]
     assert len(findings(result, "android-accessibility-setting")) == 1
     assert len(findings(result, "android-adb-enabled")) == 1
+
+
+def test_processes_of_the_dumpstate_ps_block(tmp_path: Path) -> None:
+    from perito.artifacts.android import bugreport_processes
+    from perito.artifacts.android.processes import AndroidProcess
+    from tests.builders.android import ps_thread
+
+    built = Bugreport()
+    built.processes += [
+        ps_thread("u:r:su:s0", "root", 6001, 6001, 1, "/data/local/tmp/agent", wchan=""),
+        ps_thread("u:r:su:s0", "root", 6001, 6002, 1, "worker")]
+    with _zip(tmp_path, built) as source:
+        processes = [r for r in records_of(source, bugreport_processes.ARTIFACT)
+                     if isinstance(r, AndroidProcess)]
+        result = scan_tree(source, artifacts=[bugreport_processes.ARTIFACT])
+    assert [(p.pid, p.ppid, p.user, p.name) for p in processes] == [
+        (1, 0, "root", "init"), (2, 0, "root", "kthreadd"), (4711, 812, "u0_a190", "com.whatsapp"),
+        (6001, 1, "root", "/data/local/tmp/agent")]  # threads left out; WCHAN empty
+    assert processes[2].context.startswith("u:r:untrusted_app:s0")
+    assert processes[2].package == "com.whatsapp" and processes[1].kernel_thread
+    assert processes[3].state == "S"
+    assert len(findings(result, "android-root-process-context")) == 1
+    assert len(findings(result, "android-process-from-staging-folder")) == 1

@@ -48,6 +48,17 @@ def package(name: str, *, installer: str = "com.android.vending", uid: int = 102
 PS_HEADER = "USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME"
 
 
+PS_THREADS_HEADER = ("LABEL                          USER           PID   TID  PPID     VSZ    RSS "
+                     "WCHAN            ADDR S PRI  NI RTPRIO SCH PCY         TIME CMD")
+
+
+def ps_thread(label: str, user: str, pid: int, tid: int, ppid: int, name: str,
+              wchan: str = "do_epoll_wait") -> str:
+    """One row of dumpstate's `ps -A -T -Z -O pri,nice,rtprio,sched,pcy,time`."""
+    return (f"{label:<30} {user:<12} {pid:>5} {tid:>5} {ppid:>5} 10943040   9812 {wchan:<16}"
+            f"    0 S  19   0     -   0  fg     00:00:05 {name}")
+
+
 def ps_line(user: str, pid: int, ppid: int, name: str, wchan: str = "do_epoll_wait") -> str:
     return f"{user:<12} {pid:>5} {ppid:>5} 1093412   9812 {wchan:<16}    0 S {name}"
 
@@ -250,6 +261,13 @@ class Bugreport:
     tombstones: dict[str, bytes] = field(default_factory=dict)  # tombstone_NN(.pb) → bytes
     extra: dict[str, bytes] = field(default_factory=dict)
     dumpstate_time: str = "2024-03-01 10:00:00"
+    processes: list[str] = field(default_factory=lambda: [
+        ps_thread("u:r:init:s0", "root", 1, 1, 0, "init"),
+        ps_thread("u:r:kernel:s0", "root", 2, 2, 0, "[kthreadd]"),
+        ps_thread("u:r:untrusted_app:s0:c190,c256,c512,c768", "u0_a190", 4711, 4711, 812,
+                  "com.whatsapp"),
+        ps_thread("u:r:untrusted_app:s0:c190,c256,c512,c768", "u0_a190", 4711, 4720, 812,
+                  "Signal Catcher")])
     main_entry: bool = True
     dumpstate_name: str = DUMPSTATE_NAME
 
@@ -264,6 +282,9 @@ class Bugreport:
             "Dumpstate info: id=1 pid=12345 dry_run=0 parallel_run=1 args=-SV", "",
             "------ SYSTEM PROPERTIES (getprop) ------", props.rstrip(),
             "------ 0.041s was the duration of 'SYSTEM PROPERTIES' ------", "",
+            "------ PROCESSES AND THREADS (ps -A -T -Z -O pri,nice,rtprio,sched,pcy,time) ------",
+            PS_THREADS_HEADER, *self.processes,
+            "------ 0.150s was the duration of 'PROCESSES AND THREADS' ------", "",
         ]
         body = "\n".join(parts) + "\n"
         package_body = PACKAGE_SECTION.replace("{extra_packages}",

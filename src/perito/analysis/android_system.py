@@ -149,7 +149,8 @@ def copied_staged(record: Record) -> Iterator[str]:
            "software: exploits and implants run from there.")
 def staged_process(record: Record) -> Iterator[str]:
     assert isinstance(record, AndroidProcess)
-    for path in (record.path, *record.command_line[:1]):
+    named = record.name if record.name.startswith("/") else ""  # ps shows argv[0]
+    for path in (record.path, *record.command_line[:1], named):
         if path.startswith((*STAGING, "/sdcard/", "/storage/emulated/")) and not path.startswith(
                 ANDROIDQF_OWN):
             yield f"process {record.name} (pid {record.pid}) runs {path}"

@@ -1,7 +1,7 @@
 """The dumpsys section format shared by bugreports and androidqf's `dumpsys.txt` (android.md §2.2).
 
 A section starts after `DUMP OF SERVICE [PRIORITY ]<name>:` and ends at the next line made of
-78 or more dashes. The system properties are the lines after
+78 or more dashes. Command blocks, such as the system properties, are the lines after
 `------ SYSTEM PROPERTIES (getprop) ------` up to the next line starting with `------`.
 """
 
@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 _SEPARATOR = re.compile(rb"^-{78,}\r?$", re.MULTILINE)
 _NEXT_BLOCK = re.compile(rb"^------", re.MULTILINE)
-_PROPERTIES = re.compile(rb"^------ SYSTEM PROPERTIES[^\n]*\n", re.MULTILINE)
 _HEADER = re.compile(rb"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?([^\s:][^:\n]*):\r?$",
                      re.MULTILINE)
 
@@ -35,13 +34,20 @@ def section_names(data: bytes) -> list[str]:
     return [_decode(h.group(1)).strip() for h in _HEADER.finditer(data)]
 
 
-def system_properties(data: bytes) -> str | None:
-    """The getprop block of a dumpstate, or None when it has none."""
-    start = _PROPERTIES.search(data)
+def command_block(data: bytes, title: str) -> str | None:
+    """The output of a dumpstate command block (`------ TITLE (command) ------` up to the next
+    line starting with `------`), or None when the dumpstate has none."""
+    start = re.compile(rb"^------ " + re.escape(title.encode()) + rb"[ (][^\n]*\n",
+                       re.MULTILINE).search(data)
     if start is None:
         return None
     end = _NEXT_BLOCK.search(data, start.end())
     return _decode(data[start.end():end.start() if end else len(data)])
+
+
+def system_properties(data: bytes) -> str | None:
+    """The getprop block of a dumpstate, or None when it has none."""
+    return command_block(data, "SYSTEM PROPERTIES")
 
 
 def blocks(lines: list[str], start: int, indent: int) -> Iterator[tuple[str, list[str]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from perito.artifacts.android import (
     acquisition,
+    bugreport_processes,
     copied_files,
     dumpstate,
     dumpsys_accessibility,
@@ -51,6 +52,7 @@ DUMPSYS: tuple[Artifact, ...] = (
 
 BUGREPORT: tuple[Artifact, ...] = (
     dumpstate.ARTIFACT,
+    bugreport_processes.ARTIFACT,
     *DUMPSYS,
     tombstones.ARTIFACT,
     copied_files.ARTIFACT,

@@ -56,30 +56,42 @@ def _name(raw: str) -> tuple[str, bool]:
     return raw, False
 
 
+_NAME_COLUMNS = ("NAME", "CMD", "COMMAND")
+
+
 def parse_ps(content: str, source: str) -> Iterator[AndroidProcess]:
+    """Rows of a `ps` table, columns found by the header. The name is the last column (it may
+    hold spaces); an empty WCHAN shifts the columns after it; with `-T` (a TID column) only
+    the main thread of each process is kept."""
     lines = [line for line in content.splitlines() if line.strip()]
     if not lines:
         return
     header = lines[0].split()
-    if "PID" not in header or "NAME" not in header:
+    if "PID" not in header or header[-1] not in _NAME_COLUMNS:
         raise FormatError("no ps header (USER PID … NAME) on the first line")
-    pid_at = header.index("PID")
-    has_label = header[0] == "LABEL"
+    wanted = len(header)
+    wchan_at = header.index("WCHAN") if "WCHAN" in header else wanted
     for line in lines[1:]:
         columns = line.split()
-        if len(columns) < pid_at + 2:
+        if len(columns) < header.index("PID") + 2:
             continue
-        # NAME is the last column and may itself hold spaces on some builds: take it from
-        # the column count of the header, WCHAN possibly missing.
-        wanted = len(header)
-        cut = wanted - 1 if len(columns) >= wanted else len(columns) - 1
-        name, bracketed = _name(" ".join(columns[cut:]))
+        missing = max(0, wanted - len(columns))
+
+        def column(name: str, columns: list[str] = columns, missing: int = missing) -> str:
+            if name not in header:
+                return ""
+            at = header.index(name)
+            at -= missing if at > wchan_at else 0
+            return columns[at] if 0 <= at < len(columns) else ""
+
+        pid = integer(column("PID"))
+        if "TID" in header and integer(column("TID")) != pid:
+            continue  # another thread of the process
+        name, bracketed = _name(" ".join(columns[wanted - 1 - missing:]))
         yield AndroidProcess(
             source=source, name=name, package="" if bracketed else _package(name),
-            pid=integer(columns[pid_at]), ppid=integer(columns[pid_at + 1]),
-            user=columns[1] if has_label else columns[0], kernel_thread=bracketed,
-            context=columns[0] if has_label else "",
-            state=columns[cut - 1] if cut - 1 > pid_at + 1 else "")
+            pid=pid, ppid=integer(column("PPID")), user=column("USER"),
+            kernel_thread=bracketed, context=column("LABEL"), state=column("S"))
 
 
 def _json_process(item: dict[str, Any], source: str) -> AndroidProcess:
