@@ -77,6 +77,7 @@ def test_app_process_without_installed_package(tmp_path: Path) -> None:
     built = Androidqf(processes=[
         ps_line("u0_a190", 4711, 812, "com.whatsapp"),
         ps_line("u0_a150", 4800, 812, "com.whatsapp.persistent"),
+        ps_line("u0_a190", 4801, 812, "com.whatsapp_zygote"),
         ps_line("u0_a231", 4900, 812, "com.hidden.agent:remote"),
         ps_line("system", 1500, 812, "com.android.systemui.helper")])
     result = scan_tree(androidqf(built.write_folder(tmp_path / "acq")))

@@ -207,7 +207,7 @@ def unknown_package_processes(records: list[Record]) -> Iterator[Detection]:
             continue
         if not _app_process(record):
             continue
-        name = record.package
+        name = record.package.removesuffix("_zygote")  # an app's own zygote
         # `android:process` names extend the package (`com.google.android.gms.persistent`)
         if any(name == p or name.startswith(p + ".") for p in installed):
             continue
