@@ -109,3 +109,27 @@ def test_links_in_logcat_and_kernel_logs_match_domain_indicators(tmp_path: Path)
     assert [d.match.indicator.value for d in result.detections if d.match] == [
         "example-bad.net"]
     assert any("binary file" in n for s in result.statuses for n in s.notes)
+
+
+def test_a_damaged_member_fails_alone_and_the_scan_goes_on(tmp_path: Path) -> None:
+    from perito.artifacts.android import hashes, packages
+    from perito.artifacts.android.hashes import HashCheck
+
+    path = Androidqf().write_zip(tmp_path / "acq.zip")
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("getprop.txt")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 2, start + 12):
+        data[offset] ^= 0x5A  # flip bits inside the deflated stream
+    path.write_bytes(bytes(data))
+    with androidqf(path) as source:
+        result = scan_tree(source, artifacts=[getprop.ARTIFACT, packages.ARTIFACT,
+                                              hashes.ARTIFACT])
+        checks = {r.name: r.status for r in records_of(source, hashes.ARTIFACT)
+                  if isinstance(r, HashCheck)}
+    states = {s.id: s for s in result.statuses}
+    assert states["android.androidqf.getprop"].state == "failed"
+    assert "damaged in the archive" in states["android.androidqf.getprop"].problems[0]
+    assert states["android.androidqf.packages"].state == "read"
+    assert checks["getprop.txt"] == "unreadable" and checks["packages.json"] == "ok"

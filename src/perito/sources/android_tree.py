@@ -20,6 +20,7 @@ import stat
 import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from perito.errors import InputError
+from perito.extract.getprop import property_value
 from perito.sources.evidence import Custody, EvidenceFile
 from perito.sources.locations import AndroidFile, Dumpstate, Location
 from perito.sources.sqlite import OpenedDatabase, open_sqlite
@@ -51,6 +53,18 @@ _CONTAINER_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 class RefusedMember(OSError):
     """A zip member that perito will not read (hostile name or size)."""
+
+
+class DamagedMember(OSError):
+    """A zip member whose bytes do not inflate or fail their CRC."""
+
+
+@contextlib.contextmanager
+def _damage_as_oserror(name: str) -> Iterator[None]:
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise DamagedMember(0, f"damaged in the archive ({error})", name) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +326,7 @@ class AndroidTree:
     def stream(self, evidence: EvidenceFile) -> Iterator[IO[bytes]]:
         """The file as a stream (for hashing large members); not hashed into custody."""
         tree, member = self._locate(evidence)
-        with tree.open(member) as handle:
+        with _damage_as_oserror(evidence.address), tree.open(member) as handle:
             yield handle
 
     def sha256(self, evidence: EvidenceFile) -> str:
@@ -336,7 +350,7 @@ class AndroidTree:
         if member.size > MAX_READ:
             raise RefusedMember(0, f"refused: {member.size} bytes is past the "
                                    f"{MAX_READ >> 20} MiB limit for one file")
-        with tree.open(member) as handle:
+        with _damage_as_oserror(evidence.address), tree.open(member) as handle:
             data = handle.read(MAX_READ + 1)
         if len(data) > MAX_READ:
             raise RefusedMember(0, "refused: the file inflates past the size limit")
@@ -363,9 +377,7 @@ class AndroidTree:
         if self._zone is False:
             self._zone = None
             for evidence in [*self.find(AndroidFile("getprop.txt")), *self.find(Dumpstate())]:
-                with contextlib.suppress(OSError, FileNotFoundError):
-                    from perito.extract.getprop import property_value
-
+                with contextlib.suppress(OSError):
                     zone = property_value(self.read_bytes(evidence), "persist.sys.timezone")
                     if zone:
                         self._zone = zone

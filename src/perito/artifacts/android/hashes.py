@@ -27,7 +27,7 @@ class HashCheck(Record):
     name: str
     recorded: str
     actual: str = ""
-    status: str = ""  # "ok", "mismatch", "missing", "refused"
+    status: str = ""  # "ok", "mismatch", "missing", "unreadable"
 
     record_name = "Acquisition hash check"
 
@@ -52,9 +52,15 @@ def extract(ctx: Context) -> Iterator[Record]:
         if evidence is None:
             status, actual = "missing", ""
         else:
-            actual = source.sha256(evidence)
-            status = "ok" if actual == recorded else "mismatch"
-        if status != "ok":
+            try:
+                actual = source.sha256(evidence)
+            except OSError as error:
+                status, actual = "unreadable", ""
+                ctx.warn(f"{name} could not be read to check its hash "
+                         f"({error.strerror or type(error).__name__})")
+            else:
+                status = "ok" if actual == recorded else "mismatch"
+        if status in ("mismatch", "missing"):
             problem = ("does not match its recorded SHA-256" if status == "mismatch"
                        else "is listed in hashes.csv but not in the acquisition")
             ctx.warn(f"{name} {problem}")
