@@ -106,6 +106,18 @@ def test_processes_txt_ps_txt_and_processes_json(tmp_path: Path) -> None:
         assert len(findings(result, "android-root-process-context")) == 1
 
 
+def test_processes_txt_holding_the_collectors_json(tmp_path: Path) -> None:
+    folder = Androidqf().write_folder(tmp_path / "acq")
+    (folder / "processes.txt").write_text(
+        '[{"pid":4711,"ppid":812,"uid":10231,"filename":"com.example.notes",'
+        '"path":"/system/bin/app_process64","context":"u:r:untrusted_app:s0:c231,c256",'
+        '"command_line":["com.example.notes:sync"],"cwd":"/"}]')
+    [process] = records_of(androidqf(folder), processes.ARTIFACT)
+    assert isinstance(process, AndroidProcess)
+    assert process.pid == 4711 and process.uid == 10231 and process.package == "com.example.notes"
+    assert process.executable == "app_process64"
+
+
 def test_getprop_multiline_and_empty_values(tmp_path: Path) -> None:
     folder = Androidqf().write_folder(tmp_path / "acq")
     (folder / "getprop.txt").write_text(

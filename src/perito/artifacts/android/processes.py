@@ -1,5 +1,6 @@
 """Running processes: androidqf's `processes.json`, `processes.txt` and the older `ps.txt`
-(android.md §1.5).
+(android.md §1.5). With its on-device collector androidqf writes the collector's JSON array
+into `processes.txt`; without it, the output of `ps -A`.
 
 `ps -A` prints a header and whitespace-separated columns; WCHAN can be empty and some builds
 prepend a SELinux `LABEL` column, so columns are found from the header and NAME is the last.
@@ -35,6 +36,8 @@ class AndroidProcess(Record):
     executable: str = field(default="", metadata=observable(Kind.PROCESS))
     context: str = ""  # SELinux
     command_line: tuple[str, ...] = ()
+    # argv[0] in full: the collector's `filename` is the kernel's comm (at most 15 characters)
+    command: str = field(default="", metadata=observable(Kind.PROCESS))
     cwd: str = field(default="", metadata=observable(Kind.FILE_PATH))
     state: str = ""
 
@@ -105,17 +108,20 @@ def _json_process(item: dict[str, Any], source: str) -> AndroidProcess:
         pid=integer(item.get("pid")), ppid=integer(item.get("ppid")),
         uid=integer(item.get("uid")), kernel_thread=bracketed, path=path,
         executable=path.rsplit("/", 1)[-1] if path else "",
-        context=text(item.get("context")), command_line=command, cwd=text(item.get("cwd")),
+        context=text(item.get("context")), command_line=command, command=first,
+        cwd=text(item.get("cwd")),
         state=text(item.get("state")))
 
 
 def extract(ctx: Context) -> Iterator[Record]:
-    if ctx.evidence.name.endswith(".json"):
+    content = text_of(ctx)
+    # androidqf with its collector writes the collector's JSON into processes.txt
+    if ctx.evidence.name.endswith(".json") or content.lstrip()[:1] in ("[", "{"):
         for item in json_list(ctx):
             if isinstance(item, dict):
                 yield _json_process(item, ctx.evidence.address)
         return
-    yield from parse_ps(text_of(ctx), ctx.evidence.address)
+    yield from parse_ps(content, ctx.evidence.address)
 
 
 ARTIFACT = Artifact(
