@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from perito.artifacts.android import (
@@ -275,3 +276,33 @@ def test_device_local_time_without_a_zone_is_labelled(tmp_path: Path) -> None:
     timeline = Timeline()
     timeline.add(copy, "android.copied_files", "Logs")
     assert timeline.events[0].label == "Copied file modified (device-local time, zone unknown)"
+
+
+def test_magisk_modules_from_the_manifest_and_module_prop(tmp_path: Path) -> None:
+    from perito.artifacts.android import magisk_modules
+    from perito.artifacts.android.magisk_modules import MagiskModule
+
+    manifest = {"schema_version": 1, "generated_at": "2024-03-01T10:03:00Z",
+                "status": "collected", "acquisition_method": "adb exec-out su -c cat",
+                "modules": [{"device_path": "/data/adb/modules/zygisk_shamiko",
+                             "directory_name": "zygisk_shamiko",
+                             "module_prop_path": "magisk_modules/0000/module.prop",
+                             "module_prop_status": "collected", "state_files": ["update"],
+                             "state_files_complete": True}]}
+    prop = b"id=zygisk_shamiko\nname=Shamiko\nversion=v1.0.1\nauthor=LSPosed\ndescription=Hide\n"
+    built = Androidqf(extra={"magisk_modules/manifest.json": json.dumps(manifest).encode(),
+                             "magisk_modules/0000/module.prop": prop})
+    source = androidqf(built.write_zip(tmp_path / "acq.zip"))
+    [module] = [r for r in records_of(source, magisk_modules.ARTIFACT)
+                if isinstance(r, MagiskModule)]
+    assert (module.module_id, module.name, module.version, module.state_files) == (
+        "zygisk_shamiko", "Shamiko", "v1.0.1", ("update",))
+    result = scan_tree(source, artifacts=[magisk_modules.ARTIFACT])
+    [finding] = findings(result, "android-magisk-module")
+    assert finding.level.name == "HIGH" and "Shamiko" in finding.message
+    unavailable = Androidqf(extra={"magisk_modules/manifest.json": json.dumps(
+        {"schema_version": 1, "status": "root_unavailable", "modules": []}).encode()})
+    result = scan_tree(androidqf(unavailable.write_folder(tmp_path / "plain")),
+                       artifacts=[magisk_modules.ARTIFACT])
+    assert not result.detections
+    assert any("root_unavailable" in n for s in result.statuses for n in s.notes)

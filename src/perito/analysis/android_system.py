@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from perito.artifacts.android.copied_files import CopiedFile
 from perito.artifacts.android.files import AndroidFileEntry
 from perito.artifacts.android.getprop import AndroidProperty
+from perito.artifacts.android.magisk_modules import MagiskModule
 from perito.artifacts.android.mounts import AndroidMount
 from perito.artifacts.android.processes import AndroidProcess
 from perito.artifacts.android.root_binaries import RootBinary
@@ -101,6 +102,16 @@ def busybox(record: Record) -> Iterator[str]:
     assert isinstance(record, RootBinary)
     if record.binary == "busybox":
         yield f"busybox is present at {record.path}"
+
+
+@heuristic(MagiskModule, "android-magisk-module", Level.HIGH,
+           "A Magisk module rewrites the system at every boot with root powers; some exist to "
+           "hide root or other modules from apps.")
+def magisk_module(record: Record) -> Iterator[str]:
+    assert isinstance(record, MagiskModule)
+    state = f" ({', '.join(record.state_files)})" if record.state_files else ""
+    yield (f"Magisk module {record.module_id or record.directory_name} "
+           f"\"{record.name}\" is installed at {record.device_path}{state}")
 
 
 @heuristic(SelinuxMode, "android-selinux-not-enforcing", Level.HIGH,

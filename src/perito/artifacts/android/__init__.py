@@ -28,6 +28,7 @@ from perito.artifacts.android import (
     getprop,
     hashes,
     log_links,
+    magisk_modules,
     mounts,
     packages,
     processes,
@@ -71,6 +72,7 @@ ANDROIDQF: tuple[Artifact, ...] = (
     files.ARTIFACT,
     mounts.ARTIFACT,
     root_binaries.ARTIFACT,
+    magisk_modules.ARTIFACT,
     selinux.ARTIFACT,
     log_links.ARTIFACT,
     *BUGREPORT,  # dumpsys.txt and the nested bugreport.zip
