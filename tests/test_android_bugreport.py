@@ -171,6 +171,9 @@ def test_batterystats_daily_history_uninstall_and_downgrade(tmp_path: Path) -> N
     assert [(r.event, r.package_name) for r in history] == [
         ("+job", "com.example.notes"), ("-job", "com.example.notes"), ("+top", "com.whatsapp")]
     assert history[0].time_text == "+1h02m03s123ms"
+    # RESET:TIME 2024-02-27 10:00:00 (Madrid, UTC+1) plus 1 h 02 min 03.123 s
+    assert history[0].time.utc == "2024-02-27T10:02:03.123000+00:00"
+    assert history[2].time.utc == "2024-02-27T11:00:00.000000+00:00"
     assert [d.record.package_name for d in findings(result, "android-package-uninstalled")] == [
         "com.example.spy"]
     [downgrade] = findings(result, "android-package-downgrade")

@@ -4,11 +4,13 @@
 Daily stats: `  Daily from 2024-02-27-03-12-40 to 2024-02-28-03-09-55:` followed by
 `    Update <package> vers=<code>`; `vers=0` is an uninstall. History: the lines after
 `Battery History` up to a blank line, with `+job=`/`-job=`, `+top=`/`-top=` and wake-lock
-events naming `u0aNNN:"<package>/…"`; their times are relative or year-less, kept as text.
+events naming `u0aNNN:"<package>/…"`; their times are offsets from the last `RESET:TIME:` or
+`TIME:` mark (device-local wall clock), converted from it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from perito.timestamps import Encoding, Timestamp, unset
 _DAILY = re.compile(r"^\s+Daily from (\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d) to "
                     r"(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d):")
 _UPDATE = re.compile(r"^\s+Update (\S+) vers=(-?\d+)")
+_OFFSET = re.compile(r"\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?")
+_TIME_MARK = re.compile(r"\bTIME: (\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)")
 _EVENT = re.compile(r"([+-]?)(job|top|wake_lock|wake_lock_in|fg|proc|sync|running)="
                     r"(?:(u\d+a\d+|\d+):)?\"([^\"]+)\"")
 
@@ -53,7 +57,9 @@ class BatteryHistoryEvent(Record):
     event: str = ""  # "+job", "-top", …
     uid: str = ""
     detail: str = ""
-    time_text: str = ""  # relative ("+1h02m03s") or year-less; not converted
+    time_text: str = ""  # as printed: an offset from the history's start
+    time: Timestamp = field(default=unset(Encoding.LOCAL_TEXT),
+                            metadata=timeline("Battery history event"))
 
     record_name = "Battery history event"
 
@@ -81,8 +87,23 @@ def daily(ctx: Context, lines: list[str]) -> Iterator[BatteryDailyUpdate]:
                                      day_end=end)
 
 
+def _offset_ms(printed: str) -> int | None:
+    """`+1h02m03s123ms` (or `0`) as milliseconds since the history's start."""
+    if printed == "0":
+        return 0
+    found = _OFFSET.fullmatch(printed)
+    if found is None or not any(found.groups()):
+        return None
+    days, hours, minutes, seconds, millis = (int(g) if g else 0 for g in found.groups())
+    return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000 + millis
+
+
 def history(ctx: Context, lines: list[str]) -> Iterator[BatteryHistoryEvent]:
+    """Events after `Battery History`; times are offsets from the last `RESET:TIME:` or
+    `TIME:` wall-clock mark (device local), converted when such a mark was seen."""
     inside = False
+    base: dt.datetime | None = None
+    base_ms = 0
     for line in lines:
         if not inside:
             inside = line.lstrip().startswith("Battery History")
@@ -90,13 +111,23 @@ def history(ctx: Context, lines: list[str]) -> Iterator[BatteryHistoryEvent]:
         if not line.strip():
             break
         time_text = line.split(None, 1)[0]
+        offset = _offset_ms(time_text)
+        mark = _TIME_MARK.search(line)
+        if mark and offset is not None:
+            year, month, day, hour, minute, second = (int(part) for part in mark.groups())
+            base = dt.datetime(year, month, day, hour, minute, second)
+            base_ms = offset
+        when = ""
+        if base is not None and offset is not None:
+            moment = base + dt.timedelta(milliseconds=offset - base_ms)
+            when = moment.isoformat(sep=" ", timespec="milliseconds")
         for sign, name, uid, value in _EVENT.findall(line):
             package = value.split("/", 1)[0].split(":")[-1] if "/" in value else value
             if "." not in package or " " in package:
                 continue
             yield BatteryHistoryEvent(source=ctx.evidence.address, package_name=package,
                                       event=f"{sign}{name}", uid=uid, detail=value,
-                                      time_text=time_text)
+                                      time_text=time_text, time=local_time(ctx, when))
 
 
 def extract(ctx: Context) -> Iterator[Record]:
