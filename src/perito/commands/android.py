@@ -6,6 +6,7 @@ file (`AGE-SECRET-KEY-1…` lines, `#` comments allowed); the plaintext zip is n
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -57,24 +58,28 @@ def read_identities(path: Path) -> list[x25519.Identity]:
     return identities
 
 
-def decrypt_age(path: Path, identity_file: Path | None) -> bytes:
-    """The plaintext of an age file, in memory."""
+def decrypt_age(path: Path, identity_file: Path | None) -> io.BytesIO:
+    """The plaintext of an age file, in memory (streamed: the ciphertext is not held)."""
     if identity_file is None:
         raise InputError(f"{path} is age-encrypted: give the identity that can decrypt it "
                          "with --age-identity FILE")
     identities = read_identities(identity_file)
+    plaintext = io.BytesIO()
     try:
-        ciphertext = path.read_bytes()
+        ciphertext = path.open("rb")
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
     try:
-        return pyrage.decrypt(ciphertext, identities)
-    except pyrage.DecryptError as error:
+        with ciphertext:
+            pyrage.decrypt_io(ciphertext, plaintext, identities)
+    except (pyrage.DecryptError, OSError) as error:  # a cut stream fails as an I/O error
         reason = str(error)
         if "No matching keys" in reason:
             raise InputError(f"{path}: the age identity in {identity_file} cannot decrypt this "
                              "file (it was encrypted for another key)") from None
         raise InputError(f"{path}: the age file is damaged or truncated ({reason})") from None
+    plaintext.seek(0)
+    return plaintext
 
 
 def androidqf_opener(path: Path, identity_file: Path | None) -> tuple[Callable[[], AndroidTree],

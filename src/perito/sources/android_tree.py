@@ -213,7 +213,7 @@ class AndroidTree:
     platform = "android"
 
     def __init__(self, path: Path, *, kind: str, markers: tuple[str, ...],
-                 data: bytes | None = None) -> None:
+                 data: bytes | io.BytesIO | None = None) -> None:
         """`data` is the plaintext zip when `path` is encrypted (it is never written out)."""
         self.kind = kind
         self.root = path
@@ -225,7 +225,8 @@ class AndroidTree:
             raise InputError(f"{path}: no such file or folder")
         if data is not None:
             self._record_container(path)  # the ciphertext, as stored
-            self.tree: _Tree = _ZipTree(_open_zip(io.BytesIO(data), str(path)), "", markers)
+            memory = io.BytesIO(data) if isinstance(data, bytes) else data
+            self.tree: _Tree = _ZipTree(_open_zip(memory, str(path)), "", markers)
         elif path.is_dir():
             self.tree = _FolderTree(acquisition_folder(path, markers))
         else:
