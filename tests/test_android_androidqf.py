@@ -242,6 +242,8 @@ def test_acquisition_json_and_failed_modules(tmp_path: Path) -> None:
     source = androidqf(built.write_folder(tmp_path / "acq"))
     [record] = records_of(source, acquisition.ARTIFACT)
     assert isinstance(record, AndroidAcquisition)
+    result = scan_tree(source, artifacts=[acquisition.ARTIFACT])
+    assert result.statuses[0].notes == ["acquisition.json: androidqf module bugreport: failed"]
     assert record.started.utc == "2024-03-01T10:00:00.000000+00:00"
     assert record.completed.utc == "2024-03-01T10:14:37.123456+00:00"
     assert record.failed_modules == ("bugreport: failed",)

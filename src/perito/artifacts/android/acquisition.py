@@ -62,12 +62,15 @@ def extract(ctx: Context) -> Iterator[Record]:
     data = json_of(ctx)
     if not isinstance(data, dict):
         raise FormatError("acquisition.json is not a JSON object")
+    failed = _failed(data.get("module_results"))
+    for module in failed:  # that part of the phone was not acquired: say so in the summary
+        ctx.warn(f"androidqf module {module}")
     yield AndroidAcquisition(
         source=ctx.evidence.address, uuid=text(data.get("uuid")),
         androidqf_version=text(data.get("androidqf_version")),
         adb_host_public_key=text(data.get("adb_host_public_key")).strip(),
         storage_path=text(data.get("storage_path")), cpu=text(data.get("cpu")),
-        failed_modules=_failed(data.get("module_results")),
+        failed_modules=failed,
         started=decode(text(data.get("started")), Encoding.ISO_TEXT),
         completed=decode(text(data.get("completed")), Encoding.ISO_TEXT))
 
