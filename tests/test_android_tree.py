@@ -121,3 +121,20 @@ def test_damaged_member_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert states["android.androidqf.packages"].state == "failed"
     assert "not JSON" in states["android.androidqf.packages"].problems[0]
     assert states["android.androidqf.getprop"].state == "read"
+
+
+def test_hashes_csv_of_older_androidqf_with_host_paths(tmp_path: Path) -> None:
+    built = Androidqf(hashes=False, extra={"command.log": b"started\n"})
+    members = built.members()
+    path = built.write_folder(tmp_path / "6b0d1c9e")
+    rows = [f"/home/analyst/androidqf/6b0d1c9e/{name},{hashlib.sha256(data).hexdigest()}"
+            for name, data in members.items() if name != "command.log"]
+    rows.append("C:\\Users\\ana\\androidqf\\6b0d1c9e\\command.log," + "0" * 64)
+    (path / "hashes.csv").write_text("\n".join(rows) + "\n")
+    with androidqf(path) as source:
+        records, notes = extract_from(source, hashes.ARTIFACT)
+    status = {r.name.replace("\\", "/").rsplit("/", 1)[-1]: r.status for r in records
+              if isinstance(r, HashCheck)}
+    assert status["getprop.txt"] == "ok" and status["packages.json"] == "ok"
+    assert status["command.log"] == "changed-after-hashing"
+    assert notes == []
