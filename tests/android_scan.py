@@ -7,6 +7,7 @@ from pathlib import Path
 
 from perito.artifacts.android import ANDROIDQF, BUGREPORT
 from perito.artifacts.base import Artifact
+from perito.commands.android import BUGREPORT_MARKERS
 from perito.detections import Detection
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.stix import load_indicators
@@ -14,8 +15,6 @@ from perito.pipeline import ScanResult, scan
 from perito.records import Record
 from perito.sources.android_tree import ANDROIDQF_MARKERS, AndroidTree
 from tests.helpers import extract_from
-
-BUGREPORT_MARKERS = ("main_entry.txt", "version.txt")
 
 
 def androidqf(path: Path, data: bytes | None = None) -> AndroidTree:
