@@ -187,6 +187,7 @@ def test_dbinfo_operations(tmp_path: Path) -> None:
     assert [(o.action, o.pid, o.package_name) for o in ops] == [
         ("executeForCursorWindow", 4711, "com.example.notes"),
         ("executeForChangedRowCount", None, "com.example.notes")]
+    assert ops[1].time.utc == "2024-02-28T20:14:04.000000+00:00"  # the dump's year
     assert ops[0].sql == "SELECT _id, title FROM notes"
     assert ops[0].time.utc == "2024-02-28T20:14:05.120000+00:00"
 

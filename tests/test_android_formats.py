@@ -133,3 +133,13 @@ def test_a_damaged_member_fails_alone_and_the_scan_goes_on(tmp_path: Path) -> No
     assert "damaged in the archive" in states["android.androidqf.getprop"].problems[0]
     assert states["android.androidqf.packages"].state == "read"
     assert checks["getprop.txt"] == "unreadable" and checks["packages.json"] == "ok"
+
+
+def test_year_less_dbinfo_times_take_the_dump_year() -> None:
+    from perito.artifacts.android.dumpsys_dbinfo import with_year
+
+    assert with_year("02-28 21:14:04.000", "2024-03-01 10:00:00") == "2024-02-28 21:14:04.000"
+    assert with_year("12-31 23:59:59.000", "2025-01-01 00:10:00") == "2024-12-31 23:59:59.000"
+    assert with_year("2023-05-01 10:00:00.000", "2025-01-01 00:10:00") == (
+        "2023-05-01 10:00:00.000")
+    assert with_year("02-28 21:14:04.000", "") == "02-28 21:14:04.000"

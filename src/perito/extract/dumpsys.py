@@ -16,6 +16,15 @@ _HEADER = re.compile(rb"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?([^\s:][^
                      re.MULTILINE)
 
 
+_DUMP_DATE = re.compile(rb"^== dumpstate: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
+
+
+def dump_date(data: bytes) -> str:
+    """`YYYY-MM-DD HH:MM:SS` of the dumpstate header (device local), or ""."""
+    found = _DUMP_DATE.search(data, 0, 1 << 16)
+    return found.group(1).decode("ascii") if found else ""
+
+
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 

@@ -7,26 +7,22 @@ getprop format. androidqf's `dumpsys.txt` has neither and yields nothing here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from perito.artifacts.android.acquisition import AndroidAcquisition
 from perito.artifacts.android.common import local_time
 from perito.artifacts.android.getprop import AndroidProperty, properties
 from perito.artifacts.base import Artifact, Context
-from perito.extract.dumpsys import system_properties
+from perito.extract.dumpsys import dump_date, system_properties
 from perito.records import Record
 from perito.sources.locations import Dumpstate
-
-_HEADER = re.compile(rb"^== dumpstate: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
 
 
 def extract(ctx: Context) -> Iterator[Record]:
     data = ctx.source.read_bytes(ctx.evidence)
-    header = _HEADER.search(data, 0, 1 << 16)
-    if header:
-        yield AndroidAcquisition(source=ctx.evidence.address,
-                                 started=local_time(ctx, header.group(1).decode("ascii")))
+    dumped = dump_date(data)
+    if dumped:
+        yield AndroidAcquisition(source=ctx.evidence.address, started=local_time(ctx, dumped))
     block = system_properties(data)
     if block is not None:
         yield from properties(block, ctx.evidence.address)

@@ -3,7 +3,7 @@
 `Connection pool for <db path>:` blocks list, under `Most recently executed operations:`,
 lines like `0: [2024-02-28 21:14:05.120] [Pid:(4711)]executeForCursorWindow took 1ms -
 succeeded, sql="…", path=…` (the year and the Pid part are optional). The database path
-names the app that owns it.
+names the app that owns it. A time without a year takes the dumpstate's.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from perito.artifacts.android.common import dumpsys_sections, local_time
 from perito.artifacts.base import Artifact, Context
+from perito.extract.dumpsys import dump_date
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import Dumpstate
 from perito.timestamps import Encoding, Timestamp, unset
@@ -44,7 +45,18 @@ class DatabaseOperation(Record):
         return f"{self.action} on {self.database}"
 
 
-def operations(ctx: Context, lines: list[str], year: str) -> Iterator[DatabaseOperation]:
+def with_year(when: str, dumped: str) -> str:
+    """A year-less `MM-DD …` time in the year of the dump (the year before when it would
+    fall after the dump: the operation happened before it)."""
+    if len(when) >= 19 or not dumped:
+        return when
+    year = int(dumped[:4])
+    if when[:5] > dumped[5:10]:
+        year -= 1
+    return f"{year:04d}-{when}"
+
+
+def operations(ctx: Context, lines: list[str], dumped: str) -> Iterator[DatabaseOperation]:
     database = package = ""
     inside = False
     for line in lines:
@@ -61,8 +73,7 @@ def operations(ctx: Context, lines: list[str], year: str) -> Iterator[DatabaseOp
         if found is None:
             continue
         when, pid, action, rest = found.groups()
-        if len(when) < 19 and year:  # "MM-DD HH:MM:SS": the dump's year
-            when = f"{year}-{when}"
+        when = with_year(when, dumped)
         sql = _SQL.search(rest)
         yield DatabaseOperation(source=ctx.evidence.address, database=database,
                                 package_name=package, action=action,
@@ -72,8 +83,9 @@ def operations(ctx: Context, lines: list[str], year: str) -> Iterator[DatabaseOp
 
 
 def extract(ctx: Context) -> Iterator[Record]:
+    dumped = dump_date(ctx.source.read_bytes(ctx.evidence))
     for _body, lines in dumpsys_sections(ctx, "dbinfo"):
-        yield from operations(ctx, lines, "")
+        yield from operations(ctx, lines, dumped)
 
 
 ARTIFACT = Artifact(
