@@ -340,3 +340,20 @@ def test_processes_of_the_dumpstate_ps_block(tmp_path: Path) -> None:
     assert processes[3].state == "S"
     assert len(findings(result, "android-root-process-context")) == 1
     assert len(findings(result, "android-process-from-staging-folder")) == 1
+
+
+def test_plain_text_bugreport_of_old_android(tmp_path: Path) -> None:
+    built = Bugreport(sections={"accessibility": ACCESSIBILITY_OLD})
+    text = tmp_path / "bugreport.txt"
+    text.write_text(built.dumpstate())
+    open_source, _root = bugreport_opener(text)
+    with open_source() as source:
+        result = scan_tree(source)
+    states = {s.id: s.state for s in result.statuses}
+    assert states["android.dumpsys.package"] == "read"
+    assert states["android.dumpsys.accessibility"] == "read"
+    assert states["android.bugreport.tombstones"] == "absent"
+    other = tmp_path / "notes.txt"
+    other.write_text("shopping list\n")
+    with pytest.raises(InputError, match="not a bugreport"):
+        bugreport_opener(other)

@@ -118,6 +118,22 @@ class _FolderTree(_Tree):
         return self.root / member.name
 
 
+class _FileTree(_Tree):
+    """A single evidence file (the plain-text bugreport of Android 6 and older)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        info = path.stat()
+        member = Member(path.name, info.st_size, utc_mtime=int(info.st_mtime))
+        super().__init__("", {path.name: member}, [])
+
+    def open(self, member: Member) -> IO[bytes]:
+        return self.path.open("rb")
+
+    def local_path(self, member: Member) -> Path | None:
+        return self.path
+
+
 def _zip_utc_mtime(info: zipfile.ZipInfo) -> int | None:
     """The UTC mtime of the "extended timestamp" extra field (0x5455), when present."""
     extra = info.extra
@@ -229,6 +245,8 @@ class AndroidTree:
             self.tree: _Tree = _ZipTree(_open_zip(memory, str(path)), "", markers)
         elif path.is_dir():
             self.tree = _FolderTree(acquisition_folder(path, markers))
+        elif kind == "android-bugreport" and not zipfile.is_zipfile(path):
+            self.tree = _FileTree(path)  # `adb bugreport > file.txt` before Android 7
         else:
             self._record_container(path)
             self.tree = _ZipTree(_open_zip(path, str(path)), "", markers)
@@ -416,4 +434,11 @@ def dumpstate_member(tree: _Tree) -> Member | None:
         if found:
             return max(found, key=lambda m: m.size)
     nested = [m for n, m in members.items() if n.endswith("/dumpsys.txt")]
-    return min(nested, key=lambda m: m.name) if nested else None
+    if nested:
+        return min(nested, key=lambda m: m.name)
+    if isinstance(tree, _FileTree):
+        with tree.open(top[0]) as handle:
+            head = handle.read(4096)
+        if b"== dumpstate:" in head or b"DUMP OF SERVICE" in head:
+            return top[0]
+    return None
