@@ -156,6 +156,10 @@ def test_appops_entries_and_heuristics(tmp_path: Path) -> None:
         "com.example.dropper"]
     assert len(findings(result, "android-install-packages-requested")) == 1
     assert len(findings(result, "android-shell-app-op")) == 1
+    audio = ops[("com.example.dropper", "RECORD_AUDIO")]
+    assert audio.accesses == 2 and audio.background_accesses == 1
+    assert [d.message for d in findings(result, "android-background-recording")] == [
+        "com.example.dropper used RECORD_AUDIO in the background (1 time)"]
 
 
 def test_batterystats_daily_history_uninstall_and_downgrade(tmp_path: Path) -> None:

@@ -433,6 +433,11 @@ Current AppOps Service state:
           Access: [top-s] 2024-02-28 20:00:00.000 (-1d14h00m00s000ms)
       CAMERA (ignore / switch CAMERA=ignore):
           Reject: [fg-s] 2024-02-28 22:00:00.000 (-1d12h00m00s000ms)
+      RECORD_AUDIO (allow):
+        null=[
+          Access: [bg-s] 2024-02-29 03:10:00.000 (-1d06h00m00s000ms) duration=+5m0s0ms
+          Access: [top-s] 2024-02-29 09:00:00.000 (-1d01h00m00s000ms)
+        ]
   Uid u0a232:
     Package com.example.asker:
       REQUEST_INSTALL_PACKAGES (default):

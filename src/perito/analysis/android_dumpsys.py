@@ -3,6 +3,7 @@ crashes (android.md §6)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from perito.artifacts.android.dumpsys_accessibility import AccessibilityService
@@ -22,6 +23,7 @@ SYSTEM_ACCESSIBILITY = frozenset({
     "com.samsung.android.accessibility.talkback", "com.google.android.accessibility.switchaccess",
     "com.android.switchaccess", "com.google.android.apps.accessibility.voiceaccess",
     "com.samsung.accessibility", "com.google.android.accessibility.soundamplifier"})
+_APP_UID = re.compile(r"^u\d+a\d+$")  # appops' spelling of an app uid (u0a231)
 PRIVILEGED_UIDS = {0: "root", 1000: "system", 2000: "shell"}
 # Device admins that ship with Android's Google services (Find My Device) and device management
 SYSTEM_DEVICE_ADMINS = frozenset({"com.google.android.gms",
@@ -92,6 +94,18 @@ def install_requested(record: Record) -> Iterator[str]:
     assert isinstance(record, AppOp)
     if record.op == "REQUEST_INSTALL_PACKAGES" and record.mode != "allow":
         yield f"{record.package_name} has REQUEST_INSTALL_PACKAGES ({record.mode})"
+
+
+@heuristic(AppOp, "android-background-recording", Level.MEDIUM,
+           "Microphone or camera used while the app was in the background: stalkerware "
+           "records its surroundings this way. Call recorders and assistants do it too.")
+def background_recording(record: Record) -> Iterator[str]:
+    assert isinstance(record, AppOp)
+    if record.op in ("RECORD_AUDIO", "CAMERA") and record.background_accesses and (
+            _APP_UID.match(record.uid)):
+        count = record.background_accesses
+        yield (f"{record.package_name} used {record.op} in the background "
+               f"({count} time{'s' if count != 1 else ''})")
 
 
 @heuristic(AppOp, "android-shell-app-op", Level.MEDIUM,

@@ -19,6 +19,8 @@ from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import Dumpstate
 from perito.timestamps import Encoding, Timestamp, unset
 
+# The uid state in an entry's brackets (`[bg-s]`, `[cch-tp]`): the app was not on screen
+_BACKGROUND_STATES = frozenset({"bg", "cch"})
 _UID = re.compile(r"^  Uid (\S+):\s*$")
 _PACKAGE = re.compile(r"^    Package (\S+):\s*$")
 _OP = re.compile(r"^      ([A-Z0-9_]+) \(([^)/]+?)(?:\s*/[^)]*)?\):")
@@ -39,6 +41,7 @@ class AppOp(Record):
     mode: str = ""
     accesses: int = 0
     rejects: int = 0
+    background_accesses: int = 0  # while the app was in the background or cached
     last_access: Timestamp = field(default=unset(Encoding.LOCAL_TEXT),
                                    metadata=timeline("App operation allowed"))
     last_reject: Timestamp = field(default=unset(Encoding.LOCAL_TEXT),
@@ -57,12 +60,14 @@ class _Op:
     op: str
     mode: str
     times: dict[str, list[str]] = field(default_factory=lambda: {"Access": [], "Reject": []})
+    background: int = 0
 
 
 def _record(ctx: Context, op: _Op) -> AppOp:
     access, reject = sorted(op.times["Access"]), sorted(op.times["Reject"])
     return AppOp(source=ctx.evidence.address, package_name=op.package, uid=op.uid, op=op.op,
                  mode=op.mode, accesses=len(access), rejects=len(reject),
+                 background_accesses=op.background,
                  last_access=local_time(ctx, access[-1] if access else ""),
                  last_reject=local_time(ctx, reject[-1] if reject else ""))
 
@@ -100,6 +105,9 @@ def app_ops(ctx: Context, lines: list[str]) -> Iterator[AppOp]:
             continue
         elif (found := _ENTRY.match(line)) and current is not None:
             current.times[found.group(1)].append(found.group(3))
+            state = (found.group(2) or "").split("-", 1)[0]
+            if found.group(1) == "Access" and state in _BACKGROUND_STATES:
+                current.background += 1
             continue
         else:
             continue
