@@ -149,3 +149,24 @@ def test_check_bugreport_zip(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["android", "check-bugreport", "--list-artifacts"]) == 0
     listed = capsys.readouterr().out
     assert "android.bugreport.tombstones" in listed and "android.androidqf.packages" not in listed
+
+
+def test_nested_bugreport_of_an_encrypted_acquisition_stays_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perito.sources import android_tree
+
+    def no_disk(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("decrypted content would be spooled to disk")
+
+    monkeypatch.setattr(android_tree.tempfile, "SpooledTemporaryFile", no_disk)
+    identity = x25519.Identity.generate()
+    key = tmp_path / "key.txt"
+    key.write_text(f"{identity}\n")
+    built = Androidqf(bugreport=Bugreport(tombstones={"tombstone_00": text_tombstone(uid=0)}))
+    encrypted = tmp_path / "acq.zip.age"
+    encrypted.write_bytes(pyrage.encrypt(built.zip_bytes(), [identity.to_public()]))
+    out = tmp_path / "out"
+    assert main(["android", "check-androidqf", str(encrypted), "--age-identity", str(key),
+                 "-o", str(out), "-j", "1"]) == 0
+    states = {a["id"]: a["state"] for a in _info(out)["artifacts"]}
+    assert states["android.bugreport.tombstones"] == "read"

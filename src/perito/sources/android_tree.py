@@ -274,7 +274,9 @@ class AndroidTree:
             if local is not None:
                 archive = zipfile.ZipFile(local)
             else:
-                spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115
+                # Of an encrypted acquisition nothing decrypted goes to disk: memory only.
+                spool: IO[bytes] = io.BytesIO() if self.encrypted else (
+                    tempfile.SpooledTemporaryFile(max_size=64 << 20))  # noqa: SIM115
                 with self.tree.open(member) as handle:
                     shutil.copyfileobj(handle, spool, 1 << 20)
                 spool.seek(0)
