@@ -143,3 +143,19 @@ def test_year_less_dbinfo_times_take_the_dump_year() -> None:
     assert with_year("2023-05-01 10:00:00.000", "2025-01-01 00:10:00") == (
         "2023-05-01 10:00:00.000")
     assert with_year("02-28 21:14:04.000", "") == "02-28 21:14:04.000"
+
+
+def test_a_broken_nested_bugreport_is_reported(tmp_path: Path) -> None:
+    from perito.artifacts.android import dumpstate, root_binaries
+    from perito.artifacts.android.root_binaries import RootBinary
+
+    built = Androidqf(root_binaries=["/system/xbin/su"], extra={"bugreport.zip": b"PK\x03\x04cut"})
+    folder = built.write_folder(tmp_path / "acq")
+    (folder / "root_binaries.json").write_text('[null, 5, "/system/xbin/su"]')
+    source = androidqf(folder)
+    result = scan_tree(source, artifacts=[dumpstate.ARTIFACT, root_binaries.ARTIFACT])
+    states = {s.id: s for s in result.statuses}
+    assert states["android.bugreport.dumpstate"].state == "failed"
+    assert "not a readable zip" in states["android.bugreport.dumpstate"].problems[0]
+    assert [r.path for r in records_of(source, root_binaries.ARTIFACT)
+            if isinstance(r, RootBinary)] == ["/system/xbin/su"]

@@ -252,6 +252,7 @@ class AndroidTree:
             self.tree = _ZipTree(_open_zip(path, str(path)), "", markers)
         self.bugreport: _Tree | None = self.tree if kind == "android-bugreport" else None
         self._nested: IO[bytes] | None = None
+        self.nested_problem = ""  # why androidqf's bugreport.zip could not be opened
         if self.bugreport is None and BUGREPORT_NESTED in self.tree.members:
             self.bugreport = self._open_nested(self.tree.members[BUGREPORT_NESTED])
 
@@ -283,8 +284,8 @@ class AndroidTree:
                 self._nested = spool
                 archive = zipfile.ZipFile(spool)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            log.warning("%s: not a readable zip (%s); its dumpsys sections are skipped",
-                        BUGREPORT_NESTED, error)
+            self.nested_problem = f"not a readable zip ({error}): the bugreport was not read"
+            log.warning("%s: %s", BUGREPORT_NESTED, self.nested_problem)
             return None
         return _ZipTree(archive, f"{BUGREPORT_NESTED}/", ("main_entry.txt",))
 

@@ -13,12 +13,21 @@ from perito.artifacts.android.acquisition import AndroidAcquisition
 from perito.artifacts.android.common import local_time
 from perito.artifacts.android.getprop import AndroidProperty, properties
 from perito.artifacts.base import Artifact, Context
+from perito.errors import FormatError
 from perito.extract.dumpsys import dump_date, system_properties
 from perito.records import Record
-from perito.sources.locations import Dumpstate
+from perito.sources.android_tree import BUGREPORT_NESTED, AndroidTree
+from perito.sources.locations import AndroidFile, Dumpstate
 
 
 def extract(ctx: Context) -> Iterator[Record]:
+    if ctx.evidence.relative_path == BUGREPORT_NESTED and not ctx.evidence.file_id:
+        # androidqf's nested bugreport: its own files are read through Dumpstate(); here
+        # only a bugreport.zip that cannot be opened is reported.
+        source = ctx.source
+        if isinstance(source, AndroidTree) and source.nested_problem:
+            raise FormatError(source.nested_problem)
+        return
     data = ctx.source.read_bytes(ctx.evidence)
     dumped = dump_date(data)
     if dumped:
@@ -33,7 +42,7 @@ ARTIFACT = Artifact(
     title="Bugreport time and system properties (dumpstate)",
     slug="dumpstate",
     plugin="Dumpstate",
-    locations=(Dumpstate(),),
+    locations=(Dumpstate(), AndroidFile(BUGREPORT_NESTED)),
     records=(AndroidAcquisition, AndroidProperty),
     extract=extract,
     doc=__doc__ or "",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from perito.artifacts.android.common import json_list, text
+from perito.artifacts.android.common import json_list
 from perito.artifacts.base import Artifact, Context
 from perito.records import Kind, Record, observable, register_record
 from perito.sources.locations import AndroidFile
@@ -33,7 +33,9 @@ class RootBinary(Record):
 
 def extract(ctx: Context) -> Iterator[Record]:
     for item in json_list(ctx):
-        for line in text(item).splitlines():
+        if not isinstance(item, str):
+            continue
+        for line in item.splitlines():
             if line.strip():
                 yield RootBinary(source=ctx.evidence.address, path=line.strip())
 
