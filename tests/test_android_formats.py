@@ -159,3 +159,22 @@ def test_a_broken_nested_bugreport_is_reported(tmp_path: Path) -> None:
     assert "not a readable zip" in states["android.bugreport.dumpstate"].problems[0]
     assert [r.path for r in records_of(source, root_binaries.ARTIFACT)
             if isinstance(r, RootBinary)] == ["/system/xbin/su"]
+
+
+def test_damaged_battery_history_marks_leave_times_unknown(tmp_path: Path) -> None:
+    from perito.artifacts.android import dumpsys_batterystats
+    from perito.artifacts.android.dumpsys_batterystats import BatteryHistoryEvent
+
+    body = ("Battery History (1% used):\n"
+            "                    0 (15) RESET:TIME: 2024-02-30-10-00-00\n"
+            "        +1h00m00s000ms (2) 099 +job=u0a231:\"com.example.notes/.SyncJob\"\n"
+            "   +99999999999999999h (2) 099 TIME: 2024-02-27-10-00-00 +top=u0a1:\"com.a.b\"\n")
+    built = Bugreport(sections={"batterystats": body})
+    path = built.write_zip(tmp_path / "bugreport.zip")
+    from tests.android_scan import bugreport
+
+    with bugreport(path) as source:
+        events = [r for r in records_of(source, dumpsys_batterystats.ARTIFACT)
+                  if isinstance(r, BatteryHistoryEvent)]
+    assert [(e.package_name, e.time.ok) for e in events] == [("com.example.notes", False),
+                                                             ("com.a.b", True)]

@@ -115,12 +115,18 @@ def history(ctx: Context, lines: list[str]) -> Iterator[BatteryHistoryEvent]:
         mark = _TIME_MARK.search(line)
         if mark and offset is not None:
             year, month, day, hour, minute, second = (int(part) for part in mark.groups())
-            base = dt.datetime(year, month, day, hour, minute, second)
+            try:
+                base = dt.datetime(year, month, day, hour, minute, second)
+            except ValueError:  # a damaged mark: the times that follow stay unknown
+                base = None
             base_ms = offset
         when = ""
         if base is not None and offset is not None:
-            moment = base + dt.timedelta(milliseconds=offset - base_ms)
-            when = moment.isoformat(sep=" ", timespec="milliseconds")
+            try:
+                moment: dt.datetime | None = base + dt.timedelta(milliseconds=offset - base_ms)
+            except OverflowError:
+                moment = None
+            when = moment.isoformat(sep=" ", timespec="milliseconds") if moment else ""
         for sign, name, uid, value in _EVENT.findall(line):
             package = value.split("/", 1)[0].split(":")[-1] if "/" in value else value
             if "." not in package or " " in package:
