@@ -83,3 +83,19 @@ def test_app_process_without_installed_package(tmp_path: Path) -> None:
     result = scan_tree(androidqf(built.write_folder(tmp_path / "acq")))
     assert [d.record.name for d in findings(result, "android-process-of-unknown-package")] == [
         "com.hidden.agent:remote"]
+
+
+def test_screen_capture_and_usage_access_from_app_ops(tmp_path: Path) -> None:
+    appops = ("Current AppOps Service state:\n  Settings:\n    x=1\n\n"
+              "  Uid u0a231:\n    state=cch\n    Package com.example.watcher:\n"
+              "      PROJECT_MEDIA (allow):\n"
+              "          Access: [fg-s] 2024-02-28 21:14:03.511 (-1d)\n"
+              "      GET_USAGE_STATS (allow):\n"
+              "          Access: [bg-s] 2024-02-28 21:15:00.000 (-1d)\n\n")
+    built = Androidqf(packages=[package("com.example.watcher", installer="null")],
+                      bugreport=Bugreport(sections={"appops": appops}))
+    result = scan_tree(androidqf(built.write_folder(tmp_path / "acq")))
+    [finding] = findings(result, "android-stalkerware-powers")
+    assert finding.level.name == "HIGH"
+    assert finding.message == ("com.example.watcher combines screen capture, sideloaded (adb), "
+                               "usage access")

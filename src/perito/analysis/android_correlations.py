@@ -12,6 +12,7 @@ from perito.analysis.android_packages import sideloaded
 from perito.artifacts.android.acquisition import AndroidAcquisition
 from perito.artifacts.android.dumpsys_accessibility import AccessibilityService
 from perito.artifacts.android.dumpsys_adb import AdbKey, fingerprint, split_key
+from perito.artifacts.android.dumpsys_appops import AppOp
 from perito.artifacts.android.dumpsys_batterystats import BatteryDailyUpdate
 from perito.artifacts.android.dumpsys_device_policy import DeviceAdmin
 from perito.artifacts.android.getprop import AndroidProperty
@@ -39,6 +40,8 @@ POWERS_WHY = ("Stalkerware needs a screen or notification reader (accessibility,
               "listener, device admin) plus access to messages, calls or location, and is "
               "usually sideloaded; legitimate apps seldom combine them. HIGH when sideloaded, "
               "MEDIUM for a store app with accessibility or device admin, else LOW.")
+# App ops that stalkerware asks for: screen recording, and the apps used and for how long
+_OP_POWERS = {"PROJECT_MEDIA": "screen capture", "GET_USAGE_STATS": "usage access"}
 _PRIVATE_DATA = {
     "SMS": ("android.permission.READ_SMS", "android.permission.RECEIVE_SMS"),
     "call log": ("android.permission.READ_CALL_LOG", "android.permission.PROCESS_OUTGOING_CALLS"),
@@ -145,6 +148,8 @@ def _powers(records: list[Record]) -> dict[str, set[str]]:
                     grant(package, "notification listener")
         elif isinstance(record, DeviceAdmin):
             grant(record.package_name, "device admin")
+        elif isinstance(record, AppOp) and record.mode == "allow" and record.op in _OP_POWERS:
+            grant(record.package_name, _OP_POWERS[record.op])
         elif isinstance(record, AndroidPackage):
             held = set(record.granted_permissions or record.requested_permissions)
             for name, permissions in _PRIVATE_DATA.items():
@@ -157,14 +162,15 @@ def _powers(records: list[Record]) -> dict[str, set[str]]:
 
 
 @correlation(POWERS, wants=(AndroidPackage, AccessibilityService, AndroidSetting,
-                            DeviceAdmin))
+                            DeviceAdmin, AppOp))
 def stalkerware_powers(records: list[Record]) -> Iterator[Detection]:
     packages: dict[str, AndroidPackage] = {}
     for record in records:
         if isinstance(record, AndroidPackage):
             packages.setdefault(record.package_name, record)
     for package, powers in sorted(_powers(records).items()):
-        readers = powers & {"accessibility", "notification listener", "device admin"}
+        readers = powers & {"accessibility", "notification listener", "device admin",
+                            "screen capture"}
         data = {p for p in powers if p.endswith(" access")}
         known = packages.get(package)
         if not readers or not data or (known is not None and known.system) or (
@@ -174,7 +180,7 @@ def stalkerware_powers(records: list[Record]) -> Iterator[Detection]:
             continue
         if any(p.startswith("sideloaded") for p in powers):
             level = Level.HIGH
-        elif readers - {"notification listener"}:
+        elif readers - {"notification listener", "screen capture"}:
             level = Level.MEDIUM
         else:  # a store app reading notifications: companion and wearable apps do
             level = Level.LOW
