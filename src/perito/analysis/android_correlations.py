@@ -37,9 +37,10 @@ DOWNGRADE = "android-package-downgrade"
 DOWNGRADE_WHY = "A lower version than the day before can re-open vulnerabilities fixed in it."
 POWERS = "android-stalkerware-powers"
 POWERS_WHY = ("Stalkerware needs a screen or notification reader (accessibility, notification "
-              "listener, device admin) plus access to messages, calls or location, and is "
-              "usually sideloaded; legitimate apps seldom combine them. HIGH when sideloaded, "
-              "MEDIUM for a store app with accessibility or device admin, else LOW.")
+              "listener, device admin, screen capture) plus access to messages, calls, "
+              "location or app usage, and is usually sideloaded; legitimate apps seldom "
+              "combine them. HIGH when sideloaded, MEDIUM for a store app with accessibility "
+              "or device admin, else LOW.")
 # App ops that stalkerware asks for: screen recording, and the apps used and for how long
 _OP_POWERS = {"PROJECT_MEDIA": "screen capture", "GET_USAGE_STATS": "usage access"}
 _PRIVATE_DATA = {
