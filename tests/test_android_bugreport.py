@@ -110,6 +110,20 @@ def test_dumpsys_package_packages_permissions_and_resolvers(tmp_path: Path) -> N
             "com.google.android.apps.messaging") in handlers
 
 
+def test_adb_installs_from_the_install_initiator(tmp_path: Path) -> None:
+    built = Bugreport(extra_packages=[
+        package_block("com.example.adbapp", installer=None, initiator="com.android.shell"),
+        package_block("com.example.storeapp", initiator="com.android.vending")])
+    with _zip(tmp_path, built) as source:
+        packages = {r.package_name: r for r in records_of(source, dumpsys_package.ARTIFACT)
+                    if isinstance(r, AndroidPackage)}
+        result = scan_tree(source, artifacts=[dumpsys_package.ARTIFACT])
+    assert packages["com.example.adbapp"].install_initiator == "com.android.shell"
+    assert packages["com.example.adbapp"].installer is None
+    assert [d.record.package_name for d in findings(result, "android-installed-by-adb-shell")] == [
+        "com.example.adbapp"]
+
+
 def test_accessibility_old_and_android_14_formats(tmp_path: Path) -> None:
     for body, expected in ((ACCESSIBILITY_OLD, {"installed"}),
                            (ACCESSIBILITY_14, {"enabled"})):

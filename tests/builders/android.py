@@ -231,7 +231,8 @@ Queries:
 
 def package_block(name: str, *, installer: str | None = "com.android.vending",
                   system: bool = False, permissions: tuple[str, ...] = (),
-                  first_install: str = "2024-02-28 21:10:01", version_code: int = 57) -> str:
+                  first_install: str = "2024-02-28 21:10:01", version_code: int = 57,
+                  initiator: str | None = None) -> str:
     """A `  Package [name]` block of dumpsys package."""
     flags = "SYSTEM HAS_CODE" if system else "HAS_CODE ALLOW_CLEAR_USER_DATA"
     lines = [f"  Package [{name}] (9e8d7c6):", "    userId=10231",
@@ -241,6 +242,9 @@ def package_block(name: str, *, installer: str | None = "com.android.vending",
              f"    lastUpdateTime={first_install}"]
     if installer is not None:
         lines.append(f"    installerPackageName={installer}")
+    if initiator is not None:
+        lines += [f"    installInitiatingPackageName={initiator}",
+                  "    installOriginatingPackageName=null"]
     lines.append("    requested permissions:")
     lines += [f"      {p}" for p in permissions]
     lines += ["    User 0: ceDataInode=5000 installed=true hidden=false enabled=0",

@@ -92,6 +92,15 @@ def without_installer(record: Record) -> Iterator[str]:
         yield f"{package.package_name} has no installer recorded (adb or a direct install)"
 
 
+@heuristic(AndroidPackage, "android-installed-by-adb-shell", Level.MEDIUM,
+           "The install was started by com.android.shell: `adb install` from a computer, the "
+           "route of installs by someone holding the phone (Android 11+ records it).")
+def installed_by_shell(record: Record) -> Iterator[str]:
+    package = _package(record)
+    if package.install_initiator == "com.android.shell" and not package.system:
+        yield f"{package.package_name} was installed over adb (started by com.android.shell)"
+
+
 @heuristic(AndroidPackage, "android-third-party-store", Level.INFORMATIONAL,
            "The app came from a store other than Google Play (F-Droid, Aurora); usually "
            "benign, shown as context.")

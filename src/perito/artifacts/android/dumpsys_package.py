@@ -2,7 +2,9 @@
 
 Under `Packages:` each `  Package [name] (hash):` block holds `key=value` lines (userId,
 versionCode — whose value runs to the end of the line —, versionName, first install and last
-update times as device-local text, installerPackageName, pkgFlags with the `SYSTEM` token),
+update times as device-local text, installerPackageName and, since Android 11,
+installInitiatingPackageName (`com.android.shell` for `adb install`), pkgFlags with the
+`SYSTEM` token),
 then `requested permissions:`, `install permissions:` and, per `User N:`, `runtime
 permissions:` blocks (`perm: granted=true`). The `Activity Resolver Table:` and `Receiver
 Resolver Table:` map intents (a single token ending in `:`) to `hash package/component`
@@ -91,6 +93,7 @@ def _package(ctx: Context, name: str, body: list[str]) -> AndroidPackage:
     installer = values.get("installerPackageName")
     return AndroidPackage(
         source=ctx.evidence.address, package_name=name, installer=installer,
+        install_initiator=values.get("installInitiatingPackageName", ""),
         uid=int(values["userId"]) if values.get("userId", "").isdigit() else None,
         system="SYSTEM" in flags, flags=flags,
         apk_paths=(values["codePath"],) if values.get("codePath") else (),

@@ -26,6 +26,7 @@ class AndroidPackage(Record):
 
     package_name: str = field(metadata=observable(Kind.APP_ID))
     installer: str | None = None  # as recorded: "null" = no installer, "" = unknown
+    install_initiator: str = ""  # dumpsys, Android 11+: the package that started the install
     uid: int | None = None
     system: bool | None = None
     third_party: bool | None = None
