@@ -113,7 +113,10 @@ def test_dumpsys_package_packages_permissions_and_resolvers(tmp_path: Path) -> N
 def test_adb_installs_from_the_install_initiator(tmp_path: Path) -> None:
     built = Bugreport(extra_packages=[
         package_block("com.example.adbapp", installer=None, initiator="com.android.shell"),
-        package_block("com.example.storeapp", initiator="com.android.vending")])
+        package_block("com.example.storeapp", initiator="com.android.vending"),
+        package_block("com.example.fromweb", installer="com.google.android.packageinstaller",
+                      initiator="com.google.android.packageinstaller",
+                      originator="com.android.chrome")])
     with _zip(tmp_path, built) as source:
         packages = {r.package_name: r for r in records_of(source, dumpsys_package.ARTIFACT)
                     if isinstance(r, AndroidPackage)}
@@ -122,6 +125,10 @@ def test_adb_installs_from_the_install_initiator(tmp_path: Path) -> None:
     assert packages["com.example.adbapp"].installer is None
     assert [d.record.package_name for d in findings(result, "android-installed-by-adb-shell")] == [
         "com.example.adbapp"]
+    assert packages["com.example.storeapp"].install_originator == ""
+    [web] = findings(result, "android-installed-from-browser")
+    assert web.message.endswith("(an APK opened from a browser or file manager, downloaded "
+                                "through com.android.chrome)")
 
 
 def test_accessibility_old_and_android_14_formats(tmp_path: Path) -> None:

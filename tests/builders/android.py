@@ -232,7 +232,7 @@ Queries:
 def package_block(name: str, *, installer: str | None = "com.android.vending",
                   system: bool = False, permissions: tuple[str, ...] = (),
                   first_install: str = "2024-02-28 21:10:01", version_code: int = 57,
-                  initiator: str | None = None) -> str:
+                  initiator: str | None = None, originator: str = "null") -> str:
     """A `  Package [name]` block of dumpsys package."""
     flags = "SYSTEM HAS_CODE" if system else "HAS_CODE ALLOW_CLEAR_USER_DATA"
     lines = [f"  Package [{name}] (9e8d7c6):", "    userId=10231",
@@ -244,7 +244,7 @@ def package_block(name: str, *, installer: str | None = "com.android.vending",
         lines.append(f"    installerPackageName={installer}")
     if initiator is not None:
         lines += [f"    installInitiatingPackageName={initiator}",
-                  "    installOriginatingPackageName=null"]
+                  f"    installOriginatingPackageName={originator}"]
     lines.append("    requested permissions:")
     lines += [f"      {p}" for p in permissions]
     lines += ["    User 0: ceDataInode=5000 installed=true hidden=false enabled=0",

@@ -70,8 +70,10 @@ def root_package(record: Record) -> Iterator[str]:
 def from_browser(record: Record) -> Iterator[str]:
     package = _package(record)
     if sideloaded(package) == "browser":
+        origin = (f", downloaded through {package.install_originator}"
+                  if package.install_originator else "")
         yield (f"{package.package_name} was installed by {package.installer} "
-               "(an APK opened from a browser or file manager)")
+               f"(an APK opened from a browser or file manager{origin})")
 
 
 @heuristic(AndroidPackage, "android-system-app-from-browser", Level.LOW,

@@ -63,6 +63,11 @@ def _top_block(lines: list[str], title: str) -> Iterator[str]:
         yield line
 
 
+def _named(value: str) -> str:
+    """A package-name value, "" for dumpsys' `null`."""
+    return "" if value == "null" else value
+
+
 def _package(ctx: Context, name: str, body: list[str]) -> AndroidPackage:
     values: dict[str, str] = {}
     requested: list[str] = []
@@ -94,6 +99,7 @@ def _package(ctx: Context, name: str, body: list[str]) -> AndroidPackage:
     return AndroidPackage(
         source=ctx.evidence.address, package_name=name, installer=installer,
         install_initiator=values.get("installInitiatingPackageName", ""),
+        install_originator=_named(values.get("installOriginatingPackageName", "")),
         uid=int(values["userId"]) if values.get("userId", "").isdigit() else None,
         system="SYSTEM" in flags, flags=flags,
         apk_paths=(values["codePath"],) if values.get("codePath") else (),

@@ -27,6 +27,7 @@ class AndroidPackage(Record):
     package_name: str = field(metadata=observable(Kind.APP_ID))
     installer: str | None = None  # as recorded: "null" = no installer, "" = unknown
     install_initiator: str = ""  # dumpsys, Android 11+: the package that started the install
+    install_originator: str = ""  # dumpsys, Android 11+: where the APK came from (a browser…)
     uid: int | None = None
     system: bool | None = None
     third_party: bool | None = None
