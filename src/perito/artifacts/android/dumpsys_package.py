@@ -98,7 +98,7 @@ def _package(ctx: Context, name: str, body: list[str]) -> AndroidPackage:
     installer = values.get("installerPackageName")
     return AndroidPackage(
         source=ctx.evidence.address, package_name=name, installer=installer,
-        install_initiator=values.get("installInitiatingPackageName", ""),
+        install_initiator=_named(values.get("installInitiatingPackageName", "")),
         install_originator=_named(values.get("installOriginatingPackageName", "")),
         uid=int(values["userId"]) if values.get("userId", "").isdigit() else None,
         system="SYSTEM" in flags, flags=flags,
