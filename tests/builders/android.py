@@ -289,6 +289,11 @@ class Bugreport:
             "------ PROCESSES AND THREADS (ps -A -T -Z -O pri,nice,rtprio,sched,pcy,time) ------",
             PS_THREADS_HEADER, *self.processes,
             "------ 0.150s was the duration of 'PROCESSES AND THREADS' ------", "",
+            "------ SYSTEM LOG (logcat -v threadtime -v printable -v uid -d *:v) ------",
+            "--------- beginning of main",
+            "03-01 09:59:58.123 10190  4711  4730 I WhatsApp: media fetch "
+            "https://mmg.whatsapp.net/v/t62/abc",
+            "------ 0.912s was the duration of 'SYSTEM LOG' ------", "",
         ]
         body = "\n".join(parts) + "\n"
         package_body = PACKAGE_SECTION.replace("{extra_packages}",

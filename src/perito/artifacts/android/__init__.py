@@ -57,6 +57,7 @@ BUGREPORT: tuple[Artifact, ...] = (
     *DUMPSYS,
     tombstones.ARTIFACT,
     copied_files.ARTIFACT,
+    log_links.ARTIFACT,
 )
 
 # Part B hook: the readers of androidqf's backup.ab (SMS/MMS) and intrusion_logs/.
@@ -74,7 +75,6 @@ ANDROIDQF: tuple[Artifact, ...] = (
     root_binaries.ARTIFACT,
     magisk_modules.ARTIFACT,
     selinux.ARTIFACT,
-    log_links.ARTIFACT,
     *BUGREPORT,  # dumpsys.txt and the nested bugreport.zip
     *ANDROIDQF_NESTED,
 )

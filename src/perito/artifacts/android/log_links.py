@@ -1,5 +1,6 @@
-"""Links in androidqf's text logs: `logcat.txt`, `logcat_old.txt` and the kernel logs, ANR
-traces and other text files under `logs/` (android.md §1.2).
+"""Links in text logs and dumps: androidqf's `logcat.txt`, `logcat_old.txt` and the kernel
+logs, ANR traces and other text files under `logs/` (android.md §1.2); a bugreport's
+dumpstate (its logcat, and the intents and URLs that dumpsys prints) and ANR traces.
 
 The incumbent does not read them. Only `http(s)://` links are taken (bare names in logs are
 mostly package names and class names, not hosts), once per file; binary files are skipped.
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from perito.artifacts.base import Artifact, Context
 from perito.records import Kind, Record, observable, register_record
-from perito.sources.locations import AndroidFile
+from perito.sources.locations import AndroidFile, Dumpstate
 
 _LINK = re.compile(rb"https?://[^\s\"'<>\\)\]}]{3,2048}", re.IGNORECASE)
 _BINARY_PROBE = 4096
@@ -56,11 +57,12 @@ def extract(ctx: Context) -> Iterator[Record]:
 
 
 ARTIFACT = Artifact(
-    id="android.androidqf.log_links",
-    title="Links in logcat and device logs",
+    id="android.log_links",
+    title="Links in logcat, device logs and the dumpstate",
     slug="log_links",
     plugin="LogLinks",
-    locations=(AndroidFile("logcat*.txt"), AndroidFile("logs/*")),
+    locations=(AndroidFile("logcat*.txt"), AndroidFile("logs/*"), Dumpstate(),
+               AndroidFile("FS/data/anr/*", within="bugreport")),
     records=(LogLink,),
     extract=extract,
     doc=__doc__ or "",
