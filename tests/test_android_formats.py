@@ -178,3 +178,40 @@ def test_damaged_battery_history_marks_leave_times_unknown(tmp_path: Path) -> No
                   if isinstance(r, BatteryHistoryEvent)]
     assert [(e.package_name, e.time.ok) for e in events] == [("com.example.notes", False),
                                                              ("com.a.b", True)]
+
+
+def test_browser_history_of_rooted_phones_with_its_write_ahead_log(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    from perito.artifacts.android import browser_history
+    from tests.builders.ios.chrome import T0, ChromeVisitRow, history_db
+
+    work = tmp_path / "db"
+    work.mkdir()
+    database = work / "History"
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    history_db("v70", [ChromeVisitRow("https://news.example.org/a", T0)])(connection)
+    connection.commit()
+    later = [ChromeVisitRow("https://only-in-wal.example.net/x", T0 + 60)]
+    connection.execute("INSERT INTO urls (url, title, visit_count, typed_count, "
+                       "last_visit_time, hidden) VALUES (?, '', 1, 0, 0, 0)",
+                       (later[0].url,))
+    connection.execute("INSERT INTO visits (id, url, visit_time, from_visit, transition, "
+                       "segment_id, visit_duration) VALUES (2, 2, 13352628905000000, 0, 0, 0, 0)")
+    connection.commit()
+    folder = Androidqf().write_folder(tmp_path / "acq")
+    target = folder / "browser_history" / "com.android.chrome" / "Default"
+    target.mkdir(parents=True)
+    for suffix in ("", "-wal"):
+        shutil.copyfile(work / f"History{suffix}", target / f"History{suffix}")
+    connection.close()
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    source = androidqf(folder)
+    result = scan_tree(source, artifacts=[browser_history.ARTIFACT])
+    urls = [getattr(r, "url", "") for r in records_of(source, browser_history.ARTIFACT)]
+    assert sorted(urls) == ["https://news.example.org/a", "https://only-in-wal.example.net/x"]
+    assert any("write-ahead log applied" in n for s in result.statuses for n in s.notes)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before  # evidence unchanged

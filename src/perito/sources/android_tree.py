@@ -387,11 +387,18 @@ class AndroidTree:
 
     @contextlib.contextmanager
     def _sqlite(self, evidence: EvidenceFile) -> Iterator[OpenedDatabase]:
+        """A private copy (with its `-wal`/`-journal` beside it), removed when closed."""
         data = self.read_bytes(evidence)
         with tempfile.TemporaryDirectory(prefix="perito-db-") as tmp:
             copy = Path(tmp) / "evidence.db"
             copy.write_bytes(data)
-            with open_sqlite(copy) as opened:
+            sidecars: dict[str, Path] = {}
+            for suffix in ("-wal", "-journal", "-shm"):
+                sidecar = self.sibling(evidence, evidence.relative_path + suffix)
+                if sidecar is not None:
+                    sidecars[suffix] = Path(tmp) / f"evidence.db{suffix}"
+                    sidecars[suffix].write_bytes(self.read_bytes(sidecar))
+            with open_sqlite(copy, sidecars) as opened:
                 yield opened
 
     def timezone(self) -> str | None:

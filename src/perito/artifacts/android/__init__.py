@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from perito.artifacts.android import (
     acquisition,
+    browser_history,
     bugreport_processes,
     copied_files,
     dumpstate,
@@ -74,6 +75,7 @@ ANDROIDQF: tuple[Artifact, ...] = (
     mounts.ARTIFACT,
     root_binaries.ARTIFACT,
     magisk_modules.ARTIFACT,
+    browser_history.ARTIFACT,
     selinux.ARTIFACT,
     *BUGREPORT,  # dumpsys.txt and the nested bugreport.zip
     *ANDROIDQF_NESTED,
