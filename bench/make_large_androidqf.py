@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.builders.android import (
+from tests.builders.android.androidqf import (
     ACCESSIBILITY_14,
     BATTERYSTATS,
     DBINFO,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from perito.artifacts.android import ANDROIDQF, BUGREPORT
+from perito.artifacts.android.catalogue import ANDROIDQF, BUGREPORT
 from perito.artifacts.base import Artifact
-from perito.commands.android import BUGREPORT_MARKERS
+from perito.commands.androidqf import BUGREPORT_MARKERS
 from perito.detections import Detection
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.stix import load_indicators

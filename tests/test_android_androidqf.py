@@ -29,7 +29,7 @@ from perito.artifacts.android.settings import AndroidSetting
 from perito.output.timeline import Timeline
 from perito.timestamps import TimeState
 from tests.android_scan import androidqf, findings, records_of, scan_tree
-from tests.builders.android import Androidqf, apk_file, package, ps_line
+from tests.builders.android.androidqf import Androidqf, apk_file, package, ps_line
 
 
 def _tree(tmp_path: Path, built: Androidqf, *, as_zip: bool = False):

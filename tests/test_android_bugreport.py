@@ -29,11 +29,11 @@ from perito.artifacts.android.dumpsys_platform_compat import CompatOverride
 from perito.artifacts.android.getprop import AndroidProperty
 from perito.artifacts.android.packages import AndroidPackage
 from perito.artifacts.android.tombstones import Tombstone
-from perito.commands.android import bugreport_opener
+from perito.commands.androidqf import bugreport_opener
 from perito.errors import InputError
 from perito.sources.locations import Dumpstate
 from tests.android_scan import androidqf, bugreport, findings, records_of, scan_tree
-from tests.builders.android import (
+from tests.builders.android.androidqf import (
     ACCESSIBILITY_14,
     ACCESSIBILITY_OLD,
     APPOPS,
@@ -347,7 +347,7 @@ def test_dumpsys_settings_feed_the_settings_heuristics(tmp_path: Path) -> None:
 def test_processes_of_the_dumpstate_ps_block(tmp_path: Path) -> None:
     from perito.artifacts.android import bugreport_processes
     from perito.artifacts.android.processes import AndroidProcess
-    from tests.builders.android import ps_thread
+    from tests.builders.android.androidqf import ps_thread
 
     built = Bugreport()
     built.processes += [

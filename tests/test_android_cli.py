@@ -10,7 +10,7 @@ import pytest
 from pyrage import x25519
 
 from perito.cli import main
-from tests.builders.android import (
+from tests.builders.android.androidqf import (
     ACCESSIBILITY_14,
     APPOPS,
     Androidqf,

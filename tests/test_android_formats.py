@@ -17,7 +17,7 @@ from perito.extract.getprop import parse_properties, property_value
 from perito.sources import android_tree
 from perito.sources.locations import AndroidFile
 from tests.android_scan import androidqf, records_of, scan_tree
-from tests.builders.android import SEPARATOR, Androidqf, Bugreport, section
+from tests.builders.android.androidqf import SEPARATOR, Androidqf, Bugreport, section
 
 
 def test_zip_extended_timestamp_is_utc(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from perito.artifacts.android import files, getprop, packages, processes
 from perito.records import Kind
 from tests.android_scan import androidqf, scan_tree
-from tests.builders.android import Androidqf, apk_file, package, ps_line
+from tests.builders.android.androidqf import Androidqf, apk_file, package, ps_line
 from tests.builders.echap import echap_apps, echap_bundle
 from tests.builders.stix import pattern, single_malware_bundle
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from perito.artifacts.android import dumpsys_device_policy
 from perito.artifacts.android.dumpsys_device_policy import DeviceAdmin
 from tests.android_scan import androidqf, findings, records_of, scan_tree
-from tests.builders.android import (
+from tests.builders.android.androidqf import (
     DEVICE_POLICY,
     Androidqf,
     Bugreport,

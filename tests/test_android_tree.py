@@ -14,7 +14,7 @@ from perito.artifacts.android.hashes import HashCheck
 from perito.errors import InputError
 from perito.sources.locations import AndroidFile, Dumpstate
 from tests.android_scan import androidqf, records_of, scan_tree
-from tests.builders.android import Androidqf, Bugreport
+from tests.builders.android.androidqf import Androidqf, Bugreport
 from tests.helpers import extract_from
 
 

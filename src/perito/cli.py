@@ -21,7 +21,7 @@ from rich.table import Table
 
 from perito import __version__
 from perito.artifacts import IOS_BACKUP, REGISTRY
-from perito.artifacts.android import ANDROIDQF, BUGREPORT
+from perito.artifacts.android.catalogue import ANDROIDQF, BUGREPORT
 from perito.artifacts.base import Artifact
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.errors import InputError
@@ -204,7 +204,7 @@ def _ioc_paths(args: argparse.Namespace) -> list[Path]:
 
 
 def _check_android(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
-    from perito.commands.android import androidqf_opener, bugreport_opener
+    from perito.commands.androidqf import androidqf_opener, bugreport_opener
 
     available = ANDROIDQF if args.command == "check-androidqf" else BUGREPORT
     artifacts = _select(available, args.artifacts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perito.artifacts.android import ANDROIDQF
+from perito.artifacts.android.catalogue import ANDROIDQF
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios import (
     applications,
