@@ -22,6 +22,26 @@ ACQUIRED = "2024-03-01T10:00:00Z"
 DUMPSTATE_NAME = "bugreport-oriole-UQ1A.240205.004-2024-03-01-10-00-00.txt"
 
 
+def zip_members(members: dict[str, bytes], date_time: tuple[int, int, int, int, int, int],
+                top_folder: str = "") -> bytes:
+    """A deflated zip of the members, each entry stamped with the wall-clock `date_time`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(f"{top_folder}{name}", date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def write_members(members: dict[str, bytes], path: Path) -> Path:
+    for name, data in members.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return path
+
+
 def apk_file(package: str, *, cert_sha1: str = "a1" * 20, subject: str = "CN=Example Dev",
              sha256: str = "5d" * 32) -> dict[str, Any]:
     """One `files[]` element of packages.json."""
@@ -145,20 +165,10 @@ class Androidqf:
         return out
 
     def write_folder(self, path: Path) -> Path:
-        for name, data in self.members().items():
-            target = path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        return path
+        return write_members(self.members(), path)
 
     def zip_bytes(self, top_folder: str = "") -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in self.members().items():
-                info = zipfile.ZipInfo(f"{top_folder}{name}", date_time=(2024, 3, 1, 10, 5, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
-        return buffer.getvalue()
+        return zip_members(self.members(), (2024, 3, 1, 10, 5, 0), top_folder)
 
     def write_zip(self, path: Path, top_folder: str = "") -> Path:
         path.write_bytes(self.zip_bytes(top_folder))
@@ -316,24 +326,14 @@ class Bugreport:
         return out
 
     def zip_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in self.members().items():
-                info = zipfile.ZipInfo(name, date_time=(2024, 2, 28, 21, 14, 5))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
-        return buffer.getvalue()
+        return zip_members(self.members(), (2024, 2, 28, 21, 14, 5))
 
     def write_zip(self, path: Path) -> Path:
         path.write_bytes(self.zip_bytes())
         return path
 
     def write_folder(self, path: Path) -> Path:
-        for name, data in self.members().items():
-            target = path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        return path
+        return write_members(self.members(), path)
 
 
 TEXT_TOMBSTONE = """\
