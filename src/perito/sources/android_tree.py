@@ -250,11 +250,27 @@ class AndroidTree:
         else:
             self._record_container(path)
             self.tree = _ZipTree(_open_zip(path, str(path)), "", markers)
-        self.bugreport: _Tree | None = self.tree if kind == "android-bugreport" else None
+        self._bugreport: _Tree | None = self.tree if kind == "android-bugreport" else None
         self._nested: IO[bytes] | None = None
-        self.nested_problem = ""  # why androidqf's bugreport.zip could not be opened
-        if self.bugreport is None and BUGREPORT_NESTED in self.tree.members:
-            self.bugreport = self._open_nested(self.tree.members[BUGREPORT_NESTED])
+        self._nested_opened = kind == "android-bugreport"
+        self._nested_problem = ""
+
+    @property
+    def bugreport(self) -> _Tree | None:
+        """The bugreport's tree: the acquisition itself, or androidqf's nested bugreport.zip,
+        opened on first use (a worker that reads none of it never copies it)."""
+        if not self._nested_opened:
+            self._nested_opened = True
+            member = self.tree.members.get(BUGREPORT_NESTED)
+            if member is not None:
+                self._bugreport = self._open_nested(member)
+        return self._bugreport
+
+    @property
+    def nested_problem(self) -> str:
+        """Why androidqf's bugreport.zip could not be opened ("" when it could, or is absent)."""
+        _ = self.bugreport
+        return self._nested_problem
 
     def _record_container(self, path: Path) -> None:
         """Hash the archive once per process tree: the scan's workers (forked after the
@@ -284,8 +300,8 @@ class AndroidTree:
                 self._nested = spool
                 archive = zipfile.ZipFile(spool)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            self.nested_problem = f"not a readable zip ({error}): the bugreport was not read"
-            log.warning("%s: %s", BUGREPORT_NESTED, self.nested_problem)
+            self._nested_problem = f"not a readable zip ({error}): the bugreport was not read"
+            log.warning("%s: %s", BUGREPORT_NESTED, self._nested_problem)
             return None
         return _ZipTree(archive, f"{BUGREPORT_NESTED}/", ("main_entry.txt",))
 
@@ -295,8 +311,9 @@ class AndroidTree:
     def refused(self) -> list[str]:
         """Members refused as hostile, in every tree."""
         out = list(self.tree.refused)
-        if self.bugreport is not None and self.bugreport is not self.tree:
-            out.extend(f"{BUGREPORT_NESTED}/{r}" for r in self.bugreport.refused)
+        bugreport = self.bugreport
+        if bugreport is not None and bugreport is not self.tree:
+            out.extend(f"{BUGREPORT_NESTED}/{r}" for r in bugreport.refused)
         return out
 
     def find(self, location: Location) -> Iterator[EvidenceFile]:
@@ -310,10 +327,11 @@ class AndroidTree:
         elif isinstance(location, Dumpstate):
             if self.kind != "android-bugreport" and "dumpsys.txt" in self.tree.members:
                 yield self._evidence(self.tree, self.tree.members["dumpsys.txt"])
-            if self.bugreport is not None:
-                main = dumpstate_member(self.bugreport)
+            bugreport = self.bugreport
+            if bugreport is not None:
+                main = dumpstate_member(bugreport)
                 if main is not None:
-                    yield self._evidence(self.bugreport, main)
+                    yield self._evidence(bugreport, main)
 
     def missing_rows(self, location: Location) -> list[str]:
         return []
@@ -321,7 +339,7 @@ class AndroidTree:
     def _evidence(self, tree: _Tree, member: Member) -> EvidenceFile:
         local = tree.local_path(member)
         address = tree.label + member.name
-        prefixes = _BUGREPORT_PREFIXES if tree is self.bugreport else _ANDROIDQF_PREFIXES
+        prefixes = _BUGREPORT_PREFIXES if tree is self._bugreport else _ANDROIDQF_PREFIXES
         device = next((root + member.name[len(prefix):] for prefix, root in prefixes
                        if member.name.startswith(prefix)), "")
         path = local if local is not None else self.root / address
@@ -416,8 +434,8 @@ class AndroidTree:
     def close(self) -> None:
         self._last = None
         self.tree.close()
-        if self.bugreport is not None and self.bugreport is not self.tree:
-            self.bugreport.close()
+        if self._bugreport is not None and self._bugreport is not self.tree:
+            self._bugreport.close()
         if self._nested is not None:
             self._nested.close()
 
