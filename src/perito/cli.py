@@ -23,6 +23,7 @@ from rich.table import Table
 
 from perito import __version__
 from perito.artifacts import ANDROID_BACKUP, ANDROID_INTRUSION_LOGS, IOS_BACKUP, REGISTRY
+from perito.artifacts.android.catalogue import ANDROIDQF, BUGREPORT
 from perito.artifacts.base import Artifact
 from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.cli_iocs import add_commands as add_ioc_commands
@@ -105,6 +106,20 @@ def _android_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         allow_abbrev=False)
     logs.add_argument("logs", nargs="?", type=Path, help="folder, zip or log file")
     _check_options(logs)
+
+    androidqf = android_commands.add_parser(
+        "check-androidqf", help="scan an androidqf acquisition (folder, .zip or .zip.age)",
+        allow_abbrev=False)
+    androidqf.add_argument("acquisition", nargs="?", type=Path,
+                           help="androidqf folder, zip, or age-encrypted zip")
+    androidqf.add_argument("--age-identity", type=Path, metavar="FILE",
+                           help="age identity file (AGE-SECRET-KEY-1…) for a .zip.age")
+    _check_options(androidqf)
+    bugreport = android_commands.add_parser(
+        "check-bugreport", help="scan an Android bugreport (zip or extracted folder)",
+        allow_abbrev=False)
+    bugreport.add_argument("acquisition", nargs="?", type=Path, help="bugreport zip or folder")
+    _check_options(bugreport)
 
 
 def _secret_options(parser: argparse.ArgumentParser, *, key: bool = True,
@@ -279,6 +294,22 @@ def _check_intrusion_logs(args: argparse.Namespace, console: Console,
     finally:
         for unused in opened:
             unused.close()
+
+
+def _check_android(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
+    from perito.commands.androidqf import androidqf_opener, bugreport_opener
+
+    available = ANDROIDQF if args.command == "check-androidqf" else BUGREPORT
+    chosen = _chosen(args, console, available, args.acquisition,
+                     "name the acquisition to check")
+    if chosen is None:
+        return ExitCode.NOTHING_FOUND
+    artifacts, target, choice = chosen
+    if args.command == "check-androidqf":
+        open_source, root = androidqf_opener(target, args.age_identity)
+    else:
+        open_source, root = bugreport_opener(target)
+    return _scan(args, console, argv, target, root, open_source, artifacts, choice)
 
 
 def _backup_key(args: argparse.Namespace, root: Path, console: Console,
@@ -507,6 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _check_android_backup(args, console, arguments)
             if args.platform == "android" and args.command == "check-intrusion-logs":
                 return _check_intrusion_logs(args, console, arguments)
+            if args.platform == "android" and args.command in ("check-androidqf",
+                                                               "check-bugreport"):
+                return _check_android(args, console, arguments)
         parser.print_help()
         return ExitCode.COULD_NOT_RUN
     except InputError as error:

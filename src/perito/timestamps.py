@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import zoneinfo
 from dataclasses import dataclass, field
 
 COCOA_EPOCH_S = 978_307_200  # 2001-01-01T00:00:00Z in unix seconds
@@ -36,6 +37,10 @@ class Encoding(enum.StrEnum):
     ISO_TEXT = "iso_text"  # ISO 8601 text; no zone means UTC
     PLIST_DATE = "plist_date"  # a plist <date>, stored here as ISO text in UTC
     UTC_TEXT = "utc_text"  # "YYYY-MM-DD HH:MM:SS[.f]" known to be UTC
+    # Android device-local wall-clock text "YYYY-MM-DD HH:MM:SS[.f]", stored as
+    # "<text> @<IANA zone>" when the device's zone is known (then converted to UTC), or bare
+    # (then read as if UTC: the encoding says it is a local time of an unknown zone).
+    LOCAL_TEXT = "local_text"
 
 
 class TimeState(enum.StrEnum):
@@ -179,6 +184,8 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
         return Timestamp(raw, encoding, None, TimeState.UNSET)
     if encoding in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT):
         return _decode_text(raw, encoding)
+    if encoding is Encoding.LOCAL_TEXT:
+        return _decode_local(str(raw))
     value = _number(raw)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return Timestamp(raw, encoding, None, TimeState.INVALID)
@@ -203,6 +210,53 @@ def _decode_text(raw: Raw, encoding: Encoding) -> Timestamp:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return _checked(raw, encoding, _datetime_ns(parsed))
+
+
+_LOCAL_ZONE_MARK = " @"
+
+
+def device_local(text: str, zone: str | None) -> Timestamp:
+    """A device-local wall-clock time, converted when the device's IANA `zone` is known."""
+    text = text.strip()
+    if not text:
+        return unset(Encoding.LOCAL_TEXT)
+    return _decode_local(f"{text}{_LOCAL_ZONE_MARK}{zone}" if zone else text)
+
+
+def in_zone(stamp: Timestamp, zone: str | None) -> str:
+    """The time as ISO 8601 in an IANA zone (the device's wall clock), or "" when unknown."""
+    moment = stamp.datetime()
+    if moment is None or not zone:
+        return ""
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).isoformat(timespec="seconds")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return ""
+
+
+def local_zone(stamp: Timestamp) -> str | None:
+    """The zone a LOCAL_TEXT time was converted with, or None (zone unknown, read as UTC)."""
+    if stamp.encoding is not Encoding.LOCAL_TEXT or not isinstance(stamp.raw, str):
+        return None
+    _text, mark, zone = stamp.raw.partition(_LOCAL_ZONE_MARK)
+    return zone if mark else None
+
+
+def _decode_local(raw: str) -> Timestamp:
+    text, _mark, zone_name = raw.partition(_LOCAL_ZONE_MARK)
+    try:
+        parsed = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return Timestamp(raw, Encoding.LOCAL_TEXT, None, TimeState.INVALID)
+    if parsed.tzinfo is None:
+        zone: dt.tzinfo = dt.UTC
+        if zone_name:
+            try:
+                zone = zoneinfo.ZoneInfo(zone_name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                return Timestamp(raw, Encoding.LOCAL_TEXT, None, TimeState.INVALID)
+        parsed = parsed.replace(tzinfo=zone)
+    return _checked(raw, Encoding.LOCAL_TEXT, _datetime_ns(parsed))
 
 
 def _datetime_ns(value: dt.datetime) -> int:

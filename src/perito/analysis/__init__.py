@@ -1,6 +1,10 @@
 """Heuristics that need no indicators; importing a module registers its checks."""
 
 from perito.analysis import (  # noqa: F401
+    android_correlations,
+    android_dumpsys,
+    android_packages,
+    android_system,
     applications,
     calendar,
     configuration_profiles,

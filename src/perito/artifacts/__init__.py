@@ -11,6 +11,7 @@ from perito.artifacts.android import (
 )
 from perito.artifacts.android import mms as android_mms
 from perito.artifacts.android import sms as android_sms
+from perito.artifacts.android.catalogue import ANDROIDQF
 from perito.artifacts.base import Artifact
 from perito.artifacts.ios import (
     acquisition_members,
@@ -133,4 +134,5 @@ ANDROID_INTRUSION_LOGS: tuple[Artifact, ...] = (
 )
 
 REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in (
-    *IOS_BACKUP, *IOS_SYSDIAGNOSE, *IOS_FS, *ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS)}
+    *IOS_BACKUP, *IOS_SYSDIAGNOSE, *IOS_FS, *ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS,
+    *ANDROIDQF)}

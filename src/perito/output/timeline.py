@@ -17,6 +17,7 @@ import orjson
 
 from perito.output.jsonl import dumps_bytes
 from perito.records import Record, events
+from perito.timestamps import Encoding, Timestamp, local_zone
 
 CSV_HEADER = ("UTC Timestamp", "Plugin", "Event", "Description")
 
@@ -52,12 +53,16 @@ class Timeline:
         if len(found) == 1:
             _name, label, stamp = found[0]
             assert stamp.ns is not None
+            if stamp.encoding is Encoding.LOCAL_TEXT:
+                label = local_label(label, stamp)
             self.events.append(Event(stamp.ns, plugin, label, description, record.source,
                                      artifact, stamp.utc))
             return
         by_time: dict[int, tuple[list[str], str]] = {}
         for _name, label, stamp in found:
             assert stamp.ns is not None
+            if stamp.encoding is Encoding.LOCAL_TEXT:
+                label = local_label(label, stamp)
             by_time.setdefault(stamp.ns, ([], stamp.utc))[0].append(label)
         for ns, (labels, iso) in by_time.items():
             self.events.append(Event(ns, plugin, " / ".join(labels), description,
@@ -104,6 +109,11 @@ class Timeline:
                     "source_file": event.source,
                 }) + b"\n")
         return count
+
+
+def local_label(label: str, stamp: Timestamp) -> str:
+    """A device-local time whose zone is unknown was read as UTC: the label says so."""
+    return label if local_zone(stamp) else f"{label} (device-local time, zone unknown)"
 
 
 def _read(path: Path) -> Iterator[Event]:

@@ -54,6 +54,11 @@ class Custody:
             self.hashes[key] = (address, value, size)
         return value
 
+    def record_digest(self, address: str, key: str, digest: str, size: int) -> None:
+        """Remember a digest computed elsewhere (a member of an archive, read in place)."""
+        with self._lock:
+            self.hashes.setdefault(key, (address, digest, size))
+
     def entries(self) -> list[dict[str, object]]:
         """Sorted list for info.json: address, local path, sha256, size."""
         rows = [{"address": address, "file_path": path, "sha256": digest, "size": size}

@@ -68,5 +68,23 @@ class LogFile:
     pattern: str
 
 
+@dataclass(frozen=True, slots=True)
+class AndroidFile:
+    """Files of an Android acquisition by a glob of their path from its root.
+
+    `within=""` is the acquisition itself (an androidqf folder or zip, or a bugreport);
+    `within="bugreport"` is the bugreport: the acquisition when it is one, else androidqf's
+    nested `bugreport.zip`. `*` crosses folder boundaries (fnmatch).
+    """
+
+    pattern: str
+    within: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dumpstate:
+    """The dumpsys text: a bugreport's main dumpstate file, and androidqf's `dumpsys.txt`."""
+
+
 Location = (BackupFile | BackupGlob | BackupRoot | FsGlob | TreeRoot | TreeListing | ResultFile
-            | BackupMember | LogFile)
+            | BackupMember | LogFile | AndroidFile | Dumpstate)

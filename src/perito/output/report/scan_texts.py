@@ -16,6 +16,7 @@ from typing import IO, Any
 def declared_texts() -> list[str]:
     """Every artifact title, timeline label and heuristic rationale, in a stable order."""
     import perito.analysis  # noqa: F401  (registers the heuristics)
+    import perito.recheck.incumbent  # noqa: F401  (registers the saved-result records)
     from perito.artifacts import REGISTRY
     from perito.detections import HEURISTICS
     from perito.records import RECORD_TYPES, field_infos
