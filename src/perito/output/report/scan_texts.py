@@ -15,7 +15,7 @@ from typing import IO, Any
 
 def declared_texts() -> list[str]:
     """Every artifact title, timeline label and heuristic rationale, in a stable order."""
-    import perito.analysis  # noqa: F401  (registers the heuristics)
+    import perito.analysis
     import perito.recheck.incumbent  # noqa: F401  (registers the saved-result records)
     from perito.artifacts import REGISTRY
     from perito.detections import HEURISTICS
