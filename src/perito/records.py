@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from perito.timestamps import Timestamp
+from perito.timestamps import Timestamp, TimeState
 
 
 class Kind(enum.StrEnum):
@@ -96,29 +96,49 @@ def field_infos(cls: type[Record]) -> tuple[FieldInfo, ...]:
     return cached
 
 
+_GROUPED: dict[type[Record], tuple[tuple[tuple[str, Kind], ...], tuple[tuple[str, str], ...]]] = {}
+
+
+def _grouped(cls: type[Record]
+             ) -> tuple[tuple[tuple[str, Kind], ...], tuple[tuple[str, str], ...]]:
+    found = _GROUPED.get(cls)
+    if found is None:
+        infos = field_infos(cls)
+        found = _GROUPED[cls] = (
+            tuple((i.name, i.kind) for i in infos if i.kind is not None),
+            tuple((i.name, i.timeline) for i in infos if i.timeline is not None))
+    return found
+
+
+def observable_fields(cls: type[Record]) -> tuple[tuple[str, Kind], ...]:
+    """(field name, kind) of the observable fields of a record type, in field order."""
+    return _grouped(cls)[0]
+
+
+def timeline_fields(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    """(field name, label) of the timeline fields of a record type, in field order."""
+    return _grouped(cls)[1]
+
+
 def observables(record: Record) -> Iterator[tuple[str, Kind, str]]:
     """(field name, kind, value) for every non-empty observable value of a record."""
-    for info in field_infos(type(record)):
-        if info.kind is None:
-            continue
-        value = getattr(record, info.name)
+    for name, kind in observable_fields(type(record)):
+        value = getattr(record, name)
         if isinstance(value, str):
             if value:
-                yield info.name, info.kind, value
+                yield name, kind, value
         elif isinstance(value, tuple):
             for item in value:
                 if isinstance(item, str) and item:
-                    yield info.name, info.kind, item
+                    yield name, kind, item
 
 
 def events(record: Record) -> Iterator[tuple[str, str, Timestamp]]:
     """(field name, label, timestamp) for every set timeline field of a record."""
-    for info in field_infos(type(record)):
-        if info.timeline is None:
-            continue
-        value = getattr(record, info.name)
-        if isinstance(value, Timestamp) and value.ok:
-            yield info.name, info.timeline, value
+    for name, label in timeline_fields(type(record)):
+        value = getattr(record, name)
+        if isinstance(value, Timestamp) and value.state is TimeState.OK:
+            yield name, label, value
 
 
 def first_time(record: Record) -> Timestamp | None:

@@ -60,6 +60,10 @@ class IndicatorIndex:
     # Answers already computed by perito.indicators.match (a cache, not part of the value).
     memo: dict[tuple[Kind, str, str], list[Match]] = field(
         default_factory=dict, compare=False, repr=False, hash=False)
+    # `lookup` answers for derived forms (hosts, path components), which repeat far more
+    # than the observed values they come from (a cache too).
+    lookups: dict[tuple[Kind, str, str], tuple[Match, ...]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False)
 
     @classmethod
     def build(cls, indicators: IndicatorSet | Iterable[Indicator]) -> IndicatorIndex:

@@ -115,8 +115,19 @@ def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str 
 def _match_value(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> list[Match]:
     field = ""
     found: dict[tuple[Kind, str], Match] = {}
+    present = index.present
+    lookups = index.lookups
     for derived_kind, derived, forced_rule in _derivations(kind, value, platform):
-        for match in index.lookup(derived_kind, derived, platform=platform):
+        if derived_kind not in present:
+            continue
+        asked = (derived_kind, derived, platform)
+        matches = lookups.get(asked)
+        if matches is None:
+            matches = index.lookup(derived_kind, derived, platform=platform)
+            if len(lookups) >= _MEMO_LIMIT:
+                lookups.clear()
+            lookups[asked] = matches
+        for match in matches:
             if forced_rule and match.rule != "exact":
                 continue
             key = (match.indicator.kind, match.indicator.value)

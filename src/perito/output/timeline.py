@@ -16,7 +16,8 @@ from typing import NamedTuple
 import orjson
 
 from perito.output.jsonl import dumps_bytes
-from perito.records import Record, events
+from perito.records import Record, timeline_fields
+from perito.timestamps import Timestamp, TimeState
 
 CSV_HEADER = ("UTC Timestamp", "Plugin", "Event", "Description")
 
@@ -45,18 +46,20 @@ class Timeline:
 
     def add(self, record: Record, artifact: str, plugin: str) -> None:
         """One event per distinct time of the record; equal times share one event."""
-        found = list(events(record))
+        found = [(label, stamp) for name, label in timeline_fields(type(record))
+                 if type(stamp := getattr(record, name)) is Timestamp
+                 and stamp.state is TimeState.OK]
         if not found:
             return
         description = record.describe()
         if len(found) == 1:
-            _name, label, stamp = found[0]
+            label, stamp = found[0]
             assert stamp.ns is not None
             self.events.append(Event(stamp.ns, plugin, label, description, record.source,
                                      artifact, stamp.utc))
             return
         by_time: dict[int, tuple[list[str], str]] = {}
-        for _name, label, stamp in found:
+        for label, stamp in found:
             assert stamp.ns is not None
             by_time.setdefault(stamp.ns, ([], stamp.utc))[0].append(label)
         for ns, (labels, iso) in by_time.items():
