@@ -54,9 +54,12 @@ _DAYS: dict[int, str] = {}
 _DAYS_LIMIT = 100_000
 
 
+_CLOCK: dict[int, str] = {}  # "HH:MM:SS" per second of the day (at most 86,400)
+
+
 def _iso_text(ns: int) -> str:
     """`datetime.isoformat(timespec="microseconds")` of the UTC moment, without building a
-    datetime per value: the date part is remembered per day, the time of day is arithmetic."""
+    datetime per value: the date is remembered per day and the time per second of the day."""
     day, rest = divmod(ns // 1000, _DAY_US)
     date = _DAYS.get(day)
     if date is None:
@@ -65,9 +68,12 @@ def _iso_text(ns: int) -> str:
             _DAYS.clear()
         _DAYS[day] = date
     seconds, micros = divmod(rest, 1_000_000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}+00:00"
+    clock = _CLOCK.get(seconds)
+    if clock is None:
+        hours, minutes = divmod(seconds, 3600)
+        minutes, second = divmod(minutes, 60)
+        clock = _CLOCK[seconds] = f"{hours:02d}:{minutes:02d}:{second:02d}"
+    return f"{date}T{clock}.{micros:06d}+00:00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +214,9 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     if type(raw) is float or type(raw) is int:
         # The common case, kept short: a finite number in a fixed unit (bool is not int).
         scale = _UNITS.get(encoding)
+        if scale is None and encoding is Encoding.COCOA_AUTO:
+            # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
+            scale = (1 if abs(raw) >= 1e14 else _NS, COCOA_EPOCH_S)
         if scale is not None and raw and raw != -1 and math.isfinite(raw):
             unit, offset = scale
             ns = (raw * unit if type(raw) is int else round(raw * unit)) + offset * _NS

@@ -187,4 +187,7 @@ def sqlite_artifact(*, identify: Mapping[str, list[str]], query: QueryFor,
 
 
 def timestamp(value: Any, encoding: Encoding) -> Timestamp:
+    kind = type(value)
+    if kind is float or kind is int or value is None:
+        return decode(value, encoding)
     return decode(_plain(value), encoding)

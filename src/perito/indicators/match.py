@@ -42,6 +42,9 @@ class Match:
 def _host_checks(host: str) -> Iterator[tuple[Kind, str]]:
     if not host:
         return
+    if "a" <= host[-1] <= "z" and ":" not in host:  # a name: `ip_literal`'s first refusal
+        yield Kind.DOMAIN, host
+        return
     yield (Kind.IP if normalise.ip_literal(host) is not None else Kind.DOMAIN), host
 
 
