@@ -147,7 +147,11 @@ def match_record(index: IndicatorIndex, record: Record, *, platform: str = "ios"
     """
     seen: set[tuple[Kind, str, str]] = set()
     out = []
+    memo = index.memo
     for field_name, kind, value in observables(record):
+        known = memo.get((kind, value, platform))
+        if known is not None and not known:
+            continue  # the common case: a value already seen, matching nothing
         for match in match_value(index, kind, value, platform=platform, field=field_name):
             key = (match.indicator.kind, match.indicator.value, value)
             if key not in seen:

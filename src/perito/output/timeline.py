@@ -129,8 +129,8 @@ def _chunk_line(chunk: Sequence[tuple[object, ...]]) -> bytes:
 def csv_row(fields: Iterable[str]) -> str:
     """One row as `csv.writer(quoting=QUOTE_ALL, escapechar="\\", lineterminator="\r\n")`
     writes it: every field quoted, quotes doubled, backslashes escaped (tested against it)."""
-    return ",".join('"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
-                    for text in fields) + "\r\n"
+    return '"' + '","'.join([text.replace("\\", "\\\\").replace('"', '""')
+                             for text in fields]) + '"\r\n'
 
 
 def rendered(event: EventFields) -> Rendered:
