@@ -157,3 +157,34 @@ def test_remembered_lookups_give_the_matches_of_a_fresh_index() -> None:
         assert match_value(warm, kind, value, field="f") == \
             match_value(fresh, kind, value, field="f")
         assert bool(match_value(fresh, kind, value)) is ("clean" not in value)
+
+
+def test_path_prefix_pruning_finds_what_walking_every_prefix_finds() -> None:
+    import dataclasses
+
+    from tests.test_indicators_match import build
+
+    pruned = build("[file:path = '/private/var/db/com.apple.xpc.roleaccountd.staging/']",
+                   "[file:path = '/private/var/tmp/evil']", "[file:path = '/usr/libexec/bad']",
+                   "[file:path = '/private/var/mobile/Library/Caches/x/y.plist']",
+                   "[file:path = 'Library/Preferences/bh.plist']")
+    walking = dataclasses.replace(pruned, path_stems=None)
+    assert pruned.path_stems and "/private/var" in pruned.path_stems
+    paths = ["/private/var/db/com.apple.xpc.roleaccountd.staging/a/b", "/var/tmp/evil",
+             "/private/var/tmp/evil/inner", "/private/var/tmp/evilness", "/usr/libexec/bad",
+             "/usr/libexec", "/private/var/mobile/Library/Caches/x/y.plist", "/", "",
+             "/private/var/mobile/Library/Preferences/bh.plist", "~/Library/Caches/x/y.plist",
+             "/private//var/./tmp/evil", "relative/usr/libexec/bad", "/other/path"]
+    for path in paths:
+        assert pruned.lookup(Kind.FILE_PATH, path) == walking.lookup(Kind.FILE_PATH, path), path
+    assert pruned.lookup(Kind.FILE_PATH, "/private/var/tmp/evil/inner")
+
+
+def test_remembered_decodes_keep_the_stored_type() -> None:
+    as_float = decode(730_000_000.0, Encoding.COCOA_S)
+    as_int = decode(730_000_000, Encoding.COCOA_S)
+    assert as_float.ns == as_int.ns
+    assert type(as_float.raw) is float and type(as_int.raw) is int
+    assert decode(730_000_000.0, Encoding.COCOA_S) is as_float  # decoded once
+    assert decode(730_000_000, Encoding.UNIX_S).encoding is Encoding.UNIX_S
+    assert decode(730_000_000, Encoding.COCOA_S).to_json() == as_int.to_json()

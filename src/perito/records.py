@@ -96,28 +96,28 @@ def field_infos(cls: type[Record]) -> tuple[FieldInfo, ...]:
     return cached
 
 
-_GROUPED: dict[type[Record], tuple[tuple[tuple[str, Kind], ...], tuple[tuple[str, str], ...]]] = {}
+_OBSERVED: dict[type[Record], tuple[tuple[str, Kind], ...]] = {}
+_TIMED: dict[type[Record], tuple[tuple[str, str], ...]] = {}
 
 
-def _grouped(cls: type[Record]
-             ) -> tuple[tuple[tuple[str, Kind], ...], tuple[tuple[str, str], ...]]:
-    found = _GROUPED.get(cls)
-    if found is None:
-        infos = field_infos(cls)
-        found = _GROUPED[cls] = (
-            tuple((i.name, i.kind) for i in infos if i.kind is not None),
-            tuple((i.name, i.timeline) for i in infos if i.timeline is not None))
-    return found
+def _group(cls: type[Record]) -> None:
+    infos = field_infos(cls)
+    _OBSERVED[cls] = tuple((i.name, i.kind) for i in infos if i.kind is not None)
+    _TIMED[cls] = tuple((i.name, i.timeline) for i in infos if i.timeline is not None)
 
 
 def observable_fields(cls: type[Record]) -> tuple[tuple[str, Kind], ...]:
     """(field name, kind) of the observable fields of a record type, in field order."""
-    return _grouped(cls)[0]
+    if cls not in _OBSERVED:
+        _group(cls)
+    return _OBSERVED[cls]
 
 
 def timeline_fields(cls: type[Record]) -> tuple[tuple[str, str], ...]:
     """(field name, label) of the timeline fields of a record type, in field order."""
-    return _grouped(cls)[1]
+    if cls not in _TIMED:
+        _group(cls)
+    return _TIMED[cls]
 
 
 def observables(record: Record) -> Iterator[tuple[str, Kind, str]]:

@@ -54,12 +54,13 @@ _DAYS: dict[int, str] = {}
 _DAYS_LIMIT = 100_000
 
 
-_CLOCK: dict[int, str] = {}  # "HH:MM:SS" per second of the day (at most 86,400)
+_CLOCK: dict[int, str] = {}  # "HH:MM" per minute of the day (at most 1,440)
 
 
 def _iso_text(ns: int) -> str:
     """`datetime.isoformat(timespec="microseconds")` of the UTC moment, without building a
-    datetime per value: the date is remembered per day and the time per second of the day."""
+    datetime per value: the date is remembered per day and the hour and minute per minute of
+    the day."""
     day, rest = divmod(ns // 1000, _DAY_US)
     date = _DAYS.get(day)
     if date is None:
@@ -67,13 +68,12 @@ def _iso_text(ns: int) -> str:
         if len(_DAYS) >= _DAYS_LIMIT:
             _DAYS.clear()
         _DAYS[day] = date
-    seconds, micros = divmod(rest, 1_000_000)
-    clock = _CLOCK.get(seconds)
+    minute, micros = divmod(rest, 60_000_000)
+    clock = _CLOCK.get(minute)
     if clock is None:
-        hours, minutes = divmod(seconds, 3600)
-        minutes, second = divmod(minutes, 60)
-        clock = _CLOCK[seconds] = f"{hours:02d}:{minutes:02d}:{second:02d}"
-    return f"{date}T{clock}.{micros:06d}+00:00"
+        clock = _CLOCK[minute] = f"{minute // 60:02d}:{minute % 60:02d}"
+    second, micros = divmod(micros, 1_000_000)
+    return f"{date}T{clock}:{second:02d}.{micros:06d}+00:00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,11 +208,20 @@ _NEVER_IS_MINUS_ONE = frozenset({Encoding.UNIX_S, Encoding.UNIX_MS, Encoding.UNI
                                  Encoding.UNIX_NS})
 
 
+_RECENT: dict[tuple[int | float, type, Encoding], Timestamp] = {}
+_RECENT_LIMIT = 4096
+
+
 def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     """Decode a stored value; 0, NULL and "" are unset (-1 too, in unix units: WebKit's
     "never"), nonsense is invalid."""
     if type(raw) is float or type(raw) is int:
         # The common case, kept short: a finite number in a fixed unit (bool is not int).
+        # Records repeat times (a file's three Manifest times are often one): equal stored
+        # values of one type and encoding are one immutable value, decoded once.
+        known = _RECENT.get((raw, type(raw), encoding))
+        if known is not None:
+            return known
         scale = _UNITS.get(encoding)
         if scale is None and encoding is Encoding.COCOA_AUTO:
             # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
@@ -221,11 +230,15 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
             unit, offset = scale
             ns = (raw * unit if type(raw) is int else round(raw * unit)) + offset * _NS
             if _MIN_NS <= ns <= _MAX_NS:
-                return _stamp(raw, encoding, ns, TimeState.OK)
+                stamp = _stamp(raw, encoding, ns, TimeState.OK)
+                if len(_RECENT) >= _RECENT_LIMIT:
+                    _RECENT.clear()
+                _RECENT[raw, type(raw), encoding] = stamp
+                return stamp
             return _stamp(raw, encoding, None, TimeState.INVALID)
     if raw is None:
         return unset(encoding)
-    if raw is None or raw == "" or (isinstance(raw, int | float) and (
+    if raw == "" or (isinstance(raw, int | float) and (
             raw == 0 or (raw == -1 and encoding in _NEVER_IS_MINUS_ONE))):
         return _stamp(raw, encoding, None, TimeState.UNSET)
     if encoding in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from perito.indicators import normalise
 from perito.indicators.model import Indicator
-from perito.records import Kind, Record, observables
+from perito.records import Kind, Record, observable_fields
 
 if TYPE_CHECKING:
     from perito.indicators.index import IndicatorIndex
@@ -148,13 +148,25 @@ def match_record(index: IndicatorIndex, record: Record, *, platform: str = "ios"
     seen: set[tuple[Kind, str, str]] = set()
     out = []
     memo = index.memo
-    for field_name, kind, value in observables(record):
-        known = memo.get((kind, value, platform))
-        if known is not None and not known:
-            continue  # the common case: a value already seen, matching nothing
-        for match in match_value(index, kind, value, platform=platform, field=field_name):
-            key = (match.indicator.kind, match.indicator.value, value)
-            if key not in seen:
-                seen.add(key)
-                out.append(match)
+    for field_name, kind in observable_fields(type(record)):
+        found = getattr(record, field_name)
+        if isinstance(found, str):
+            if not found:
+                continue
+            values: tuple[object, ...] = (found,)
+        elif isinstance(found, tuple):
+            values = found
+        else:
+            continue
+        for value in values:  # what `records.observables` yields, without its generator
+            if not isinstance(value, str) or not value:
+                continue
+            known = memo.get((kind, value, platform))
+            if known is not None and not known:
+                continue  # the common case: a value already seen, matching nothing
+            for match in match_value(index, kind, value, platform=platform, field=field_name):
+                key = (match.indicator.kind, match.indicator.value, value)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(match)
     return out
