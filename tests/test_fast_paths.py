@@ -188,3 +188,23 @@ def test_remembered_decodes_keep_the_stored_type() -> None:
     assert decode(730_000_000.0, Encoding.COCOA_S) is as_float  # decoded once
     assert decode(730_000_000, Encoding.UNIX_S).encoding is Encoding.UNIX_S
     assert decode(730_000_000, Encoding.COCOA_S).to_json() == as_int.to_json()
+
+
+def test_records_and_times_pickle_to_equal_values(tmp_path: Path) -> None:
+    import pickle
+
+    from perito.artifacts.ios.datausage import DataUsageProcess
+
+    connection = _history(tmp_path)
+    cursor = connection.execute(_query(schema(connection)))
+    mapper = row_mapper(SafariVisit, [c[0] for c in cursor.description],
+                        {"visit_time": Encoding.COCOA_S}, "History.db")
+    records: list[object] = [mapper(row) for row in cursor]
+    records.append(DataUsageProcess(source="DataUsage.sqlite", process_id=3,
+                                    process_name="roleaccountd",
+                                    timestamp=decode(730_000_000.5, Encoding.COCOA_S)))
+    records.extend([decode("garbage", Encoding.ISO_TEXT), unset(Encoding.UNIX_MS)])
+    revived = pickle.loads(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+    assert revived == records
+    assert [type(r) for r in revived] == [type(r) for r in records]
+    assert revived[0].visit_time.utc == records[0].visit_time.utc  # type: ignore[attr-defined]

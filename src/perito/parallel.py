@@ -115,7 +115,8 @@ def _work(number: int, messages: Any) -> None:
                                   correlate=False)
                     share.statuses.extend(result.statuses)
                     share.detections.extend(result.detections)
-                    share.kept.extend(result.kept)
+                    if result.kept:  # sent now: the parent reads them while the scan goes on
+                        messages.put(("kept", number, result.kept))
                     timeline.extend(result.timeline)
             finally:
                 if records is not None:
@@ -164,6 +165,7 @@ def _collect(workers: list[Any], messages: Any, artifacts: Sequence[Artifact],
              progress: Progress | None
              ) -> dict[int, _Share | str]:
     results: dict[int, _Share | str] = {}
+    kept: dict[int, list[tuple[str, Record]]] = {}
     done = 0
     while len(results) < len(workers):
         try:
@@ -177,10 +179,15 @@ def _collect(workers: list[Any], messages: Any, artifacts: Sequence[Artifact],
             if progress:
                 progress(message[1], done, len(artifacts))
             done += 1
+        elif message[0] == "kept":
+            kept.setdefault(message[1], []).extend(message[2])
         else:
             results[message[1]] = message[2]
     for worker in workers:
         worker.join()
+    for number, outcome in results.items():
+        if isinstance(outcome, _Share):
+            outcome.kept = kept.get(number, [])
     return results
 
 

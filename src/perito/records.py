@@ -67,6 +67,28 @@ class Record:
         """One line a person can read, used by the timeline."""
         return self.record_name
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (scan workers send records to the parent) as the field values in order:
+        several times cheaper than the slots dataclass default, which looks the fields up
+        for every record."""
+        cls = type(self)
+        return _revive_record, (cls, tuple(map(self.__getattribute__, _names(cls))))
+
+
+_SETTERS: dict[type[Record], tuple[Any, ...]] = {}
+
+
+def _revive_record(cls: type[Record], values: tuple[Any, ...]) -> Record:
+    """A pickled record back, its fields set through their slots as the frozen dataclass's
+    own unpickling sets them (no `__init__`: the values were checked when first built)."""
+    setters = _SETTERS.get(cls)
+    if setters is None:
+        setters = _SETTERS[cls] = tuple(getattr(cls, name).__set__ for name in _names(cls))
+    record = object.__new__(cls)
+    for setter, value in zip(setters, values, strict=True):
+        setter(record, value)
+    return record
+
 
 @dataclass(frozen=True, slots=True)
 class FieldInfo:
@@ -170,12 +192,17 @@ def _jsonable(value: object) -> object:
 _NAMES: dict[type[Record], tuple[str, ...]] = {}
 
 
-def to_dict(record: Record) -> dict[str, object]:
-    """A JSON-ready dict of the record, with its type name."""
-    cls = type(record)
+def _names(cls: type[Record]) -> tuple[str, ...]:
     names = _NAMES.get(cls)
     if names is None:
         names = _NAMES[cls] = tuple(info.name for info in field_infos(cls))
+    return names
+
+
+def to_dict(record: Record) -> dict[str, object]:
+    """A JSON-ready dict of the record, with its type name."""
+    cls = type(record)
+    names = _names(cls)
     out: dict[str, object] = {"record_type": cls.__name__}
     for name in names:
         value = getattr(record, name)
