@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -73,14 +73,12 @@ class Timeline:
                                 description, record.source, artifact, iso))
 
     def spill(self, path: Path) -> None:
-        """Write the in-memory events, sorted and already rendered as timeline lines, to
-        `path` (a private work file) and forget them: a scan worker renders its own share."""
+        """Write the in-memory events, sorted, to `path` (a private work file, in chunks of
+        JSON arrays) and forget them."""
         self.events.sort()
         with path.open("wb") as handle:
             for start in range(0, len(self.events), _SPILL_CHUNK):
-                chunk = [(*item[:8], item[8].decode("utf-8")) for item in
-                         map(rendered, self.events[start:start + _SPILL_CHUNK])]
-                handle.write(_chunk_line(chunk))
+                handle.write(_chunk_line(self.events[start:start + _SPILL_CHUNK]))
         self.events = []
         self.spilled.append(path)
 
@@ -88,16 +86,18 @@ class Timeline:
         self.events.extend(other.events)
         self.spilled.extend(other.spilled)
 
-    def _merged(self) -> Iterator[Rendered]:
-        """Every event with its lines, by time, then plugin, label, description and source."""
+    def _merged(self) -> Iterator[EventFields | list[Any]]:
+        """Every event by time, then plugin, label, description and source (spilled events
+        come back as lists, compared as the tuples are)."""
         self.events.sort()
-        streams: list[Iterable[Rendered]] = [map(rendered, self.events)]
+        streams: list[Iterable[EventFields | list[Any]]] = [
+            map(list, self.events) if self.spilled else self.events]
         streams.extend(_read(path) for path in self.spilled)
         return heapq.merge(*streams)
 
     def sorted(self) -> Iterator[Event]:
         """Every event by time, then plugin, label, description and source."""
-        return (Event(*item[:7]) for item in self._merged())
+        return (Event(*item) for item in self._merged())
 
     def write(self, folder: Path) -> int:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""
@@ -105,21 +105,26 @@ class Timeline:
         with (folder / "timeline.csv").open("w", encoding="utf-8", newline="") as table, \
                 (folder / "timeline.jsonl").open("wb") as sketch:
             table.write(csv_row(CSV_HEADER))
-            for item in self._merged():
+            for ns, plugin, label, description, source, artifact, iso in self._merged():
                 count += 1
-                table.write(item[7])
-                sketch.write(item[8])
+                table.write(csv_row((f"{iso[:10]} {iso[11:26]}", plugin, label, description)))
+                sketch.write(dumps_bytes({
+                    "message": description,
+                    "datetime": iso,
+                    "timestamp": ns // 1000,
+                    "timestamp_desc": label,
+                    "artifact": artifact,
+                    "plugin": plugin,
+                    "source_file": source,
+                }) + b"\n")
         return count
 
 
-# An event, then its timeline.csv row and its timeline.jsonl line: sorts as the event does
-# (the lines follow from the event's fields, so they never decide an order).
-Rendered = tuple[int, str, str, str, str, str, str, str, bytes]
 _SPILL_CHUNK = 10_000  # events per line of a spill file
 
 
-def _chunk_line(chunk: Sequence[tuple[object, ...]]) -> bytes:
-    """Rendered events as one JSON line (the JSONL lines as text)."""
+def _chunk_line(chunk: Sequence[EventFields]) -> bytes:
+    """Events as one JSON line."""
     try:
         return orjson.dumps(chunk) + b"\n"
     except (orjson.JSONEncodeError, TypeError):  # lone surrogates from a hostile plist
@@ -133,28 +138,11 @@ def csv_row(fields: Iterable[str]) -> str:
                              for text in fields]) + '"\r\n'
 
 
-def rendered(event: EventFields) -> Rendered:
-    """The event (an `Event` or a tuple of its fields) with its two lines."""
-    ns, plugin, label, description, source, artifact, iso = event
-    row = csv_row((f"{iso[:10]} {iso[11:26]}", plugin, label, description))
-    line = dumps_bytes({
-        "message": description,
-        "datetime": iso,
-        "timestamp": ns // 1000,
-        "timestamp_desc": label,
-        "artifact": artifact,
-        "plugin": plugin,
-        "source_file": source,
-    }) + b"\n"
-    return (ns, plugin, label, description, source, artifact, iso, row, line)
-
-
-def _read(path: Path) -> Iterator[Rendered]:
+def _read(path: Path) -> Iterator[list[Any]]:
     with path.open("rb") as handle:
         for line in handle:
             try:
                 chunk = orjson.loads(line)
             except orjson.JSONDecodeError:
                 chunk = json.loads(line)
-            for item in chunk:
-                yield (*item[:8], item[8].encode("utf-8"))
+            yield from chunk
