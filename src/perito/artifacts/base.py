@@ -136,7 +136,7 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
 
     The record is the one `build_record(cls, row, encodings, source)` makes from the same
     row as an `sqlite3.Row` (a field takes the first column whose name matches it,
-    ignoring ASCII case, as `sqlite3.Row` does); `tests/test_row_mapper.py` checks it.
+    ignoring ASCII case, as `sqlite3.Row` does); `tests/test_fast_paths.py` checks it.
     """
     folded = [_ascii_lower(name) for name in columns]
     steps: list[tuple[str, int, Encoding | None, bool]] = []
