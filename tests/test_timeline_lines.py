@@ -62,3 +62,16 @@ def test_spilled_and_in_memory_timelines_write_the_same_files(tmp_path: Path) ->
     assert rows[0] == list(CSV_HEADER)
     assert [row[3] for row in rows[1:]] == [e.description for e in sorted(events)]
     assert list(parts.sorted()) == sorted(events)
+
+
+def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path: Path) -> None:
+    hostile = Event(1_700_000_000_000_000_000, "Plist", "created", "name \ud83d here", "x.plist",
+                    "ios.x", "2023-11-14T22:13:20.000000+00:00")
+    spilled = Timeline()
+    spilled.events.append(hostile)
+    spilled.spill(tmp_path / "spill")
+    merged = Timeline()
+    merged.extend(spilled)
+    assert merged.write(tmp_path) == 1
+    assert "name \\ud83d here" in (tmp_path / "timeline.csv").read_text(encoding="utf-8")
+    assert b"name \\ud83d here" in (tmp_path / "timeline.jsonl").read_bytes()

@@ -102,7 +102,9 @@ class Timeline:
     def write(self, folder: Path) -> int:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""
         count = 0
-        with (folder / "timeline.csv").open("w", encoding="utf-8", newline="") as table, \
+        # Lone surrogates (from hostile plists) are written escaped, as in the JSON files.
+        with (folder / "timeline.csv").open("w", encoding="utf-8", errors="backslashreplace",
+                                            newline="") as table, \
                 (folder / "timeline.jsonl").open("wb") as sketch:
             table.write(csv_row(CSV_HEADER))
             for ns, plugin, label, description, source, artifact, iso in self._merged():
