@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from perito.artifacts.base import build_record, row_mapper
 from perito.artifacts.ios.safari_history import SafariVisit, _query
 from perito.indicators import match_value, normalise
-from perito.records import Kind
+from perito.records import Kind, Record, observable
 from perito.sources.sqlite import schema
 from perito.timestamps import (
     Encoding,
@@ -208,3 +209,18 @@ def test_records_and_times_pickle_to_equal_values(tmp_path: Path) -> None:
     assert revived == records
     assert [type(r) for r in revived] == [type(r) for r in records]
     assert revived[0].visit_time.utc == records[0].visit_time.utc  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _NoSlots(Record):
+    """A record type declared without slots (allowed: the pickling must not need them)."""
+
+    name: str = field(default="", metadata=observable(Kind.PROCESS))
+    count: int = 0
+
+
+def test_records_without_slots_pickle_too() -> None:
+    import pickle
+
+    record = _NoSlots(source="x", name="bh", count=3)
+    assert pickle.loads(pickle.dumps(record)) == record

@@ -78,12 +78,24 @@ class Record:
 _SETTERS: dict[type[Record], tuple[Any, ...]] = {}
 
 
+def _setter(cls: type[Record], name: str) -> Any:
+    """The field's slot setter; a plain attribute setter for a record type without slots."""
+    found = getattr(cls, name, None)
+    if isinstance(found, types.MemberDescriptorType):
+        return found.__set__
+
+    def assign(record: Record, value: Any) -> None:
+        object.__setattr__(record, name, value)
+
+    return assign
+
+
 def _revive_record(cls: type[Record], values: tuple[Any, ...]) -> Record:
     """A pickled record back, its fields set through their slots as the frozen dataclass's
     own unpickling sets them (no `__init__`: the values were checked when first built)."""
     setters = _SETTERS.get(cls)
     if setters is None:
-        setters = _SETTERS[cls] = tuple(getattr(cls, name).__set__ for name in _names(cls))
+        setters = _SETTERS[cls] = tuple(_setter(cls, name) for name in _names(cls))
     record = object.__new__(cls)
     for setter, value in zip(setters, values, strict=True):
         setter(record, value)
