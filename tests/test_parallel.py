@@ -8,7 +8,7 @@ from pathlib import Path
 from samples.build_sample import DEFAULT_DEST
 
 from perito.cli import main
-from perito.parallel import share_out
+from perito.parallel import take_order
 from tests.paths import ROOT
 
 IOCS = ROOT / "samples" / "iocs"
@@ -34,10 +34,10 @@ def test_one_or_several_workers_same_outputs(tmp_path: Path) -> None:
     assert b"tookcheckout.com" in results[0]["alerts.json"]
 
 
-def test_share_out_balances_by_weight() -> None:
-    shares = share_out([100, 1, 1, 60, 50], 2)
-    assert sorted(shares) == [[0, 1, 2], [3, 4]]
-    assert share_out([5, 5, 5], 4) == [[0], [1], [2]]
+def test_workers_take_the_heaviest_artifacts_first() -> None:
+    assert take_order([100, 1, 1, 60, 50]) == [0, 3, 4, 1, 2]
+    assert take_order([5, 5, 5]) == [0, 1, 2]
+    assert take_order([]) == []
 
 
 def test_a_worker_that_cannot_open_the_source_fails_its_artifacts(tmp_path: Path) -> None:

@@ -1,10 +1,12 @@
-"""Scan with several worker processes: artifacts are shared out by the size of their files.
+"""Scan with several worker processes that take artifacts one at a time, largest files first.
 
-Each worker opens the acquisition itself (through the same factory), runs `pipeline.scan` on
-its share, writes its records files directly, spills its sorted timeline to the private work
-folder, and sends back statuses, detections, the records the correlations want and the custody
-hashes. The parent then runs the correlations once and merges everything in artifact order, so
-the outputs do not depend on how the work was shared.
+Each worker opens the acquisition itself (through the same factory), takes the next artifact
+not yet taken (in the order of their files' sizes, largest first, so that the long ones start
+early and the short ones fill the gaps), runs `pipeline.scan` on it, writes its records files
+directly, and at the end spills its sorted, rendered timeline to the private work folder and
+sends back statuses, detections, the records the correlations want and the custody hashes.
+The parent then runs the correlations once and merges everything in artifact order, so the
+outputs do not depend on which worker read what.
 
 Workers are forked (POSIX only): nothing needs pickling on the way in, and a worker ends with
 `os._exit`, so it never runs the parent's clean-up of temporary folders. Where fork is not
@@ -52,6 +54,8 @@ def default_jobs() -> int:
 class _Job:
     open_source: Callable[[], Source]
     artifacts: Sequence[Artifact]
+    order: Sequence[int]  # artifact positions, in the order workers take them
+    taken: Any  # shared counter: how many of `order` have been taken
     index: IndicatorIndex | None
     records: Path | None
     work: Path
@@ -69,15 +73,9 @@ class _Share:
 _JOB: _Job | None = None  # set in the parent just before forking
 
 
-def share_out(weights: Sequence[int], workers: int) -> list[list[int]]:
-    """Artifact positions per worker, heaviest first to the least loaded (LPT)."""
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for position in sorted(range(len(weights)), key=lambda i: (-weights[i], i)):
-        target = loads.index(min(loads))
-        shares[target].append(position)
-        loads[target] += weights[position] + 1
-    return [sorted(share) for share in shares if share]
+def take_order(weights: Sequence[int]) -> list[int]:
+    """Artifact positions by weight, heaviest first (ties in declaration order)."""
+    return sorted(range(len(weights)), key=lambda i: (-weights[i], i))
 
 
 def _weights(source: Source, artifacts: Sequence[Artifact]) -> list[int]:
@@ -91,26 +89,42 @@ def _weights(source: Source, artifacts: Sequence[Artifact]) -> list[int]:
     return weights
 
 
-def _work(number: int, positions: list[int], messages: Any) -> None:
+def _take(job: _Job) -> int | None:
+    """The next artifact position for this worker, or None when all are taken."""
+    with job.taken.get_lock():
+        number: int = job.taken.value
+        if number >= len(job.order):
+            return None
+        job.taken.value = number + 1
+    return job.order[number]
+
+
+def _work(number: int, messages: Any) -> None:
     job = _JOB
     assert job is not None
     try:
         source = job.open_source()
         try:
+            share = _Share([], [], [], {}, [])
+            timeline = Timeline()
             records = RecordFiles(job.records) if job.records is not None else None
             try:
-                chosen = [job.artifacts[i] for i in positions]
-                result = scan(source, chosen, job.index, records,
-                              lambda title, _i, _n: messages.put(("progress", title)),
-                              correlate=False)
+                while (position := _take(job)) is not None:
+                    result = scan(source, [job.artifacts[position]], job.index, records,
+                                  lambda title, _i, _n: messages.put(("progress", title)),
+                                  correlate=False)
+                    share.statuses.extend(result.statuses)
+                    share.detections.extend(result.detections)
+                    if result.kept:  # sent now: the parent reads them while the scan goes on
+                        messages.put(("kept", number, result.kept))
+                    timeline.extend(result.timeline)
             finally:
                 if records is not None:
                     records.close()
-            spill = job.work / f"timeline-{number}.jsonl"
-            result.timeline.spill(spill)
-            messages.put(("done", number, _Share(result.statuses, result.detections,
-                                                 result.kept, dict(source.custody.hashes),
-                                                 result.timeline.spilled)))
+            timeline.spill(job.work / f"timeline-{number}.jsonl")
+            share.hashes = dict(source.custody.hashes)
+            share.spilled = timeline.spilled
+            messages.put(("done", number, share))
         finally:
             source.close()
     except BaseException as error:  # noqa: BLE001  (report, never a silent worker death)
@@ -132,25 +146,26 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
             if files is not None:
                 files.close()
     started = time.perf_counter()
-    shares = share_out(_weights(source, artifacts), jobs)
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    _JOB = _Job(open_source, artifacts, index, records, work)
+    _JOB = _Job(open_source, artifacts, take_order(_weights(source, artifacts)),
+                context.Value("i", 0), index, records, work)
     try:
-        workers = [context.Process(target=_work, args=(n, share, messages), daemon=True)
-                   for n, share in enumerate(shares)]
+        workers = [context.Process(target=_work, args=(n, messages), daemon=True)
+                   for n in range(min(jobs, len(artifacts)))]
         for worker in workers:
             worker.start()
     finally:
         _JOB = None
-    results = _collect(workers, messages, shares, artifacts, progress)
-    return _merge(source, artifacts, shares, results, time.perf_counter() - started)
+    results = _collect(workers, messages, artifacts, progress)
+    return _merge(source, artifacts, results, time.perf_counter() - started)
 
 
-def _collect(workers: list[Any], messages: Any, shares: list[list[int]],
-             artifacts: Sequence[Artifact], progress: Progress | None
+def _collect(workers: list[Any], messages: Any, artifacts: Sequence[Artifact],
+             progress: Progress | None
              ) -> dict[int, _Share | str]:
     results: dict[int, _Share | str] = {}
+    kept: dict[int, list[tuple[str, Record]]] = {}
     done = 0
     while len(results) < len(workers):
         try:
@@ -164,29 +179,30 @@ def _collect(workers: list[Any], messages: Any, shares: list[list[int]],
             if progress:
                 progress(message[1], done, len(artifacts))
             done += 1
+        elif message[0] == "kept":
+            kept.setdefault(message[1], []).extend(message[2])
         else:
             results[message[1]] = message[2]
     for worker in workers:
         worker.join()
+    for number, outcome in results.items():
+        if isinstance(outcome, _Share):
+            outcome.kept = kept.get(number, [])
     return results
 
 
-def _merge(source: Source, artifacts: Sequence[Artifact], shares: list[list[int]],
-           results: dict[int, _Share | str], seconds: float) -> ScanResult:
+def _merge(source: Source, artifacts: Sequence[Artifact], results: dict[int, _Share | str],
+           seconds: float) -> ScanResult:
     statuses: dict[int, ArtifactStatus] = {}
     detections: list[tuple[int, int, Detection]] = []
     kept: list[tuple[int, int, tuple[str, Record]]] = []
     timeline = Timeline()
     position_of = {artifact.id: i for i, artifact in enumerate(artifacts)}
-    for number, share in enumerate(shares):
-        outcome = results.get(number, "no result")
+    failures: list[str] = []
+    for number, outcome in sorted(results.items()):
         if isinstance(outcome, str):
             log.error("scan worker %d failed: %s", number, outcome)
-            for position in share:
-                artifact = artifacts[position]
-                statuses[position] = ArtifactStatus(
-                    artifact.id, artifact.title, state=ArtifactState.FAILED,
-                    problems=[f"internal error while reading ({outcome})"])
+            failures.append(outcome)
             continue
         for status in outcome.statuses:
             statuses[position_of[status.id]] = status
@@ -195,6 +211,12 @@ def _merge(source: Source, artifacts: Sequence[Artifact], shares: list[list[int]
         kept.extend((position_of[pair[0]], i, pair) for i, pair in enumerate(outcome.kept))
         source.custody.hashes.update(outcome.hashes)
         timeline.spilled.extend(outcome.spilled)
+    reason = "; ".join(failures) or "no result"
+    for position, artifact in enumerate(artifacts):  # taken by a worker that failed
+        if position not in statuses:
+            statuses[position] = ArtifactStatus(
+                artifact.id, artifact.title, state=ArtifactState.FAILED,
+                problems=[f"internal error while reading ({reason})"])
     ordered_detections = [d for _p, _i, d in sorted(detections, key=lambda x: (x[0], x[1]))]
     ordered_kept = [pair for _p, _i, pair in sorted(kept, key=lambda x: (x[0], x[1]))]
     ordered_detections.extend(correlate_records([record for _id, record in ordered_kept]))

@@ -10,7 +10,9 @@ import datetime as dt
 import enum
 import math
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 COCOA_EPOCH_S = 978_307_200  # 2001-01-01T00:00:00Z in unix seconds
 WEBKIT_EPOCH_S = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
@@ -50,11 +52,33 @@ class TimeState(enum.StrEnum):
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_DAY = dt.date(1970, 1, 1)
+_DAY_US = 86_400_000_000
+# "YYYY-MM-DD" per day since 1970: evidence spans a few thousand days at most.
+_DAYS: dict[int, str] = {}
+_DAYS_LIMIT = 100_000
+
+
+_CLOCK: dict[int, str] = {}  # "HH:MM" per minute of the day (at most 1,440)
 
 
 def _iso_text(ns: int) -> str:
-    moment = _EPOCH + dt.timedelta(microseconds=ns // 1000)
-    return moment.isoformat(timespec="microseconds")
+    """`datetime.isoformat(timespec="microseconds")` of the UTC moment, without building a
+    datetime per value: the date is remembered per day and the hour and minute per minute of
+    the day."""
+    day, rest = divmod(ns // 1000, _DAY_US)
+    date = _DAYS.get(day)
+    if date is None:
+        date = (_EPOCH_DAY + dt.timedelta(days=day)).isoformat()
+        if len(_DAYS) >= _DAYS_LIMIT:
+            _DAYS.clear()
+        _DAYS[day] = date
+    minute, micros = divmod(rest, 60_000_000)
+    clock = _CLOCK.get(minute)
+    if clock is None:
+        clock = _CLOCK[minute] = f"{minute // 60:02d}:{minute % 60:02d}"
+    second, micros = divmod(micros, 1_000_000)
+    return f"{date}T{clock}:{second:02d}.{micros:06d}+00:00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +98,10 @@ class Timestamp:
     def __post_init__(self) -> None:
         if self.ns is not None and not self.utc:
             object.__setattr__(self, "utc", _iso_text(self.ns))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the five values (cheaper than the slots dataclass default)."""
+        return _revive_stamp, (self.raw, self.encoding, self.ns, self.state, self.utc)
 
     @property
     def ok(self) -> bool:
@@ -109,14 +137,52 @@ class Timestamp:
         return decode(raw, Encoding(str(data.get("encoding", Encoding.ISO_TEXT))))
 
 
+def _slot_setter(name: str) -> Callable[[Timestamp, Any], None]:
+    """The slot's own setter, which a frozen dataclass's `__setattr__` does not guard."""
+    setter: Callable[[Timestamp, Any], None] = vars(Timestamp)[name].__set__
+    return setter
+
+
+_new = object.__new__
+_set_raw = _slot_setter("raw")
+_set_encoding = _slot_setter("encoding")
+_set_ns = _slot_setter("ns")
+_set_state = _slot_setter("state")
+_set_utc = _slot_setter("utc")
+
+
+def _revive_stamp(raw: Raw, encoding: Encoding, ns: int | None, state: TimeState,
+                  utc: str) -> Timestamp:
+    """A Timestamp with these five values, set through the slots (also how one unpickles)."""
+    stamp: Timestamp = _new(Timestamp)
+    _set_raw(stamp, raw)
+    _set_encoding(stamp, encoding)
+    _set_ns(stamp, ns)
+    _set_state(stamp, state)
+    _set_utc(stamp, utc)
+    return stamp
+
+
+def _stamp(raw: Raw, encoding: Encoding, ns: int | None, state: TimeState) -> Timestamp:
+    """`Timestamp(raw, encoding, ns, state)` through the slots, without the frozen
+    dataclass's `__init__`/`__post_init__` (several times faster; the same value)."""
+    return _revive_stamp(raw, encoding, ns, state, "" if ns is None else _iso_text(ns))
+
+
+_UNSET: dict[Encoding, Timestamp] = {}
+
+
 def unset(encoding: Encoding) -> Timestamp:
-    return Timestamp(None, encoding, None, TimeState.UNSET)
+    stamp = _UNSET.get(encoding)
+    if stamp is None:
+        stamp = _UNSET[encoding] = Timestamp(None, encoding, None, TimeState.UNSET)
+    return stamp
 
 
 def _checked(raw: Raw, encoding: Encoding, ns: int) -> Timestamp:
     if _MIN_NS <= ns <= _MAX_NS:
-        return Timestamp(raw, encoding, ns, TimeState.OK)
-    return Timestamp(raw, encoding, None, TimeState.INVALID)
+        return _stamp(raw, encoding, ns, TimeState.OK)
+    return _stamp(raw, encoding, None, TimeState.INVALID)
 
 
 def _number(raw: Raw) -> float | int | None:
@@ -157,19 +223,34 @@ _NEVER_IS_MINUS_ONE = frozenset({Encoding.UNIX_S, Encoding.UNIX_MS, Encoding.UNI
                                  Encoding.UNIX_NS})
 
 
+_RECENT: dict[tuple[int | float, type, Encoding], Timestamp] = {}
+_RECENT_LIMIT = 4096
+
+
 def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     """Decode a stored value; 0, NULL and "" are unset (-1 too, in unix units: WebKit's
     "never"), nonsense is invalid."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw and raw != -1:
-        # The common case, kept short: a finite number in a fixed unit.
+    if type(raw) is float or type(raw) is int:
+        # The common case, kept short: a finite number in a fixed unit (bool is not int).
+        # Records repeat times (a file's three Manifest times are often one): equal stored
+        # values of one type and encoding are one immutable value, decoded once.
+        known = _RECENT.get((raw, type(raw), encoding))
+        if known is not None:
+            return known
         scale = _UNITS.get(encoding)
-        if scale is not None and math.isfinite(raw):
+        if scale is None and encoding is Encoding.COCOA_AUTO:
+            # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
+            scale = (1 if abs(raw) >= 1e14 else _NS, COCOA_EPOCH_S)
+        if scale is not None and raw and raw != -1 and math.isfinite(raw):
             unit, offset = scale
-            scaled = raw * unit if isinstance(raw, int) else round(raw * unit)
-            ns = scaled + offset * _NS
+            ns = (raw * unit if type(raw) is int else round(raw * unit)) + offset * _NS
             if _MIN_NS <= ns <= _MAX_NS:
-                return Timestamp(raw, encoding, ns, TimeState.OK)
-            return Timestamp(raw, encoding, None, TimeState.INVALID)
+                stamp = _stamp(raw, encoding, ns, TimeState.OK)
+                if len(_RECENT) >= _RECENT_LIMIT:
+                    _RECENT.clear()
+                _RECENT[raw, type(raw), encoding] = stamp
+                return stamp
+            return _stamp(raw, encoding, None, TimeState.INVALID)
     if type(raw) is str and raw.isdigit() and raw.isascii() and raw.strip("0"):
         # Digits as text (Android's telephony backups store every time this way).
         scale = _UNITS.get(encoding)
@@ -177,20 +258,22 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
             unit, offset = scale
             ns = int(raw) * unit + offset * _NS
             if _MIN_NS <= ns <= _MAX_NS:
-                return Timestamp(raw, encoding, ns, TimeState.OK)
-            return Timestamp(raw, encoding, None, TimeState.INVALID)
-    if raw is None or raw == "" or (isinstance(raw, int | float) and (
+                return _stamp(raw, encoding, ns, TimeState.OK)
+            return _stamp(raw, encoding, None, TimeState.INVALID)
+    if raw is None:
+        return unset(encoding)
+    if raw == "" or (isinstance(raw, int | float) and (
             raw == 0 or (raw == -1 and encoding in _NEVER_IS_MINUS_ONE))):
-        return Timestamp(raw, encoding, None, TimeState.UNSET)
+        return _stamp(raw, encoding, None, TimeState.UNSET)
     if encoding in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT):
         return _decode_text(raw, encoding)
     if encoding is Encoding.LOCAL_TEXT:
         return _decode_local(str(raw))
     value = _number(raw)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return Timestamp(raw, encoding, None, TimeState.INVALID)
+        return _stamp(raw, encoding, None, TimeState.INVALID)
     if value == 0 or (value == -1 and encoding in _NEVER_IS_MINUS_ONE):
-        return Timestamp(raw, encoding, None, TimeState.UNSET)  # "0" stored as text (Android)
+        return _stamp(raw, encoding, None, TimeState.UNSET)  # "0" stored as text (Android)
     if encoding is Encoding.COCOA_AUTO:
         # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
         unit = 1 if abs(value) >= 1e14 else _NS
@@ -206,7 +289,7 @@ def _decode_text(raw: Raw, encoding: Encoding) -> Timestamp:
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
-        return Timestamp(raw, encoding, None, TimeState.INVALID)
+        return _stamp(raw, encoding, None, TimeState.INVALID)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return _checked(raw, encoding, _datetime_ns(parsed))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,15 @@ QueryFor = str | Callable[[Mapping[str, set[str]]], str]
 def sqlite_rows(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor
                 ) -> Iterator[sqlite3.Row]:
     """Open the evidence database, check it is the artifact, and stream the query's rows."""
+    with _executed(ctx, identify, query, sqlite3.Row) as cursor:
+        yield from cursor
+
+
+@contextlib.contextmanager
+def _executed(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor,
+              row_factory: Any) -> Iterator[sqlite3.Cursor]:
+    """The query's cursor over the checked evidence database (rows as `row_factory` makes
+    them; None: plain tuples)."""
     with ctx.source.open_sqlite(ctx.evidence) as opened:
         if opened.wal_applied:
             ctx.warn("write-ahead log applied (read from a private copy)")
@@ -110,8 +120,8 @@ def sqlite_rows(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor
         if missing:
             raise SchemaMismatch(missing)
         text = query if isinstance(query, str) else query(found)
-        opened.connection.row_factory = sqlite3.Row
-        yield from opened.connection.execute(text)
+        opened.connection.row_factory = row_factory
+        yield opened.connection.execute(text)
 
 
 _Plan = tuple[tuple[str, Encoding | None, bool], ...]
@@ -150,6 +160,44 @@ def build_record(cls: type[Record], row: Mapping[str, Any] | sqlite3.Row,
     return cls(**values)
 
 
+RowMapper = Callable[[tuple[Any, ...]], Record]
+
+
+def _ascii_lower(name: str) -> str:
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in name)
+
+
+def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str, Encoding],
+               source: str) -> RowMapper:
+    """`build_record` for plain tuple rows whose column names are `columns`, planned once.
+
+    The record is the one `build_record(cls, row, encodings, source)` makes from the same
+    row as an `sqlite3.Row` (a field takes the first column whose name matches it,
+    ignoring ASCII case, as `sqlite3.Row` does); `tests/test_fast_paths.py` checks it.
+    """
+    folded = [_ascii_lower(name) for name in columns]
+    steps: list[tuple[str, int, Encoding | None, bool]] = []
+    for name, encoding, text in _plan(cls, tuple(columns), encodings):
+        steps.append((name, folded.index(_ascii_lower(name)), encoding, text))
+    plan = tuple(steps)
+    decode_text = bytes.decode
+
+    def make(row: tuple[Any, ...]) -> Record:
+        values: dict[str, Any] = {"source": source}
+        for name, position, encoding, text in plan:
+            raw = row[position]
+            if encoding is not None:
+                if type(raw) is bytes:
+                    raw = decode_text(raw, "utf-8", "replace")
+                raw = decode(raw, encoding)
+            elif text and type(raw) is bytes:
+                raw = decode_text(raw, "utf-8", "replace")
+            values[name] = raw
+        return cls(**values)
+
+    return make
+
+
 def _plain(value: Any) -> int | float | str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
@@ -164,12 +212,19 @@ def sqlite_artifact(*, identify: Mapping[str, list[str]], query: QueryFor,
     enc = dict(encodings or {})
 
     def extract(ctx: Context) -> Iterator[Record]:
-        for row in sqlite_rows(ctx, identify, query):
-            extra = derive(row) if derive else None
-            yield build_record(record, row, enc, ctx.evidence.address, extra)
+        if derive is not None:
+            for row in sqlite_rows(ctx, identify, query):
+                yield build_record(record, row, enc, ctx.evidence.address, derive(row))
+            return
+        with _executed(ctx, identify, query, None) as cursor:
+            columns = [column[0] for column in cursor.description or ()]
+            yield from map(row_mapper(record, columns, enc, ctx.evidence.address), cursor)
 
     return extract
 
 
 def timestamp(value: Any, encoding: Encoding) -> Timestamp:
+    kind = type(value)
+    if kind is float or kind is int or value is None:
+        return decode(value, encoding)
     return decode(_plain(value), encoding)

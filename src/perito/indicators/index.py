@@ -57,8 +57,15 @@ class IndicatorIndex:
     relative_lengths: tuple[int, ...]
     size: int
     present: frozenset[Kind] = frozenset(Kind)  # kinds that can match at all
+    # Every component-boundary prefix of the absolute path indicators (None: not known, walk
+    # every prefix): a path prefix that is not one of these cannot lead to a match.
+    path_stems: frozenset[str] | None = None
     # Answers already computed by perito.indicators.match (a cache, not part of the value).
     memo: dict[tuple[Kind, str, str], list[Match]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False)
+    # `lookup` answers for derived forms (hosts, path components), which repeat far more
+    # than the observed values they come from (a cache too).
+    lookups: dict[tuple[Kind, str, str], tuple[Match, ...]] = field(
         default_factory=dict, compare=False, repr=False, hash=False)
 
     @classmethod
@@ -115,6 +122,8 @@ class IndicatorIndex:
             relative_lengths=tuple(sorted({key.count("/") + 1 for key in relative})),
             size=len(items),
             present=frozenset(present),
+            path_stems=frozenset(prefix for path in exact.get(Kind.FILE_PATH, {})
+                                 for prefix, _whole in _path_prefixes(path)),
         )
 
     def __len__(self) -> int:
@@ -192,7 +201,10 @@ class IndicatorIndex:
         out: list[Match] = []
         if path.startswith("/"):
             absolute = self.exact.get(Kind.FILE_PATH, {})
+            stems = self.path_stems
             for prefix, whole in _path_prefixes(path):
+                if stems is not None and prefix not in stems:
+                    break  # no indicator starts with this prefix, nor with a longer one
                 out.extend(Match(hit, Kind.FILE_PATH, value, normalised,
                                  "exact" if whole else "path-prefix")
                            for hit in absolute.get(prefix, ()))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from perito.indicators import normalise
 from perito.indicators.model import Indicator
-from perito.records import Kind, Record, observables
+from perito.records import Kind, Record, observable_fields
 
 if TYPE_CHECKING:
     from perito.indicators.index import IndicatorIndex
@@ -41,6 +41,9 @@ class Match:
 
 def _host_checks(host: str) -> Iterator[tuple[Kind, str]]:
     if not host:
+        return
+    if "a" <= host[-1] <= "z" and ":" not in host:  # a name: `ip_literal`'s first refusal
+        yield Kind.DOMAIN, host
         return
     yield (Kind.IP if normalise.ip_literal(host) is not None else Kind.DOMAIN), host
 
@@ -115,8 +118,19 @@ def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str 
 def _match_value(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> list[Match]:
     field = ""
     found: dict[tuple[Kind, str], Match] = {}
+    present = index.present
+    lookups = index.lookups
     for derived_kind, derived, forced_rule in _derivations(kind, value, platform):
-        for match in index.lookup(derived_kind, derived, platform=platform):
+        if derived_kind not in present:
+            continue
+        asked = (derived_kind, derived, platform)
+        matches = lookups.get(asked)
+        if matches is None:
+            matches = index.lookup(derived_kind, derived, platform=platform)
+            if len(lookups) >= _MEMO_LIMIT:
+                lookups.clear()
+            lookups[asked] = matches
+        for match in matches:
             if forced_rule and match.rule != "exact":
                 continue
             key = (match.indicator.kind, match.indicator.value)
@@ -133,10 +147,26 @@ def match_record(index: IndicatorIndex, record: Record, *, platform: str = "ios"
     """
     seen: set[tuple[Kind, str, str]] = set()
     out = []
-    for field_name, kind, value in observables(record):
-        for match in match_value(index, kind, value, platform=platform, field=field_name):
-            key = (match.indicator.kind, match.indicator.value, value)
-            if key not in seen:
-                seen.add(key)
-                out.append(match)
+    memo = index.memo
+    for field_name, kind in observable_fields(type(record)):
+        found = getattr(record, field_name)
+        if isinstance(found, str):
+            if not found:
+                continue
+            values: tuple[object, ...] = (found,)
+        elif isinstance(found, tuple):
+            values = found
+        else:
+            continue
+        for value in values:  # what `records.observables` yields, without its generator
+            if not isinstance(value, str) or not value:
+                continue
+            known = memo.get((kind, value, platform))
+            if known is not None and not known:
+                continue  # the common case: a value already seen, matching nothing
+            for match in match_value(index, kind, value, platform=platform, field=field_name):
+                key = (match.indicator.kind, match.indicator.value, value)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(match)
     return out

@@ -28,6 +28,11 @@ _PLAIN_HOST = re.compile(r"[a-z0-9._\-]*")
 _HEX = re.compile(r"[0-9a-f]+")
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+# The common URL whose host needs no normalising: lower-case http(s), a host of lower-case
+# ASCII letters, digits, dots and hyphens ending in a letter (so never an IP address, and
+# never a WHATWG number unless its last label starts with "0x"), then the end or a path,
+# query or fragment. No userinfo, port, escapes or spaces: those take the parser.
+_SIMPLE_URL = re.compile(r"https?://([a-z0-9.\-]*[a-z])(?=[/?#\\]|\Z)")
 
 
 def _idna_label(label: str) -> str:
@@ -198,6 +203,14 @@ def host_of_url(url: str) -> str:
     `https://trusted.example@evil.example/` gives `evil.example`; "\\" ends the authority as
     browsers do; ports, brackets and percent-escapes are removed.
     """
+    simple = _SIMPLE_URL.match(url)
+    if simple is not None and not simple.group(1).rpartition(".")[2].startswith("0x"):
+        return simple.group(1)
+    return parsed_host_of_url(url)
+
+
+def parsed_host_of_url(url: str) -> str:
+    """`host_of_url` through the whole parser (the fast path's reference)."""
     parts = _split_url(url)
     if parts is None:
         return ""

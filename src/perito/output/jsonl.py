@@ -59,7 +59,7 @@ class RecordFiles:
         handle = self._open.get(artifact)
         if handle is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle = (self.folder / f"{artifact}.jsonl").open("wb")
+            handle = (self.folder / f"{artifact}.jsonl").open("wb", buffering=1 << 20)
             self._open[artifact] = handle
         handle.write(record_line(record))
 

@@ -6,20 +6,21 @@ timeline of a large acquisition never has to sit in memory twice.
 
 from __future__ import annotations
 
-import csv
 import heapq
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
 from perito.output.jsonl import dumps_bytes
-from perito.records import Record, events
-from perito.timestamps import Encoding, Timestamp, local_zone
+from perito.records import Record, timeline_fields
+from perito.timestamps import Encoding, Timestamp, TimeState, local_zone
 
 CSV_HEADER = ("UTC Timestamp", "Plugin", "Event", "Description")
+_OK = TimeState.OK
 
 
 class Event(NamedTuple):
@@ -37,42 +38,51 @@ class Event(NamedTuple):
         return f"{self.iso[:10]} {self.iso[11:26]}"
 
 
+# An event's fields as a plain tuple, in `Event` order (how `Timeline` keeps them).
+EventFields = tuple[int, str, str, str, str, str, str]
+
+
 @dataclass
 class Timeline:
     """Events of one scan: in memory until `spill`, then in sorted files."""
 
-    events: list[Event] = field(default_factory=list)
+    events: list[EventFields] = field(default_factory=list)
     spilled: list[Path] = field(default_factory=list)
 
     def add(self, record: Record, artifact: str, plugin: str) -> None:
         """One event per distinct time of the record; equal times share one event."""
-        found = list(events(record))
+        found = [(label, stamp) for name, label in timeline_fields(type(record))
+                 if type(stamp := getattr(record, name)) is Timestamp
+                 and stamp.state is _OK]
         if not found:
             return
         description = record.describe()
+        # Plain tuples in Event's field order (what `Event(...)` makes, without its __new__).
         if len(found) == 1:
-            _name, label, stamp = found[0]
+            label, stamp = found[0]
             assert stamp.ns is not None
             if stamp.encoding is Encoding.LOCAL_TEXT:
                 label = local_label(label, stamp)
-            self.events.append(Event(stamp.ns, plugin, label, description, record.source,
-                                     artifact, stamp.utc))
+            self.events.append((stamp.ns, plugin, label, description,
+                                record.source, artifact, stamp.utc))
             return
         by_time: dict[int, tuple[list[str], str]] = {}
-        for _name, label, stamp in found:
+        for label, stamp in found:
             assert stamp.ns is not None
             if stamp.encoding is Encoding.LOCAL_TEXT:
                 label = local_label(label, stamp)
             by_time.setdefault(stamp.ns, ([], stamp.utc))[0].append(label)
         for ns, (labels, iso) in by_time.items():
-            self.events.append(Event(ns, plugin, " / ".join(labels), description,
-                                     record.source, artifact, iso))
+            self.events.append((ns, plugin, " / ".join(labels),
+                                description, record.source, artifact, iso))
 
     def spill(self, path: Path) -> None:
-        """Write the in-memory events, sorted, to `path` and forget them."""
+        """Write the in-memory events, sorted, to `path` (a private work file, in chunks of
+        JSON arrays) and forget them."""
         self.events.sort()
         with path.open("wb") as handle:
-            handle.writelines(orjson.dumps(tuple(event)) + b"\n" for event in self.events)
+            for start in range(0, len(self.events), _SPILL_CHUNK):
+                handle.write(_chunk_line(self.events[start:start + _SPILL_CHUNK]))
         self.events = []
         self.spilled.append(path)
 
@@ -80,33 +90,38 @@ class Timeline:
         self.events.extend(other.events)
         self.spilled.extend(other.spilled)
 
-    def sorted(self) -> Iterator[Event]:
-        """Every event by time, then plugin, label, description and source."""
+    def _merged(self) -> Iterator[EventFields | list[Any]]:
+        """Every event by time, then plugin, label, description and source (spilled events
+        come back as lists, compared as the tuples are)."""
         self.events.sort()
-        streams: list[Iterable[Event]] = [self.events]
+        streams: list[Iterable[EventFields | list[Any]]] = [
+            map(list, self.events) if self.spilled else self.events]
         streams.extend(_read(path) for path in self.spilled)
         return heapq.merge(*streams)
+
+    def sorted(self) -> Iterator[Event]:
+        """Every event by time, then plugin, label, description and source."""
+        return (Event(*item) for item in self._merged())
 
     def write(self, folder: Path) -> int:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""
         count = 0
-        with (folder / "timeline.csv").open("w", encoding="utf-8", newline="") as table, \
+        # Lone surrogates (from hostile plists) are written escaped, as in the JSON files.
+        with (folder / "timeline.csv").open("w", encoding="utf-8", errors="backslashreplace",
+                                            newline="") as table, \
                 (folder / "timeline.jsonl").open("wb") as sketch:
-            writer = csv.writer(table, quoting=csv.QUOTE_ALL, escapechar="\\",
-                                lineterminator="\r\n")
-            writer.writerow(CSV_HEADER)
-            for event in self.sorted():
+            table.write(csv_row(CSV_HEADER))
+            for ns, plugin, label, description, source, artifact, iso in self._merged():
                 count += 1
-                writer.writerow((event.mvt_text(), event.plugin, event.label,
-                                 event.description))
+                table.write(csv_row((f"{iso[:10]} {iso[11:26]}", plugin, label, description)))
                 sketch.write(dumps_bytes({
-                    "message": event.description,
-                    "datetime": event.iso,
-                    "timestamp": event.ns // 1000,
-                    "timestamp_desc": event.label,
-                    "artifact": event.artifact,
-                    "plugin": event.plugin,
-                    "source_file": event.source,
+                    "message": description,
+                    "datetime": iso,
+                    "timestamp": ns // 1000,
+                    "timestamp_desc": label,
+                    "artifact": artifact,
+                    "plugin": plugin,
+                    "source_file": source,
                 }) + b"\n")
         return count
 
@@ -116,7 +131,29 @@ def local_label(label: str, stamp: Timestamp) -> str:
     return label if local_zone(stamp) else f"{label} (device-local time, zone unknown)"
 
 
-def _read(path: Path) -> Iterator[Event]:
+_SPILL_CHUNK = 10_000  # events per line of a spill file
+
+
+def _chunk_line(chunk: Sequence[EventFields]) -> bytes:
+    """Events as one JSON line."""
+    try:
+        return orjson.dumps(chunk) + b"\n"
+    except (orjson.JSONEncodeError, TypeError):  # lone surrogates from a hostile plist
+        return json.dumps(chunk).encode("ascii") + b"\n"
+
+
+def csv_row(fields: Iterable[str]) -> str:
+    """One row as `csv.writer(quoting=QUOTE_ALL, escapechar="\\", lineterminator="\r\n")`
+    writes it: every field quoted, quotes doubled, backslashes escaped (tested against it)."""
+    return '"' + '","'.join([text.replace("\\", "\\\\").replace('"', '""')
+                             for text in fields]) + '"\r\n'
+
+
+def _read(path: Path) -> Iterator[list[Any]]:
     with path.open("rb") as handle:
         for line in handle:
-            yield Event(*orjson.loads(line))
+            try:
+                chunk = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                chunk = json.loads(line)
+            yield from chunk

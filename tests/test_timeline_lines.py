@@ -1,0 +1,77 @@
+"""Timeline rows rendered by hand are what the csv module writes; spilled timelines merge
+into the same files as an in-memory one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+
+from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row
+
+
+def _csv_module(row: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, escapechar="\\",
+               lineterminator="\r\n").writerow(row)
+    return buffer.getvalue()
+
+
+def test_csv_row_is_the_csv_module_row() -> None:
+    rng = random.Random(11)
+    alphabet = [chr(i) for i in range(128)] + ["é", "\u2028", "ñ", "😀"]
+    rows = [tuple("".join(rng.choice(alphabet) for _ in range(rng.randrange(7)))
+                  for _ in range(4)) for _ in range(5_000)]
+    rows += [CSV_HEADER, ("", "", "", ""), ('"', "\\", '\\"', '""\\\\')]
+    for row in rows:
+        assert csv_row(row) == _csv_module(row), row
+
+
+def _events(count: int, seed: int) -> list[Event]:
+    rng = random.Random(seed)
+    events = []
+    for number in range(count):
+        ns = 1_700_000_000_000_000_000 + rng.randrange(50) * 1_000_000_000
+        iso = f"2023-11-14T22:13:{ns // 10**9 % 60:02d}.000000+00:00"
+        events.append(Event(ns, rng.choice(["SMS", "SafariHistory"]), "visit",
+                            f'd{number % 7} "q" \\ é', f"src{number % 3}", "a.b", iso))
+    return events
+
+
+def test_spilled_and_in_memory_timelines_write_the_same_files(tmp_path: Path) -> None:
+    events = _events(2_500, 5)
+    whole = Timeline()
+    whole.events.extend(events)
+    (tmp_path / "one").mkdir()
+    assert whole.write(tmp_path / "one") == len(events)
+
+    parts = Timeline()
+    for number, start in enumerate(range(0, len(events), 1_000)):
+        piece = Timeline()
+        piece.events.extend(events[start:start + 1_000])
+        piece.spill(tmp_path / f"spill-{number}")
+        parts.extend(piece)
+    parts.events.extend(_events(0, 1))
+    (tmp_path / "many").mkdir()
+    assert parts.write(tmp_path / "many") == len(events)
+    for name in ("timeline.csv", "timeline.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes()
+    with (tmp_path / "many" / "timeline.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle, escapechar="\\"))
+    assert rows[0] == list(CSV_HEADER)
+    assert [row[3] for row in rows[1:]] == [e.description for e in sorted(events)]
+    assert list(parts.sorted()) == sorted(events)
+
+
+def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path: Path) -> None:
+    hostile = Event(1_700_000_000_000_000_000, "Plist", "created", "name \ud83d here", "x.plist",
+                    "ios.x", "2023-11-14T22:13:20.000000+00:00")
+    spilled = Timeline()
+    spilled.events.append(hostile)
+    spilled.spill(tmp_path / "spill")
+    merged = Timeline()
+    merged.extend(spilled)
+    assert merged.write(tmp_path) == 1
+    assert "name \\ud83d here" in (tmp_path / "timeline.csv").read_text(encoding="utf-8")
+    assert b"name \\ud83d here" in (tmp_path / "timeline.jsonl").read_bytes()
