@@ -18,6 +18,7 @@ from perito.output.alerts import write_alerts
 from perito.output.info import RunInfo, info_document, write_info
 from perito.parallel import scan_parallel
 from perito.pipeline import Progress, ScanResult
+from perito.preflight import refuse_unusable_indicators
 from perito.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
     """
     started = dt.datetime.now(dt.UTC)
     indicators = load_indicators(ioc_paths)
+    refuse_unusable_indicators(ioc_paths, indicators)
     for problem in indicators.problems:
         if problem.severity == "error":
             log.warning("indicators: %s: %s", problem.file, problem.message)

@@ -27,6 +27,7 @@ from perito.errors import InputError
 from perito.indicators.stix import paths_from_env
 from perito.output.info import safe_command
 from perito.pipeline import ArtifactState
+from perito.preflight import require_readable_info_plist
 from perito.sources.ios_backup import IosBackup, find_backup_root
 from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
 from perito.sources.ios_keybag import parse_hex_key
@@ -156,6 +157,7 @@ def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence
             raise InputError(f"{path}: indicator file or folder not found")
     command = ["perito", *safe_command(argv)]
     root = find_backup_root(target)
+    require_readable_info_plist(root)
     key = _backup_key(args, root, console)
     folder = prepare_output(output, root)
     handler = _attach_log_file(folder)

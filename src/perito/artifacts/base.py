@@ -14,7 +14,7 @@ from perito.records import Record
 from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
-from perito.sources.sqlite import missing_from, schema
+from perito.sources.sqlite import missing_from, schema, undecodable
 from perito.sources.sqlite_salvage import SalvagingSource, is_damage
 from perito.timestamps import Encoding, Timestamp, decode
 
@@ -111,7 +111,10 @@ def sqlite_rows(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor
             raise SchemaMismatch(missing)
         text = query if isinstance(query, str) else query(found)
         opened.connection.row_factory = sqlite3.Row
-        yield from opened.connection.execute(text)
+        try:
+            yield from opened.connection.execute(text)
+        except UnicodeDecodeError as error:
+            raise undecodable(error) from None
 
 
 _Plan = tuple[tuple[str, Encoding | None, bool], ...]
