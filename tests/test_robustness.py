@@ -33,6 +33,7 @@ from perito.cli import main
 from perito.pipeline import files_of
 from perito.sources.ios_backup import IosBackup
 from tests.builders.ios.catalogue import catalogue_backup
+from tests.builders.ios_backup import hostile_mbfile_blobs
 
 # A deeper hunt: PERITO_FUZZ_EXAMPLES=2000 pytest tests/test_robustness.py
 EXAMPLES = int(os.environ.get("PERITO_FUZZ_EXAMPLES", "30"))
@@ -89,10 +90,15 @@ def _scan(root: Path, out: Path) -> tuple[int, dict[str, Any]]:
     return code, info
 
 
-@pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    base = tmp_path_factory.mktemp("catalogue")
-    root = catalogue_backup(0).write(base / "backup")
+@pytest.fixture(scope="module", params=[0, 2], ids=["newest", "ios12"])
+def catalogue(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+              ) -> Catalogue:
+    """The catalogue backup of schema generation 0 (iOS 17) or 2 (iOS 12), and its scan."""
+    return build_catalogue(tmp_path_factory.mktemp("catalogue"), request.param)
+
+
+def build_catalogue(base: Path, generation: int) -> Catalogue:
+    root = catalogue_backup(generation).write(base / "backup")
     readers: dict[str, set[str]] = {}
     stored: dict[str, tuple[str, Path]] = {}
     with IosBackup(root) as backup:
@@ -141,6 +147,22 @@ def _set_blob(root: Path, target: Target, blob: bytes | None) -> None:
     db.execute("UPDATE Files SET file = ? WHERE fileID = ?", (blob, target.file_id))
     db.commit()
     db.close()
+
+
+def _alter(data: bytes, statement: str) -> bytes:
+    """The database after one ALTER TABLE (a newer or older iOS's schema)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "db"
+        path.write_bytes(data)
+        db = sqlite3.connect(path)
+        try:
+            db.execute(statement)
+            db.commit()
+        except sqlite3.DatabaseError:  # a view or an index depends on the column
+            reject()
+        finally:
+            db.close()
+        return path.read_bytes()
 
 
 def _update_column(data: bytes, table: str, column: str, value: object, every: int) -> bytes:
@@ -212,9 +234,9 @@ def _set_node(tree: Any, path: tuple[Any, ...], new: Any) -> Any:
 @st.composite
 def damages(draw: st.DrawFn, catalogue: Catalogue) -> tuple[Target, str, Any]:
     target = draw(st.sampled_from(catalogue.targets))
-    kinds = ["truncate", "flip", "empty", "directory", "missing", "blob"]
+    kinds = ["truncate", "flip", "empty", "directory", "missing", "blob", "blob"]
     if target.is_sqlite and catalogue.columns[target.file_id]:
-        kinds += ["column"] * 4
+        kinds += ["column"] * 4 + ["add-column", "rename-column"]
     if target.is_plist:
         kinds += ["plist-node"] * 3 + ["plist-shape"]
     kind = draw(st.sampled_from(kinds))
@@ -226,12 +248,17 @@ def damages(draw: st.DrawFn, catalogue: Catalogue) -> tuple[Target, str, Any]:
         arg = draw(st.lists(st.tuples(st.integers(0, size - 1), st.integers(1, 255)),
                             min_size=1, max_size=16))
     elif kind == "blob":
+        relative_path = target.address.split("/", 1)[1]
         arg = draw(st.one_of(st.none(), st.binary(max_size=40),
-                             st.sampled_from([b"bplist00", plistlib.dumps([1, 2]),
-                                              plistlib.dumps({"$objects": "x"})])))
+                             st.sampled_from(hostile_mbfile_blobs(relative_path))))
     elif kind == "column":
         table, column = draw(st.sampled_from(catalogue.columns[target.file_id]))
         arg = (table, column, draw(ODD_VALUES), draw(st.sampled_from([1, 1, 2, 3])))
+    elif kind in ("add-column", "rename-column"):
+        table, column = draw(st.sampled_from(catalogue.columns[target.file_id]))
+        arg = (f'ALTER TABLE "{table}" ADD COLUMN "ZNEWER_{column}" INTEGER DEFAULT 7'
+               if kind == "add-column" else
+               f'ALTER TABLE "{table}" RENAME COLUMN "{column}" TO "{column}_RENAMED"')
     elif kind == "plist-node":
         tree = plistlib.loads(target.data)
         path = draw(st.sampled_from(list(_nodes(tree))))
@@ -261,6 +288,8 @@ def apply(root: Path, target: Target, kind: str, arg: Any) -> None:
         _set_blob(root, target, arg)
     elif kind == "column":
         _replace(root, target, _update_column(target.data, *arg))
+    elif kind in ("add-column", "rename-column"):
+        _replace(root, target, _alter(target.data, arg))
     elif kind == "plist-node":
         node, new = arg
         tree = _set_node(plistlib.loads(target.data), node, new)
@@ -322,8 +351,10 @@ def test_damaged_file_never_breaks_the_scan(catalogue: Catalogue, data: st.DataO
         entries = check_damaged_run(catalogue, root, affected, capsys)
     for artifact_id in target.artifacts:
         entry = entries[artifact_id]
-        records = catalogue.baseline[artifact_id][1]
-        if kind == "missing":
+        state, records = catalogue.baseline[artifact_id]
+        if kind == "add-column":  # a newer iOS's extra column changes nothing
+            assert (entry["state"], entry["records"]) == (state, records), (arg, entry)
+        elif kind == "missing":
             assert entry["state"] in ("absent", "read"), entry
             assert any(n.startswith(target.address) and "not included" in n
                        for n in entry["notes"]), entry
