@@ -149,16 +149,17 @@ def _set_blob(root: Path, target: Target, blob: bytes | None) -> None:
     db.close()
 
 
-def _alter(data: bytes, statement: str) -> bytes:
-    """The database after one ALTER TABLE (a newer or older iOS's schema)."""
+def _executed(data: bytes, sql: str, parameters: tuple[object, ...] = ()) -> bytes:
+    """The database after one statement; a statement the real schema refuses (a constraint,
+    a view or index that depends on a column) rejects the example."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "db"
         path.write_bytes(data)
         db = sqlite3.connect(path)
         try:
-            db.execute(statement)
+            db.execute(sql, parameters)
             db.commit()
-        except sqlite3.DatabaseError:  # a view or an index depends on the column
+        except sqlite3.DatabaseError:
             reject()
         finally:
             db.close()
@@ -167,22 +168,10 @@ def _alter(data: bytes, statement: str) -> bytes:
 
 def _update_column(data: bytes, table: str, column: str, value: object, every: int) -> bytes:
     """The database with `column` of every `every`-th row of `table` set to `value`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "db"
-        path.write_bytes(data)
-        db = sqlite3.connect(path)
-        try:
-            sql = f'UPDATE "{table}" SET "{column}" = {{}} WHERE rowid % {every} = 0'
-            if isinstance(value, bytes) and value.startswith(b"text:"):
-                db.execute(sql.format("CAST(? AS TEXT)"), (value[5:],))
-            else:
-                db.execute(sql.format("?"), (value,))
-            db.commit()
-        except sqlite3.DatabaseError:  # a constraint of the real schema refused the value
-            reject()
-        finally:
-            db.close()
-        return path.read_bytes()
+    sql = f'UPDATE "{table}" SET "{column}" = {{}} WHERE rowid % {every} = 0'
+    if isinstance(value, bytes) and value.startswith(b"text:"):  # text that is not UTF-8
+        return _executed(data, sql.format("CAST(? AS TEXT)"), (value[5:],))
+    return _executed(data, sql.format("?"), (value,))
 
 
 ODD_VALUES = st.one_of(
@@ -289,7 +278,7 @@ def apply(root: Path, target: Target, kind: str, arg: Any) -> None:
     elif kind == "column":
         _replace(root, target, _update_column(target.data, *arg))
     elif kind in ("add-column", "rename-column"):
-        _replace(root, target, _alter(target.data, arg))
+        _replace(root, target, _executed(target.data, arg))
     elif kind == "plist-node":
         node, new = arg
         tree = _set_node(plistlib.loads(target.data), node, new)
