@@ -142,11 +142,12 @@ def _replace(root: Path, target: Target, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _set_blob(root: Path, target: Target, blob: bytes | None) -> None:
-    db = sqlite3.connect(root / "Manifest.db")
-    db.execute("UPDATE Files SET file = ? WHERE fileID = ?", (blob, target.file_id))
-    db.commit()
-    db.close()
+def _edit_row(root: Path, target: Target, column: str, value: object) -> None:
+    """Set one column of the target's row in the copy's Manifest.db."""
+    manifest = root / "Manifest.db"
+    manifest.write_bytes(_executed(manifest.read_bytes(),
+                                   f"UPDATE Files SET {column} = ? WHERE fileID = ?",
+                                   (value, target.file_id)))
 
 
 def _executed(data: bytes, sql: str, parameters: tuple[object, ...] = ()) -> bytes:
@@ -223,7 +224,7 @@ def _set_node(tree: Any, path: tuple[Any, ...], new: Any) -> Any:
 @st.composite
 def damages(draw: st.DrawFn, catalogue: Catalogue) -> tuple[Target, str, Any]:
     target = draw(st.sampled_from(catalogue.targets))
-    kinds = ["truncate", "flip", "empty", "directory", "missing", "blob", "blob"]
+    kinds = ["truncate", "flip", "empty", "directory", "missing", "blob", "blob", "row"]
     if target.is_sqlite and catalogue.columns[target.file_id]:
         kinds += ["column"] * 4 + ["add-column", "rename-column"]
     if target.is_plist:
@@ -240,6 +241,9 @@ def damages(draw: st.DrawFn, catalogue: Catalogue) -> tuple[Target, str, Any]:
         relative_path = target.address.split("/", 1)[1]
         arg = draw(st.one_of(st.none(), st.binary(max_size=40),
                              st.sampled_from(hostile_mbfile_blobs(relative_path))))
+    elif kind == "row":
+        arg = (draw(st.sampled_from(["domain", "relativePath", "flags", "fileID"])),
+               draw(ODD_VALUES))
     elif kind == "column":
         table, column = draw(st.sampled_from(catalogue.columns[target.file_id]))
         arg = (table, column, draw(ODD_VALUES), draw(st.sampled_from([1, 1, 2, 3])))
@@ -274,7 +278,9 @@ def apply(root: Path, target: Target, kind: str, arg: Any) -> None:
     elif kind == "missing":
         path.unlink()
     elif kind == "blob":
-        _set_blob(root, target, arg)
+        _edit_row(root, target, "file", arg)
+    elif kind == "row":
+        _edit_row(root, target, *arg)
     elif kind == "column":
         _replace(root, target, _update_column(target.data, *arg))
     elif kind in ("add-column", "rename-column"):
@@ -336,7 +342,7 @@ def test_damaged_file_never_breaks_the_scan(catalogue: Catalogue, data: st.DataO
         apply(root, target, kind, arg)
         # The Manifest lists every file: a garbled MBFile blob may touch its reader too.
         affected = target.artifacts | ({"ios.backup.manifest", "ios.triangulation.file_events"}
-                                       if kind == "blob" else frozenset())
+                                       if kind in ("blob", "row") else frozenset())
         entries = check_damaged_run(catalogue, root, affected, capsys)
     for artifact_id in target.artifacts:
         entry = entries[artifact_id]
