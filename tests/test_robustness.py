@@ -11,6 +11,7 @@ records, and leave every evidence file byte for byte as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ from perito.pipeline import files_of
 from perito.sources.ios_backup import IosBackup
 from tests.builders.ios.catalogue import catalogue_backup
 from tests.builders.ios_backup import hostile_mbfile_blobs
+from tests.builders.ios_encrypted import EncryptedFixture, Encryption, encrypt_backup
 
 # A deeper hunt: PERITO_FUZZ_EXAMPLES=2000 pytest tests/test_robustness.py
 EXAMPLES = int(os.environ.get("PERITO_FUZZ_EXAMPLES", "30"))
@@ -306,7 +308,8 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 def check_damaged_run(catalogue: Catalogue, root: Path, affected: frozenset[str],
-                      capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, Any]]:
+                      capsys: pytest.CaptureFixture[str], secret: str = "\x00"
+                      ) -> dict[str, dict[str, Any]]:
     """Run the scan on a damaged copy and assert the rules; the artifacts' info entries."""
     before = _snapshot(root)
     capsys.readouterr()
@@ -319,6 +322,7 @@ def check_damaged_run(catalogue: Catalogue, root: Path, affected: frozenset[str]
     bad_lines = [line for line in log.splitlines() if " - ERROR - " in line
                  or " - CRITICAL - " in line]
     assert not bad_lines, bad_lines
+    assert secret not in log and secret not in err
     assert _snapshot(root) == before
     entries = {a["id"]: a for a in info["artifacts"]}
     for artifact_id, entry in entries.items():
@@ -363,3 +367,83 @@ def _emptied(kind: str, arg: Any) -> bool:
     """The damage wrote a well-formed empty value (no events, no rows): zero is the truth."""
     new = arg[1] if kind == "plist-node" else arg
     return kind.startswith("plist") and new in ({}, [], "")
+
+
+# -- encrypted backups -----------------------------------------------------------------------
+
+PASSWORD = "fuzz-Ñ-contraseña"
+MANIFEST_READERS = frozenset({"ios.backup.manifest", "ios.triangulation.file_events"})
+
+
+@pytest.fixture(scope="module")
+def encrypted_catalogue(tmp_path_factory: pytest.TempPathFactory
+                        ) -> tuple[Catalogue, EncryptedFixture]:
+    """The newest catalogue, encrypted as iOS does, and the scan of it."""
+    base = tmp_path_factory.mktemp("encrypted-catalogue")
+    plain = build_catalogue(base, 0)
+    fixture = encrypt_backup(plain.root, base / "encrypted", Encryption(password=PASSWORD))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PERITO_BACKUP_PASSWORD", PASSWORD)
+        code, info = _scan(fixture.root, base / "encrypted-baseline")
+    assert code in (0, 2)
+    baseline = {a["id"]: (a["state"], a["records"]) for a in info["artifacts"]}
+    assert baseline == plain.baseline
+    targets = tuple(dataclasses.replace(t, data=_stored(fixture.root, t).read_bytes())
+                    for t in plain.targets)
+    return Catalogue(fixture.root, targets, baseline, {}), fixture
+
+
+def _garble_file_key(fixture: EncryptedFixture, target: Target, how: str) -> None:
+    """Damage the wrapped key in the target's MBFile (Manifest.db decrypted and re-encrypted)."""
+    def change(db: sqlite3.Connection) -> None:
+        (blob,) = db.execute("SELECT file FROM Files WHERE fileID = ?",
+                             (target.file_id,)).fetchone()
+        archive = plistlib.loads(blob)
+        for item in archive["$objects"]:
+            if isinstance(item, dict) and "NS.data" in item:
+                wrapped = bytes(item["NS.data"])
+                item["NS.data"] = {"flip": wrapped[:12] + bytes([wrapped[12] ^ 0x5A])
+                                   + wrapped[13:], "short": wrapped[:9], "empty": b"",
+                                   "class": b"\x63\x00\x00\x00" + wrapped[4:]}[how]
+        db.execute("UPDATE Files SET file = ? WHERE fileID = ?",
+                   (plistlib.dumps(archive, fmt=plistlib.FMT_BINARY), target.file_id))
+
+    fixture.rewrite_manifest_db(change)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_damaged_encrypted_file_never_breaks_the_scan(
+        encrypted_catalogue: tuple[Catalogue, EncryptedFixture], data: st.DataObject,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue, fixture = encrypted_catalogue
+    monkeypatch.setenv("PERITO_BACKUP_PASSWORD", PASSWORD)
+    target = data.draw(st.sampled_from(catalogue.targets))
+    kind = data.draw(st.sampled_from(["truncate", "flip", "empty", "directory", "missing",
+                                      "key"]))
+    size = len(target.data)
+    arg: Any = None
+    if kind == "truncate":
+        arg = data.draw(st.integers(min_value=0, max_value=max(0, size - 1)))
+    elif kind == "flip":
+        arg = data.draw(st.lists(st.tuples(st.integers(0, size - 1), st.integers(1, 255)),
+                                 min_size=1, max_size=8))
+    elif kind == "key":
+        arg = data.draw(st.sampled_from(["flip", "short", "empty", "class"]))
+    with damaged_copy(catalogue) as root:
+        if kind == "key":
+            _garble_file_key(dataclasses.replace(fixture, root=root), target, arg)
+        else:
+            apply(root, target, kind, arg)
+        entries = check_damaged_run(catalogue, root, target.artifacts | MANIFEST_READERS,
+                                    capsys, secret=PASSWORD)
+    for artifact_id in target.artifacts:
+        entry = entries[artifact_id]
+        if kind in ("missing", "directory"):  # no stored file: "listed but not included"
+            assert entry["state"] in ("absent", "read"), entry
+            assert any(n.startswith(target.address) for n in entry["notes"]), entry
+        elif kind == "empty" or (kind == "key" and arg != "class") or (
+                kind == "truncate" and arg % 16):
+            # does not decrypt (the key's class prefix is not used: ProtectionClass is); a
+            # file without its key is read as stored, and is then not a database or plist
+            assert entry["state"] in ("failed", "partial"), (kind, arg, entry)
