@@ -3,7 +3,8 @@
 Each example takes the catalogue backup (`tests/builders/ios/catalogue.py`), damages one of
 its files in one way (truncated, bytes flipped, emptied, a folder in its place, missing, its
 MBFile blob garbled, a column of one of its tables set to NULL / another type / an odd number,
-a node of its plist replaced by a value of another shape) and runs `perito ios check-backup`.
+a node of its plist replaced by a value of another shape, a garbage -wal or -journal
+beside it) and runs `perito ios check-backup`.
 The run must end with 0, 2 or 3, log nothing at ERROR level and no traceback on the console,
 report the damaged artifact with a reason (or read what it can), keep every other artifact's
 records, and leave every evidence file byte for byte as it was.
@@ -34,7 +35,7 @@ from perito.cli import main
 from perito.pipeline import files_of
 from perito.sources.ios_backup import IosBackup
 from tests.builders.ios.catalogue import catalogue_backup
-from tests.builders.ios_backup import hostile_mbfile_blobs
+from tests.builders.ios_backup import file_id, hostile_mbfile_blobs, mbfile_blob
 from tests.builders.ios_encrypted import EncryptedFixture, Encryption, encrypt_backup
 
 # A deeper hunt: PERITO_FUZZ_EXAMPLES=2000 pytest tests/test_robustness.py
@@ -43,6 +44,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 SQLITE_MAGIC = b"SQLite format 3\x00"
+MANIFEST_READERS = frozenset({"ios.backup.manifest", "ios.triangulation.file_events"})
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def damages(draw: st.DrawFn, catalogue: Catalogue) -> tuple[Target, str, Any]:
     target = draw(st.sampled_from(catalogue.targets))
     kinds = ["truncate", "flip", "empty", "directory", "missing", "blob", "blob", "row"]
     if target.is_sqlite and catalogue.columns[target.file_id]:
-        kinds += ["column"] * 4 + ["add-column", "rename-column"]
+        kinds += ["column"] * 4 + ["add-column", "rename-column", "sidecar"]
     if target.is_plist:
         kinds += ["plist-node"] * 3 + ["plist-shape"]
     kind = draw(st.sampled_from(kinds))
@@ -249,6 +251,11 @@ def damages(draw: st.DrawFn, catalogue: Catalogue) -> tuple[Target, str, Any]:
     elif kind == "column":
         table, column = draw(st.sampled_from(catalogue.columns[target.file_id]))
         arg = (table, column, draw(ODD_VALUES), draw(st.sampled_from([1, 1, 2, 3])))
+    elif kind == "sidecar":  # a -wal or -journal beside the database that is garbage
+        arg = (draw(st.sampled_from(["-wal", "-journal"])),
+               draw(st.one_of(st.binary(max_size=200), st.sampled_from([
+                   b"", bytes.fromhex("377f0682002de218") + bytes(600),  # a WAL header, then 0s
+                   bytes.fromhex("d9d505f920a163d7") + bytes(600)]))))  # a journal header
     elif kind in ("add-column", "rename-column"):
         table, column = draw(st.sampled_from(catalogue.columns[target.file_id]))
         arg = (f'ALTER TABLE "{table}" ADD COLUMN "ZNEWER_{column}" INTEGER DEFAULT 7'
@@ -283,6 +290,18 @@ def apply(root: Path, target: Target, kind: str, arg: Any) -> None:
         _edit_row(root, target, "file", arg)
     elif kind == "row":
         _edit_row(root, target, *arg)
+    elif kind == "sidecar":
+        suffix, data = arg
+        domain, relative_path = target.address.split("/", 1)
+        sidecar = file_id(domain, relative_path + suffix)
+        manifest = root / "Manifest.db"
+        blob = mbfile_blob(relative_path + suffix, size=len(data), mode=0o100644, birth=0,
+                           modified=0, status_changed=0, inode=1)
+        manifest.write_bytes(_executed(manifest.read_bytes(),
+                                       "INSERT INTO Files VALUES (?, ?, ?, 1, ?)",
+                                       (sidecar, domain, relative_path + suffix, blob)))
+        (root / sidecar[:2]).mkdir(exist_ok=True)
+        (root / sidecar[:2] / sidecar).write_bytes(data)
     elif kind == "column":
         _replace(root, target, _update_column(target.data, *arg))
     elif kind in ("add-column", "rename-column"):
@@ -344,9 +363,9 @@ def test_damaged_file_never_breaks_the_scan(catalogue: Catalogue, data: st.DataO
     target, kind, arg = data.draw(damages(catalogue))
     with damaged_copy(catalogue) as root:
         apply(root, target, kind, arg)
-        # The Manifest lists every file: a garbled MBFile blob may touch its reader too.
-        affected = target.artifacts | ({"ios.backup.manifest", "ios.triangulation.file_events"}
-                                       if kind in ("blob", "row") else frozenset())
+        # The Manifest lists every file: its readers see an edited or added row too.
+        affected = target.artifacts | (MANIFEST_READERS if kind in ("blob", "row", "sidecar")
+                                       else frozenset())
         entries = check_damaged_run(catalogue, root, affected, capsys)
     for artifact_id in target.artifacts:
         entry = entries[artifact_id]
@@ -372,7 +391,6 @@ def _emptied(kind: str, arg: Any) -> bool:
 # -- encrypted backups -----------------------------------------------------------------------
 
 PASSWORD = "fuzz-Ñ-contraseña"
-MANIFEST_READERS = frozenset({"ios.backup.manifest", "ios.triangulation.file_events"})
 
 
 @pytest.fixture(scope="module")
