@@ -130,6 +130,17 @@ def find_backup_root(path: Path) -> Path:
                      "(nor is there exactly one backup in a subfolder)")
 
 
+def _flags(value: object) -> int:
+    """A row's flags (1 file, 2 folder, 4 link); 0 (unknown) when damaged into another type."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
 def _readable_plist(path: Path) -> bool:
     try:
         return isinstance(load_plist(path.read_bytes()), dict)
@@ -272,7 +283,7 @@ class IosBackup:
                  f"{where} ORDER BY domain, relativePath")
         for fid, dom, rel, flags, blob in self._db.execute(query, args):
             yield ManifestRow(str(fid or ""), str(dom or ""), str(rel or ""),
-                              int(flags or 0), blob if isinstance(blob, bytes) else None)
+                              _flags(flags), blob if isinstance(blob, bytes) else None)
 
     def row(self, domain: str, relative_path: str) -> ManifestRow | None:
         return next(self.rows(domain=domain, relative_path=relative_path), None)
@@ -286,7 +297,7 @@ class IosBackup:
         if found is not None:
             blob = found[4] if isinstance(found[4], bytes) else None
             return self.evidence(ManifestRow(fid, str(found[1] or ""), str(found[2] or ""),
-                                             int(found[3] or 0), blob))
+                                             _flags(found[3]), blob))
         stored = self.stored_path(fid)
         return None if stored is None else EvidenceFile(address=fid, path=stored, file_id=fid)
 
