@@ -277,7 +277,8 @@ def test_device_local_time_without_a_zone_is_labelled(tmp_path: Path) -> None:
     assert copy.modified.encoding == "local_text" and copy.modified.raw == "2024-03-01 10:05:00"
     timeline = Timeline()
     timeline.add(copy, "android.copied_files", "Logs")
-    assert list(timeline.sorted())[0].label == "Copied file modified (device-local time, zone unknown)"
+    [event] = timeline.sorted()
+    assert event.label == "Copied file modified (device-local time, zone unknown)"
 
 
 def test_magisk_modules_from_the_manifest_and_module_prop(tmp_path: Path) -> None:

@@ -145,6 +145,19 @@ def test_missing_keys_and_odd_payloads(tmp_path: Path) -> None:
     assert notes == ["PayloadContent items that are not dictionaries were skipped"]
 
 
+def test_payload_type_of_another_type_is_text(tmp_path: Path) -> None:
+    """A damaged stub whose PayloadType is a list or a number (unhashable: it once crashed
+    the certificate check) is read with the value as text."""
+    odd = {"PayloadUUID": p.EMPTY_UUID, "PayloadContent": [
+        {"PayloadType": ["com.apple.security.root"], "PayloadContent": b"\x30\x82"},
+        {"PayloadType": 7, "PayloadUUID": "B0B0B0B0-0000-4000-8000-000000000002"}]}
+    records, notes = _extract(tmp_path, {f"{p.FOLDER}/profile-odd.stub": plistlib.dumps(odd)})
+    (record,) = records
+    assert record.payload_types == ("['com.apple.security.root']", "7")
+    assert record.payload_cert_sha256 == ()
+    assert notes == []
+
+
 def test_payload_content_not_a_list(tmp_path: Path) -> None:
     data = plistlib.dumps({"PayloadUUID": p.EMPTY_UUID, "PayloadContent": {"x": 1}})
     records, notes = _extract(tmp_path, {f"{p.FOLDER}/profile-x.stub": data})

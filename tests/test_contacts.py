@@ -118,6 +118,30 @@ def test_without_label_table(tmp_path: Path) -> None:
     assert len(entries) == 8 and all(e.label is None for e in entries)
 
 
+def test_values_without_their_person_are_kept(tmp_path: Path) -> None:
+    """A deleted person, or a damaged record_id (a blob where the ROWID was): the values
+    still carry handles to match, so they are records without a name, and a note says so."""
+    def fill(db: sqlite3.Connection) -> None:
+        address_book(PEOPLE)(db)
+        first = db.execute("SELECT ROWID FROM ABPerson WHERE first = 'Ana'").fetchone()[0]
+        db.execute("DELETE FROM ABPerson WHERE ROWID = ?", (first,))
+        blob_id = db.execute("SELECT ROWID FROM ABPerson WHERE first = 'Blob'").fetchone()[0]
+        db.execute("UPDATE ABMultiValue SET record_id = X'00' WHERE record_id = ?", (blob_id,))
+
+    builder = BackupBuilder()
+    builder.add_sqlite(*AB, fill)
+    records, notes = extract(builder.write(tmp_path / "backup"), ARTIFACT)
+    entries = [r for r in records if isinstance(r, AddressBookEntry)]
+    assert len(entries) == 8
+    orphans = [e for e in entries if e.first is None and e.organization is None]
+    assert sorted(e.value or "" for e in orphans) == sorted([
+        "+52 (55) 5555-0123", "ana@example.org", "https://ana.example.org/",
+        "blob@example.com", "2001-05-10", "not an address"])
+    assert next(e for e in orphans if e.value == "ana@example.org").email == "ana@example.org"
+    assert notes == ["6 values belong to no person of ABPerson (deleted, or a damaged "
+                     "record_id): kept without a name"]
+
+
 def test_empty_address_book(tmp_path: Path) -> None:
     builder = BackupBuilder()
     builder.add_sqlite(*AB, address_book([]))

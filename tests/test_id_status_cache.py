@@ -157,3 +157,10 @@ def test_nul_bytes_written_as_text_are_high_too() -> None:
     assert detection.message == ("Lookup of mailto:\\x00\\x00lookup@example.net within "
                                  "com.apple.ess contains NUL bytes written as text "
                                  "(suspicious identifier pattern)")
+
+
+def test_entries_that_are_not_services_are_counted(tmp_path: Path) -> None:
+    data = plistlib.dumps({"": "not a service", "com.apple.madrid": [1, 2]},
+                          fmt=plistlib.FMT_BINARY)
+    assert _extract(tmp_path, data) == ([], ["2 top-level entries are not a service's "
+                                             "dictionary of lookups and were skipped"])

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import plistlib
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from perito.cli import main
 from perito.errors import InputError
 from perito.sources.ios_backup import IosBackup, decode_mbfile, device_path, file_id
 from perito.sources.locations import BackupFile, BackupGlob
@@ -107,3 +109,24 @@ def test_garbage_manifest(tmp_path: Path) -> None:
     (root / "Manifest.db").write_bytes(b"not sqlite at all")
     with pytest.raises(InputError, match="not an SQLite database"):
         IosBackup(root)
+
+
+def test_manifest_flags_of_another_type(tmp_path: Path) -> None:
+    """A damaged Files.flags (text, a blob, a real) once raised out of the scan."""
+    builder = BackupBuilder()
+    for name in ("a", "b", "c", "d"):
+        builder.add_file("HomeDomain", f"Library/{name}.plist", plistlib.dumps({"n": name}))
+    root = builder.write(tmp_path / "b")
+    db = sqlite3.connect(root / "Manifest.db")
+    for name, flags in (("a", "C\x88"), ("b", b"\x01"), ("c", 1.0), ("d", " 1")):
+        db.execute("UPDATE Files SET flags = ? WHERE relativePath = ?",
+                   (flags, f"Library/{name}.plist"))
+    db.commit()
+    db.close()
+    with IosBackup(root) as backup:
+        flags = {r.relative_path: r.flags for r in backup.rows(domain="HomeDomain")}
+    assert {k: v for k, v in flags.items() if k.endswith(".plist")} == {
+        "Library/a.plist": 0, "Library/b.plist": 0, "Library/c.plist": 1,
+        "Library/d.plist": 1}
+    out = tmp_path / "out"
+    assert main(["ios", "check-backup", str(root), "-o", str(out), "-j", "1"]) in (0, 2, 3)

@@ -155,3 +155,12 @@ def test_corrupt_plist(tmp_path: Path) -> None:
     builder.add_file("RootDomain", LOCATIOND_PATH, locationd_clients_plist()[:50])
     with pytest.raises(PlistError):
         extract(builder.write(tmp_path / "backup"), ARTIFACT)
+
+
+def test_entries_that_are_not_clients_are_counted(tmp_path: Path) -> None:
+    builder = BackupBuilder()
+    builder.add_file("RootDomain", LOCATIOND_PATH,
+                     plistlib.dumps({"com.apple.Maps": "damaged", "x": [1]}))
+    records, notes = extract(builder.write(tmp_path / "backup"), ARTIFACT)
+    assert (records, notes) == ([], ["2 top-level entries are not a client's dictionary and "
+                                     "were skipped"])

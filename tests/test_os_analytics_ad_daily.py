@@ -84,8 +84,10 @@ def test_records_round_trip(tmp_path: Path) -> None:
 
 
 def test_no_baseline_key(tmp_path: Path) -> None:
+    """No processes, and a note: zero records are not silent."""
     data = plistlib.dumps({"lastSubmission": 1}, fmt=plistlib.FMT_BINARY)
-    assert _extract(tmp_path, data) == ([], [])
+    assert _extract(tmp_path, data) == ([], ["no netUsageBaseline in the file: no process "
+                                             "to read"])
 
 
 @pytest.mark.parametrize("value", [["netUsageBaseline"], {"netUsageBaseline": [1, 2]}])

@@ -98,7 +98,9 @@ def test_records_round_trip(tmp_path: Path) -> None:
 
 
 def test_empty_plist_and_empty_list(tmp_path: Path) -> None:
-    assert _extract(tmp_path / "a", plistlib.dumps({}))[0] == []
+    records, notes = _extract(tmp_path / "a", plistlib.dumps({}))
+    assert (records, notes) == ([], ["an empty dictionary: no profile was ever installed or "
+                                     "removed"])
     assert _extract(tmp_path / "b", plistlib.dumps({"ProfileEvents": []}))[0] == []
 
 

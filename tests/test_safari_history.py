@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from perito.artifacts.ios.safari_history import ARTIFACT, SafariVisit
@@ -58,3 +59,24 @@ def test_wal_rows_are_read_and_evidence_unchanged(tmp_path: Path) -> None:
     assert any("write-ahead log" in n for n in notes)
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_visits_without_their_history_item_are_counted(tmp_path: Path) -> None:
+    """A visit whose item was deleted, or whose history_item is damaged (text that is not
+    UTF-8 where the id was): no URL to report, but the count is not silent."""
+    visits = [Visit("https://a.example.org/", T0), Visit("https://b.example.org/", T0 + 1),
+              Visit("https://c.example.org/", T0 + 2)]
+
+    def fill(db: sqlite3.Connection) -> None:
+        history_db(visits)(db)
+        db.execute("DELETE FROM history_items WHERE url = 'https://a.example.org/'")
+        db.execute("UPDATE history_visits SET history_item = CAST(X'EDA080' AS TEXT) "
+                   "WHERE history_item = (SELECT id FROM history_items "
+                   "WHERE url = 'https://b.example.org/')")
+
+    builder = BackupBuilder()
+    builder.add_sqlite("HomeDomain", "Library/Safari/History.db", fill)
+    records, notes = extract(builder.write(tmp_path / "backup"), ARTIFACT)
+    assert [r.url for r in records if isinstance(r, SafariVisit)] == ["https://c.example.org/"]
+    assert notes == ["2 visits point to no history item (deleted, or a damaged history_item): "
+                     "not read"]

@@ -13,7 +13,8 @@ from perito.timestamps import Encoding, TimeState
 from tests.builders.ios.datausage import standard_db
 from tests.builders.ios.tcc import NEW_GRANTS, OLD_GRANTS, T0, Grant, tcc_db
 from tests.builders.ios_backup import BackupBuilder, build_sqlite
-from tests.helpers import extract
+from tests.builders.sqlite_damage import undecodable_schema
+from tests.helpers import extract, scan_one
 
 DB = "Library/TCC/TCC.db"
 BH = "/private/var/db/com.apple.xpc.roleaccountd.staging/bh"
@@ -148,3 +149,15 @@ def test_corrupt_database(tmp_path: Path) -> None:
     builder.add_file("HomeDomain", DB, main[:100] + b"\x5a" * (len(main) - 100))
     with pytest.raises(sqlite3.DatabaseError):
         extract(builder.write(tmp_path / "backup"), ARTIFACT)
+
+
+def test_schema_text_that_is_not_utf8_is_a_damaged_database(tmp_path: Path) -> None:
+    main, _ = build_sqlite(tcc_db("ios14", NEW_GRANTS))
+    builder = BackupBuilder()
+    builder.add_file("HomeDomain", DB, undecodable_schema(main, "access"))
+    root = builder.write(tmp_path / "backup")
+    with pytest.raises(sqlite3.DatabaseError, match="malformed database schema"):
+        extract(root, ARTIFACT)
+    code, entry, _ = scan_one(root, ARTIFACT.id, tmp_path / "out")
+    assert (code, entry["state"]) == (3, "failed")
+    assert "not UTF-8" in entry["problems"][0] and "unexpected" not in entry["problems"][0]

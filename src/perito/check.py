@@ -20,6 +20,7 @@ from perito.output.info import RunInfo, info_document, write_info
 from perito.output.report import write_reports
 from perito.parallel import scan_parallel
 from perito.pipeline import Progress, ScanResult
+from perito.preflight import refuse_unusable_indicators
 from perito.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
     """
     started = dt.datetime.now(dt.UTC)
     indicators = load_indicators(ioc_paths, plain_type)
+    refuse_unusable_indicators(ioc_paths, indicators)
     for problem in indicators.problems:
         if problem.severity == "error":
             log.warning("indicators: %s: %s", problem.file, problem.message)

@@ -184,3 +184,34 @@ def build_sqlite(fill: Callable[[sqlite3.Connection], None], *, wal: bool = Fals
         wal_bytes = (Path(tmp) / "db.sqlite-wal").read_bytes()
         connection.close()
         return main, wal_bytes
+
+
+def hostile_mbfile_blobs(relative_path: str) -> list[bytes]:
+    """MBFile blobs a damaged or hostile Manifest.db may hold: keyed archives with a cycle,
+    UIDs that point nowhere, values of the wrong type or size, and non-archives."""
+    def archive(objects: list[Any], root: int = 1, **top: Any) -> bytes:
+        document = {"$version": 100000, "$archiver": "NSKeyedArchiver",
+                    "$top": {"root": plistlib.UID(root)}, "$objects": objects, **top}
+        return plistlib.dumps(document, fmt=plistlib.FMT_BINARY)
+
+    cls = {"$classname": "MBFile", "$classes": ["MBFile", "NSObject"]}
+    good = {"LastModified": DEFAULT_TIME, "Birth": DEFAULT_TIME, "LastStatusChange": 0,
+            "Size": 10, "Mode": 0o100644, "InodeNumber": 1, "UserID": 501, "GroupID": 501,
+            "Flags": 0, "ProtectionClass": 3, "RelativePath": plistlib.UID(2),
+            "$class": plistlib.UID(3)}
+    return [
+        archive(["$null", {**good, "RelativePath": plistlib.UID(1)}, relative_path, cls]),
+        archive(["$null", {**good, "$class": plistlib.UID(1)}, relative_path, cls]),
+        archive(["$null", {**good, "RelativePath": plistlib.UID(99)}, relative_path, cls]),
+        archive(["$null", good, relative_path, cls], root=7),
+        archive(["$null", {**good, "Size": "ten", "Mode": 1 << 62, "LastModified": -1,
+                           "Birth": 1e20, "LastStatusChange": float("nan")},
+                 relative_path, cls]),
+        archive(["$null", {**good, "EncryptionKey": plistlib.UID(2)}, b"\xff" * 3, cls]),
+        archive(["$null", [good], relative_path, cls]),
+        plistlib.dumps({"$archiver": "NSKeyedArchiver", "$objects": "not a list",
+                        "$top": {"root": plistlib.UID(1)}}, fmt=plistlib.FMT_BINARY),
+        plistlib.dumps([1, 2], fmt=plistlib.FMT_BINARY),
+        b"bplist00" + bytes(40),
+        b"",
+    ]

@@ -76,3 +76,17 @@ def rows_on_page(data: bytes, table: str, page: int) -> int:
     header = (page - 1) * size + (100 if page == 1 else 0)
     count, = struct.unpack(">H", data[header + 3:header + 5])
     return int(count)
+
+
+def undecodable_schema(data: bytes, table: str) -> bytes:
+    """The database with one byte of `table`'s name (in sqlite_master and its SQL) made
+    invalid UTF-8 and its CREATE statement cut short, as flipped bits leave a schema page:
+    SQLite's "malformed database schema (name)" message then quotes bytes Python cannot
+    decode."""
+    name = table.encode()
+    broken = name[:1] + b"\xa4" + name[2:]
+    statement_end = data.index(name + b" (")
+    close = data.index(b")", statement_end)
+    damaged = bytearray(data)
+    damaged[close] = ord(",")
+    return bytes(damaged).replace(name, broken)

@@ -15,7 +15,7 @@ from perito.records import Record
 from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
-from perito.sources.sqlite import missing_from, schema
+from perito.sources.sqlite import missing_from, schema, undecodable
 from perito.sources.sqlite_salvage import SalvagingSource, is_damage
 from perito.timestamps import Encoding, Timestamp, decode
 
@@ -121,7 +121,10 @@ def _executed(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor,
             raise SchemaMismatch(missing)
         text = query if isinstance(query, str) else query(found)
         opened.connection.row_factory = row_factory
-        yield opened.connection.execute(text)
+        try:  # also raised into here while the caller iterates the cursor
+            yield opened.connection.execute(text)
+        except UnicodeDecodeError as error:
+            raise undecodable(error) from None
 
 
 _Plan = tuple[tuple[str, Encoding | None, bool], ...]

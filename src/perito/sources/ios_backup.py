@@ -109,6 +109,11 @@ def find_backup_root(path: Path) -> Path:
         raise InputError(f"{path}: no such file or folder")
     if not path.is_dir():
         raise InputError(f"{path}: an iOS backup is a folder, this is a file")
+    try:
+        next(path.iterdir(), None)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the folder "
+                         f"({error.strerror or type(error).__name__})") from None
     if _looks_like_backup(path):
         return path
     candidates = sorted(child for child in _subfolders(path) if _looks_like_backup(child))
@@ -117,12 +122,30 @@ def find_backup_root(path: Path) -> Path:
     if len(candidates) > 1:
         names = ", ".join(c.name for c in candidates)
         raise InputError(f"{path} holds {len(candidates)} backups ({names}); name one of them")
-    missing = [name for name in ("Manifest.db", "Info.plist") if not (path / name).exists()]
+    missing = [name for name in ("Manifest.db", "Info.plist") if not (path / name).is_file()]
     if (path / "Manifest.mbdb").exists():
         raise InputError(f"{path}: a backup of iOS 9 or older (Manifest.mbdb), "
                          "which perito cannot read yet")
     raise InputError(f"{path} is not an iOS backup: {' and '.join(missing)} missing "
                      "(nor is there exactly one backup in a subfolder)")
+
+
+def _flags(value: object) -> int:
+    """A row's flags (1 file, 2 folder, 4 link); 0 (unknown) when damaged into another type."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
+def _readable_plist(path: Path) -> bool:
+    try:
+        return isinstance(load_plist(path.read_bytes()), dict)
+    except (OSError, PlistError):
+        return False
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -183,7 +206,14 @@ class IosBackup:
             if state.needs_key:
                 raise InputError(f"{manifest}: Manifest.db did not decrypt to a database "
                                  "(damaged)") from None
+            if not _readable_plist(self.root / "Manifest.plist"):
+                raise InputError(f"{manifest}: Manifest.db is not an SQLite database, and "
+                                 "Manifest.plist (which says whether the backup is encrypted "
+                                 "and holds its keys) is missing or damaged") from error
             raise InputError(f"{manifest}: Manifest.db is not an SQLite database") from error
+        except OSError as error:
+            raise InputError(f"{manifest}: cannot read Manifest.db "
+                             f"({error.strerror or type(error).__name__})") from None
         except sqlite3.DatabaseError as error:
             raise InputError(f"{manifest}: Manifest.db is unreadable ({error})") from error
         self._db = opened.connection
@@ -253,7 +283,7 @@ class IosBackup:
                  f"{where} ORDER BY domain, relativePath")
         for fid, dom, rel, flags, blob in self._db.execute(query, args):
             yield ManifestRow(str(fid or ""), str(dom or ""), str(rel or ""),
-                              int(flags or 0), blob if isinstance(blob, bytes) else None)
+                              _flags(flags), blob if isinstance(blob, bytes) else None)
 
     def row(self, domain: str, relative_path: str) -> ManifestRow | None:
         return next(self.rows(domain=domain, relative_path=relative_path), None)
@@ -267,7 +297,7 @@ class IosBackup:
         if found is not None:
             blob = found[4] if isinstance(found[4], bytes) else None
             return self.evidence(ManifestRow(fid, str(found[1] or ""), str(found[2] or ""),
-                                             int(found[3] or 0), blob))
+                                             _flags(found[3]), blob))
         stored = self.stored_path(fid)
         return None if stored is None else EvidenceFile(address=fid, path=stored, file_id=fid)
 

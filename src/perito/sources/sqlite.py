@@ -91,13 +91,24 @@ def open_sqlite(path: Path, sidecars: Mapping[str, Path] | None = None
 
 def schema(connection: sqlite3.Connection) -> dict[str, set[str]]:
     """Tables (and views) with their column names, read from the database itself."""
-    tables = [row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
-    result: dict[str, set[str]] = {}
-    for table in tables:
-        quoted = table.replace('"', '""')
-        result[table] = {row[1] for row in connection.execute(f'PRAGMA table_info("{quoted}")')}
+    try:
+        tables = [row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        result: dict[str, set[str]] = {}
+        for table in tables:
+            quoted = table.replace('"', '""')
+            result[table] = {row[1] for row in
+                             connection.execute(f'PRAGMA table_info("{quoted}")')}
+    except UnicodeDecodeError as error:
+        raise undecodable(error) from None
     return result
+
+
+def undecodable(error: UnicodeDecodeError) -> sqlite3.DatabaseError:
+    """SQLite's message about a damaged schema quotes its bytes, and Python cannot decode
+    them when they are not UTF-8: the database is damaged, say so without the bytes."""
+    return sqlite3.DatabaseError(f"malformed database schema (bytes that are not UTF-8 at "
+                                 f"position {error.start} of SQLite's message)")
 
 
 def missing_from(found: Mapping[str, set[str]], wanted: Mapping[str, list[str]]) -> list[str]:

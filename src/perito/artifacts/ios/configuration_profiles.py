@@ -184,7 +184,7 @@ def profile_record(data: dict[str, Any], source: str, file_id: str = "") -> Conf
     payload_certs: list[str] = []
     for payload in payloads:
         blob = payload.get("PayloadContent")
-        if payload.get("PayloadType") in CERTIFICATE_PAYLOADS and isinstance(
+        if _text(payload.get("PayloadType")) in CERTIFICATE_PAYLOADS and isinstance(
                 blob, bytes | bytearray):
             payload_certs.append(_sha256(certificate_der(bytes(blob))))
     signers = _certificates(data.get("SignerCerts"))

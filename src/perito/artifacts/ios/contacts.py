@@ -91,15 +91,19 @@ def _query(found: Mapping[str, set[str]]) -> str:
         join = "LEFT JOIN ABMultiValueLabel l ON l.ROWID = mv.label"
     else:
         label, join = 'NULL AS "label"', ""
-    return (f"SELECT p.ROWID AS person_id, {', '.join(columns)}, mv.ROWID AS value_id, "
-            f"mv.property AS property, {label}, mv.value AS value FROM ABPerson p "
-            f"JOIN ABMultiValue mv ON mv.record_id = p.ROWID {join} "
-            "WHERE mv.value IS NOT NULL ORDER BY p.ROWID, mv.ROWID")
+    # From the values: a value whose person is gone (or whose record_id is damaged) is kept.
+    return (f"SELECT mv.record_id AS person_id, p.ROWID IS NULL AS orphan, "
+            f"{', '.join(columns)}, mv.ROWID AS value_id, "
+            f"mv.property AS property, {label}, mv.value AS value FROM ABMultiValue mv "
+            f"LEFT JOIN ABPerson p ON p.ROWID = mv.record_id {join} "
+            "WHERE mv.value IS NOT NULL ORDER BY mv.record_id, mv.ROWID")
 
 
 def extract(ctx: Context) -> Iterator[AddressBookEntry]:
-    """Every non-NULL value of every person of one AddressBook.sqlitedb."""
+    """Every non-NULL value of one AddressBook.sqlitedb, with its person when there is one."""
+    orphans = 0
     for row in sqlite_rows(ctx, IDENTIFY, _query):
+        orphans += bool(row["orphan"])
         prop = _int(row["property"])
         value = _text(row["value"])
         email, phone = classify_handle(value) if prop in (PHONE, EMAIL) else ("", "")
@@ -121,6 +125,9 @@ def extract(ctx: Context) -> Iterator[AddressBookEntry]:
             creation_date=timestamp(row["creation_date"], Encoding.COCOA_S),
             modification_date=timestamp(row["modification_date"], Encoding.COCOA_S),
         )
+    if orphans:
+        ctx.warn(f"{orphans} values belong to no person of ABPerson (deleted, or a damaged "
+                 "record_id): kept without a name")
 
 
 ARTIFACT = Artifact(

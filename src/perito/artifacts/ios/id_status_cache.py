@@ -83,10 +83,11 @@ def extract(ctx: Context) -> Iterator[Record]:
     if not isinstance(data, dict):
         raise SchemaMismatch(["a top-level dictionary"])
     entries: list[tuple[str, str, dict[str, Any]]] = []
-    skipped = 0
+    skipped = odd_services = 0
     for service in sorted(data, key=str):
         lookups = data[service]
         if not isinstance(lookups, dict):
+            odd_services += 1
             continue
         for user in sorted(lookups, key=str):
             details = lookups[user]
@@ -103,6 +104,9 @@ def extract(ctx: Context) -> Iterator[Record]:
             id_status=_status(details.get("IDStatus")), occurrences=counts[user])
     if skipped:
         ctx.warn(f"{skipped} lookups without a dictionary of details were skipped")
+    if odd_services and not entries:  # beside services they are metadata (IDStatusCacheVersion)
+        ctx.warn(f"{odd_services} top-level entries are not a service's dictionary of "
+                 "lookups and were skipped")
 
 
 ARTIFACT = Artifact(

@@ -145,10 +145,16 @@ def extract(ctx: Context) -> Iterator[Record]:
     data = load_plist(ctx.source.read_bytes(ctx.evidence))
     if not isinstance(data, dict):
         raise SchemaMismatch(["a top-level dictionary"])
+    clients = others = 0
     for key in sorted(data, key=str):
         values = data[key]
         if isinstance(values, dict):
+            clients += 1
             yield _client(str(key), values, ctx.evidence.address)
+        else:
+            others += 1
+    if others and not clients:
+        ctx.warn(f"{others} top-level entries are not a client's dictionary and were skipped")
 
 
 ARTIFACT = Artifact(

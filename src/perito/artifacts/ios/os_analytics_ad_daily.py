@@ -84,6 +84,7 @@ def extract(ctx: Context) -> Iterator[Record]:
         raise SchemaMismatch(["a top-level dictionary"])
     baseline = data.get(BASELINE_KEY)
     if baseline is None:
+        ctx.warn(f"no {BASELINE_KEY} in the file: no process to read")
         return
     if not isinstance(baseline, dict):
         raise SchemaMismatch([f"{BASELINE_KEY} as a dictionary"])

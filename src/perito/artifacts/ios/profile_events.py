@@ -102,7 +102,8 @@ def extract(ctx: Context) -> Iterator[Record]:
     if events is None:
         if data:
             raise SchemaMismatch(["ProfileEvents"])
-        return  # an empty plist: no profile ever installed or removed
+        ctx.warn("an empty dictionary: no profile was ever installed or removed")
+        return
     if not isinstance(events, list):
         raise SchemaMismatch(["ProfileEvents as a list"])
     skipped = 0

@@ -6,10 +6,10 @@ Visit ids are per database, so a visit's redirect target is joined inside the sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from perito.artifacts.base import Artifact, sqlite_artifact
+from perito.artifacts.base import Artifact, Context, build_record, sqlite_rows
 from perito.artifacts.sql import col
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import BackupFile, BackupGlob, FsGlob
@@ -56,9 +56,29 @@ def _query(found: Mapping[str, set[str]]) -> str:
     else:
         joins = ""
         target = "NULL AS redirect_destination_url, NULL AS redirect_destination_time"
+    # LEFT JOIN: a visit whose item is gone (or whose history_item is damaged) is counted.
     return (f"SELECT i.id AS id, v.id AS visit_id, i.url AS url, v.visit_time AS visit_time, "
-            f"{columns}, {target} FROM history_visits v "
-            f"JOIN history_items i ON i.id = v.history_item {joins} ORDER BY v.id")
+            f"{columns}, {target}, i.id IS NULL AS orphan FROM history_visits v "
+            f"LEFT JOIN history_items i ON i.id = v.history_item {joins} ORDER BY v.id")
+
+
+IDENTIFY = {"history_items": ["id", "url"],
+            "history_visits": ["id", "history_item", "visit_time"]}
+ENCODINGS = {"visit_time": Encoding.COCOA_S, "redirect_destination_time": Encoding.COCOA_S}
+
+
+def extract(ctx: Context) -> Iterator[Record]:
+    """One record per visit of a history item; visits without their item are only counted
+    (they have no URL)."""
+    orphans = 0
+    for row in sqlite_rows(ctx, IDENTIFY, _query):
+        if row["orphan"]:
+            orphans += 1
+            continue
+        yield build_record(SafariVisit, row, ENCODINGS, ctx.evidence.address)
+    if orphans:
+        ctx.warn(f"{orphans} visits point to no history item (deleted, or a damaged "
+                 "history_item): not read")
 
 
 _APP = "private/var/mobile/Containers/Data/Application/*"
@@ -76,13 +96,6 @@ ARTIFACT = Artifact(
                FsGlob(f"{_APP}/Library/Safari/History.db"),
                FsGlob(f"{_APP}/Library/Safari/Profiles/*/History.db")),
     records=(SafariVisit,),
-    extract=sqlite_artifact(
-        identify={"history_items": ["id", "url"],
-                  "history_visits": ["id", "history_item", "visit_time"]},
-        query=_query,
-        record=SafariVisit,
-        encodings={"visit_time": Encoding.COCOA_S,
-                   "redirect_destination_time": Encoding.COCOA_S},
-    ),
+    extract=extract,
     doc=__doc__ or "",
 )
