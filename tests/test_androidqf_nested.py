@@ -71,9 +71,9 @@ def _check(target: Path, out: Path, iocs: Path, *extra: str) -> int:
                  "-j", "1", *extra])
 
 
-def _assert_both_found(out: Path) -> None:
+def _assert_both_found(out: Path, dns_matches: int = 1) -> None:
     assert _matched(out / "backup.ab") == [("sms", "parcel-track.net")]
-    assert _matched(out / "intrusion_logs") == [("intrusion_dns", "spyhost.net")]
+    assert _matched(out / "intrusion_logs") == [("intrusion_dns", "spyhost.net")] * dns_matches
     assert _matched(out) == []  # the main scan reads neither part itself
     for sub in ("backup.ab", "intrusion_logs"):
         assert (out / sub / "report.html").is_file()
@@ -118,11 +118,15 @@ def test_age_encrypted_acquisition(tmp_path: Path) -> None:
     key = tmp_path / "key.txt"
     key.write_text(f"{identity}\n")
     encrypted = tmp_path / "6b0d1c9e.zip.age"
-    encrypted.write_bytes(pyrage.encrypt(_acquisition(backup=_backup()).zip_bytes(),
-                                         [identity.to_public()]))
+    built = _acquisition(backup=_backup())
+    # a log file straight in intrusion_logs/, read from the plaintext in memory
+    built.extra["intrusion_logs/intrusion_log_9.txt"] = il.ndjson(
+        [il.dns(201, il.T0_MS + 90, "com.example.notes", "www.spyhost.net", "198.51.100.8")])
+    encrypted.write_bytes(pyrage.encrypt(built.zip_bytes(), [identity.to_public()]))
     out = tmp_path / "out"
     assert _check(encrypted, out, _indicators(tmp_path), "--age-identity", str(key)) == 2
-    _assert_both_found(out)
+    _assert_both_found(out, dns_matches=2)
+    assert _nested(out)["intrusion_logs"]["not_read"] == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["6b0d1c9e.zip.age", "key.txt", "nestedspy.stix2", "out"])  # no plaintext beside it
 
@@ -144,6 +148,8 @@ def test_encrypted_backup_without_password_is_a_warning(
     assert _info(out)["artifacts"]
     shown = capsys.readouterr().out
     assert "Nested backup.ab was not scanned" in shown
+    assert _check(target, tmp_path / "es", _indicators(tmp_path), "--lang", "es") == 3
+    assert "El backup.ab anidado no se analizó" in capsys.readouterr().out
 
 
 def test_encrypted_backup_with_password_file_and_with_a_wrong_one(

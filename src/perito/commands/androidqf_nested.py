@@ -99,7 +99,8 @@ def nested_parts(target: Path, open_tree: Callable[[], AndroidTree],
         with open_tree() as tree:
             if plaintext is not None:  # the decrypted zip, in memory
                 return IntrusionLogs.from_zip(plaintext, name=target.name, root=target,
-                                              under=f"{NESTED_LOGS}/", custody=tree.custody)
+                                              under=f"{NESTED_LOGS}/", custody=tree.custody,
+                                              in_memory=True)
             try:
                 handle = target.open("rb")
             except OSError as error:
