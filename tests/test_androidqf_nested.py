@@ -143,6 +143,7 @@ def test_encrypted_backup_without_password_is_a_warning(
     assert nested["exit_code"] == 3
     assert "password" in nested["warning"]
     assert "--password-file" in nested["warning"]
+    assert "backup.ab was not scanned" in (out / "command.log").read_text(encoding="utf-8")
     assert not (out / "backup.ab" / "alerts.json").exists()
     assert (out / "alerts.json").is_file()  # the main scan completed
     assert _info(out)["artifacts"]

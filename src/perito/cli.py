@@ -214,6 +214,17 @@ def _attach_log_file(folder: Path) -> logging.Handler:
     return handler
 
 
+@contextlib.contextmanager
+def _logging_to(folder: Path) -> Iterator[None]:
+    """Everything logged meanwhile also goes to `folder`/command.log."""
+    handler = _attach_log_file(folder)
+    try:
+        yield
+    finally:
+        logging.getLogger("perito").removeHandler(handler)
+        handler.close()
+
+
 def _default_output(target: Path) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return Path("perito-results") / f"{target.resolve().name or 'acquisition'}-{stamp}"
@@ -256,20 +267,18 @@ def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], targe
 
     def run(into: Path, opener: Callable[[], Source], which: Sequence[Artifact],
             workers: int | None, extra: dict[str, object]) -> CheckOutcome:
-        handler = _attach_log_file(prepare_output(into, root))
-        try:
+        with _logging_to(prepare_output(into, root)):
             return _with_progress(console, lambda progress: run_check(
                 opener, which, choice.paths, into, command, progress,
                 args.jobs if workers is None else workers, allowlist=choice.allowlist,
                 extra_info={**choice.info(), **extra}, plain_type=choice.plain_type,
                 language=language, redact=args.redact))
-        finally:
-            logging.getLogger("perito").removeHandler(handler)
-            handler.close()
 
-    # One pass each, in this process (the backup is one stream): no worker processes.
-    done = scan_nested(nested or (), folder, lambda part, into: run(
-        into, part.open_source, part.artifacts, 1, {}))
+    # One pass each, in this process (the backup is one stream): no worker processes. What
+    # happens to them (a part that cannot be opened) is also in the main command.log.
+    with _logging_to(folder) if nested else contextlib.nullcontext():
+        done = scan_nested(nested or (), folder, lambda part, into: run(
+            into, part.open_source, part.artifacts, 1, {}))
     outcome = run(folder, open_source, artifacts, jobs,
                   {} if nested is None else {"nested": [n.info() for n in done]})
     _summary(console, outcome, translations(language))
