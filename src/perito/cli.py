@@ -30,6 +30,14 @@ from perito.cli_iocs import add_commands as add_ioc_commands
 from perito.cli_iocs import choice_from, indicator_options, print_indicator_notes
 from perito.cli_iocs import run as run_ioc_command
 from perito.commands import android
+from perito.commands.androidqf_nested import (
+    NestedPart,
+    level_counts,
+    most_serious,
+    nested_parts,
+    print_nested,
+    scan_nested,
+)
 from perito.commands.indicator_choice import IndicatorChoice
 from perito.errors import InputError
 from perito.output.info import safe_command
@@ -112,6 +120,7 @@ def _android_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         allow_abbrev=False)
     androidqf.add_argument("acquisition", nargs="?", type=Path,
                            help="androidqf folder, zip, or age-encrypted zip")
+    _secret_options(androidqf, key=False, env=ANDROID_PASSWORD_ENV)  # its nested backup.ab
     androidqf.add_argument("--age-identity", type=Path, metavar="FILE",
                            help="age identity file (AGE-SECRET-KEY-1…) for a .zip.age")
     _check_options(androidqf)
@@ -205,6 +214,17 @@ def _attach_log_file(folder: Path) -> logging.Handler:
     return handler
 
 
+@contextlib.contextmanager
+def _logging_to(folder: Path) -> Iterator[None]:
+    """Everything logged meanwhile also goes to `folder`/command.log."""
+    handler = _attach_log_file(folder)
+    try:
+        yield
+    finally:
+        logging.getLogger("perito").removeHandler(handler)
+        handler.close()
+
+
 def _default_output(target: Path) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return Path("perito-results") / f"{target.resolve().name or 'acquisition'}-{stamp}"
@@ -236,25 +256,35 @@ def _chosen(args: argparse.Namespace, console: Console, available: Sequence[Arti
 
 def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], target: Path,
           root: Path, open_source: Callable[[], Source], artifacts: Sequence[Artifact],
-          choice: IndicatorChoice, jobs: int | None = None) -> int:
-    """The common end of every check command: output folder, log, scan, summary."""
+          choice: IndicatorChoice, jobs: int | None = None,
+          nested: Sequence[NestedPart] | None = None) -> int:
+    """The common end of every check command: output folder, log, scan, summary. `nested`
+    acquisitions (androidqf's backup.ab, intrusion_logs/) are scanned first, into subfolders."""
     output: Path = args.output or _default_output(target)
     command = ["perito", *safe_command(argv)]
     folder = prepare_output(output, root)
-    handler = _attach_log_file(folder)
     language = choose_language(args.lang, os.environ)
-    try:
-        outcome = _with_progress(console, lambda progress: run_check(
-            open_source, artifacts, choice.paths, folder, command, progress,
-            args.jobs if jobs is None else jobs, allowlist=choice.allowlist,
-            extra_info=choice.info(), plain_type=choice.plain_type, language=language,
-            redact=args.redact))
-    finally:
-        logging.getLogger("perito").removeHandler(handler)
-        handler.close()
+
+    def run(into: Path, opener: Callable[[], Source], which: Sequence[Artifact],
+            workers: int | None, extra: dict[str, object]) -> CheckOutcome:
+        with _logging_to(prepare_output(into, root)):
+            return _with_progress(console, lambda progress: run_check(
+                opener, which, choice.paths, into, command, progress,
+                args.jobs if workers is None else workers, allowlist=choice.allowlist,
+                extra_info={**choice.info(), **extra}, plain_type=choice.plain_type,
+                language=language, redact=args.redact))
+
+    # One pass each, in this process (the backup is one stream): no worker processes. What
+    # happens to them (a part that cannot be opened) is also in the main command.log.
+    with _logging_to(folder) if nested else contextlib.nullcontext():
+        done = scan_nested(nested or (), folder, lambda part, into: run(
+            into, part.open_source, part.artifacts, 1, {}))
+    outcome = run(folder, open_source, artifacts, jobs,
+                  {} if nested is None else {"nested": [n.info() for n in done]})
     _summary(console, outcome, translations(language))
+    print_nested(console, done, translations(language))
     print_indicator_notes(console, choice, outcome.result.detections)
-    return exit_code(outcome.result)
+    return most_serious([exit_code(outcome.result), *(n.exit_code for n in done)])
 
 
 def _check_android_backup(args: argparse.Namespace, console: Console,
@@ -299,16 +329,21 @@ def _check_intrusion_logs(args: argparse.Namespace, console: Console,
 def _check_android(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
     from perito.commands.androidqf import androidqf_opener, bugreport_opener
 
-    available = ANDROIDQF if args.command == "check-androidqf" else BUGREPORT
+    available = (*ANDROIDQF, *ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS) \
+        if args.command == "check-androidqf" else BUGREPORT
     chosen = _chosen(args, console, available, args.acquisition,
                      "name the acquisition to check")
     if chosen is None:
         return ExitCode.NOTHING_FOUND
     artifacts, target, choice = chosen
     if args.command == "check-androidqf":
-        open_source, root = androidqf_opener(target, args.age_identity)
-    else:
-        open_source, root = bugreport_opener(target)
+        open_source, root, plaintext = androidqf_opener(target, args.age_identity)
+        password = _password(args, target, env=ANDROID_PASSWORD_ENV, key_hint=False) \
+            if args.password_file or os.environ.get(ANDROID_PASSWORD_ENV) else None
+        nested = nested_parts(target, open_source, plaintext, password, artifacts)
+        return _scan(args, console, argv, target, root, open_source,
+                     [a for a in artifacts if a in ANDROIDQF], choice, nested=nested)
+    open_source, root = bugreport_opener(target)
     return _scan(args, console, argv, target, root, open_source, artifacts, choice)
 
 
@@ -467,9 +502,7 @@ def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslation
         if len(result.detections) > 25:
             console.print(t.gettext("… and %(num)d more in alerts.json")
                           % {"num": len(result.detections) - 25})
-    counts = ", ".join(f"{n} {levels[n]}" for n in _LEVEL_STYLE if levels.get(n)) \
-        or t.gettext("none")
-    console.print(t.gettext("Detections: %(counts)s") % {"counts": counts})
+    console.print(t.gettext("Detections: %(counts)s") % {"counts": level_counts(levels, t)})
     found = verdict_of(result.matched, result.serious)
     style = "bold" if found is Verdict.NOTHING else "bold red"
     console.print(f"[{style}]{escape(headline(found, t))}[/{style}] "

@@ -82,9 +82,10 @@ def decrypt_age(path: Path, identity_file: Path | None) -> io.BytesIO:
     return plaintext
 
 
-def androidqf_opener(path: Path, identity_file: Path | None) -> tuple[Callable[[], AndroidTree],
-                                                                        Path]:
-    """A factory for the acquisition's source (decrypting once), and the evidence root."""
+def androidqf_opener(path: Path, identity_file: Path | None
+                     ) -> tuple[Callable[[], AndroidTree], Path, io.BytesIO | None]:
+    """A factory for the acquisition's source (decrypting once), the evidence root, and the
+    plaintext zip in memory when the acquisition is age-encrypted."""
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     data = decrypt_age(path, identity_file) if is_age(path) else None
@@ -99,8 +100,8 @@ def androidqf_opener(path: Path, identity_file: Path | None) -> tuple[Callable[[
         if not any(marker in names for marker in ANDROIDQF_MARKERS):
             raise InputError(f"{path}: not an androidqf acquisition (none of "
                              f"{', '.join(ANDROIDQF_MARKERS)} found)")
-    return open_source, path if not path.is_dir() else acquisition_folder(path,
-                                                                           ANDROIDQF_MARKERS)
+    root = path if not path.is_dir() else acquisition_folder(path, ANDROIDQF_MARKERS)
+    return open_source, root, data
 
 
 def bugreport_opener(path: Path) -> tuple[Callable[[], AndroidTree], Path]:

@@ -64,6 +64,7 @@ class IntrusionLogs:
     _private: Path | None = None
     _seen: dict[str, set[bytes]] = field(default_factory=dict)
     _nested: int = 0
+    _memory: BinaryIO | None = None  # the zip at `root` when only its plaintext can be read
 
     @classmethod
     def open(cls, path: Path, *, custody: Custody | None = None) -> IntrusionLogs:
@@ -83,12 +84,14 @@ class IntrusionLogs:
 
     @classmethod
     def from_zip(cls, handle: BinaryIO, *, name: str, root: Path, under: str = "",
-                 custody: Custody | None = None) -> IntrusionLogs:
+                 custody: Custody | None = None, in_memory: bool = False) -> IntrusionLogs:
         """The logs of a zip given as a seekable file object: an exported
         `<Device>_<date>.zip`, or an androidqf zip with `under="intrusion_logs/"` (only the
         members below that folder; a top folder before it is allowed). `name` prefixes the
-        addresses; the caller records the zip itself in the custody record."""
-        logs = cls(root, custody or Custody())
+        addresses; the caller records the zip itself in the custody record. `in_memory`: the
+        file at `root` is encrypted and `handle` (kept, not closed) is its plaintext, from
+        which the logs are then read."""
+        logs = cls(root, custody or Custody(), _memory=handle if in_memory else None)
         try:
             logs._add_zip(handle, root, name, depth=0, under=under)
         except BaseException:
@@ -198,8 +201,11 @@ class IntrusionLogs:
             with entry.path.open("rb") as handle:
                 yield handle
             return
+        holder: Path | BinaryIO = entry.path
+        if self._memory is not None and entry.path == self.root:
+            holder = self._memory
         try:
-            with zipfile.ZipFile(entry.path) as archive, archive.open(entry.member) as member:
+            with zipfile.ZipFile(holder) as archive, archive.open(entry.member) as member:
                 yield member  # type: ignore[misc]
         except zipfile.BadZipFile as error:
             raise DamagedFile(f"damaged zip member ({error})") from None
