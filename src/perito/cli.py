@@ -257,9 +257,11 @@ def _chosen(args: argparse.Namespace, console: Console, available: Sequence[Arti
 def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], target: Path,
           root: Path, open_source: Callable[[], Source], artifacts: Sequence[Artifact],
           choice: IndicatorChoice, jobs: int | None = None,
-          nested: Sequence[NestedPart] | None = None) -> int:
+          nested: Sequence[NestedPart] | None = None,
+          notes: Callable[[Console, CheckOutcome], None] | None = None) -> int:
     """The common end of every check command: output folder, log, scan, summary. `nested`
-    acquisitions (androidqf's backup.ab, intrusion_logs/) are scanned first, into subfolders."""
+    acquisitions (androidqf's backup.ab, intrusion_logs/) are scanned first, into subfolders;
+    `notes` prints what a command adds after the summary."""
     output: Path = args.output or _default_output(target)
     command = ["perito", *safe_command(argv)]
     folder = prepare_output(output, root)
@@ -284,6 +286,8 @@ def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], targe
     _summary(console, outcome, translations(language))
     print_nested(console, done, translations(language))
     print_indicator_notes(console, choice, outcome.result.detections)
+    if notes is not None:
+        notes(console, outcome)
     return most_serious([exit_code(outcome.result), *(n.exit_code for n in done)])
 
 
@@ -461,7 +465,7 @@ def _with_progress(console: Console, work: object) -> CheckOutcome:
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
-        task = bar.add_task("Loading indicators", total=None)
+        task = bar.add_task("Loading indicators, opening the acquisition", total=None)
 
         def update(title: str, index: int, total: int) -> None:
             bar.update(task, description=f"Reading {title}", completed=index, total=total)
