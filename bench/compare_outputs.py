@@ -2,8 +2,9 @@
 
 Every file must be byte-identical except `info.json`, compared as JSON without its run times
 (`started`, `finished`, `timings`, each artifact's `seconds`) and the command line (which names
-the output folder and options such as `-j`), and `command.log`, which holds times and paths and
-is left out. Exit status 0 when the folders match, 1 otherwise (each difference is printed).
+the output folder and options such as `-j`); the report pages, compared with those values and
+the info.json digest they show masked; and `command.log`, which holds times and paths and is
+left out. Exit status 0 when the folders match, 1 otherwise (each difference is printed).
 
 Usage: .venv/bin/python -m bench.compare_outputs OLD_DIR NEW_DIR
 """
@@ -11,6 +12,7 @@ Usage: .venv/bin/python -m bench.compare_outputs OLD_DIR NEW_DIR
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -27,6 +29,23 @@ def comparable_info(path: Path) -> Any:
         data.pop(key, None)
     for artifact in data.get("artifacts", []):
         artifact.pop("seconds", None)
+    return data
+
+
+def run_values(folder: Path) -> list[bytes]:
+    """What a report shows of one run: its times, command line and info.json digest."""
+    raw = (folder / "info.json").read_bytes()
+    info = json.loads(raw)
+    values = [hashlib.sha256(raw).hexdigest(), " ".join(map(str, info.get("command") or []))]
+    for key in ("started", "finished"):
+        moment = str(info.get(key) or "")
+        values += [moment, f"{moment[:10]} {moment[11:19]} UTC"]
+    return [value.encode() for value in values if value]
+
+
+def masked(data: bytes, values: list[bytes]) -> bytes:
+    for value in sorted(values, key=len, reverse=True):
+        data = data.replace(value, b"<run>")
     return data
 
 
@@ -54,6 +73,9 @@ def differences(old: Path, new: Path) -> list[str]:
                 found.append("info.json differs (apart from run times)")
             continue
         a, b = (old / name).read_bytes(), (new / name).read_bytes()
+        if name.endswith(".html") and (old / "info.json").is_file() \
+                and (new / "info.json").is_file():
+            a, b = masked(a, run_values(old)), masked(b, run_values(new))
         if a != b:
             found.append(f"{name} differs at {_first_difference(a, b)}")
     return found

@@ -31,7 +31,7 @@ def extract_from(source: Source, artifact: Artifact) -> tuple[list[Record], list
             seen.add(evidence.path)
             ctx = Context(source, evidence)
             records.extend(artifact.extract(ctx))
-            notes.extend(ctx.notes)
+            notes.extend(ctx.notes + ctx.tallied())
     return records, notes
 
 

@@ -264,7 +264,7 @@ def test_private_folder_is_private_and_removed_even_on_interrupt(
     class Interrupting:
         """Stands in for the pipeline's Context: Ctrl-C in the middle of the scan."""
 
-        def __init__(self, *_args: object) -> None:
+        def __init__(self, *_args: object, **_kwargs: object) -> None:
             seen.append(any(private_tmp.iterdir()))
             raise KeyboardInterrupt
 

@@ -1,12 +1,19 @@
-"""Scan with several worker processes that take artifacts one at a time, largest files first.
+"""Scan with several worker processes that share the acquisition's files, largest first.
 
-Each worker opens the acquisition itself (through the same factory), takes the next artifact
-not yet taken (in the order of their files' sizes, largest first, so that the long ones start
-early and the short ones fill the gaps), runs `pipeline.scan` on it, writes its records files
-directly, and at the end spills its sorted, rendered timeline to the private work folder and
-sends back statuses, detections, the records the correlations want and the custody hashes.
-The parent then runs the correlations once and merges everything in artifact order, so the
-outputs do not depend on which worker read what.
+The unit of work is one file of one artifact. The parent lists every artifact's files and
+orders them: files that may be read in parts first (the largest first, so they are planned
+early), then the others by size. Each worker opens the acquisition itself (through the same
+factory) and takes the next file not yet taken. A file of an artifact that declares
+`Artifact.split`, large enough and whose database passes `PRAGMA quick_check`, is cut into
+row-range parts (`artifacts.base.Part`) by the worker that takes it: it announces the other
+parts to the workers and reads the first itself; idle workers take the largest part left.
+
+A worker writes records into its own file per unit (the parent joins them in file and part
+order into `records/<artifact>.jsonl`), sends each unit's detections and kept records when the
+unit is done, and at the end spills its sorted, rendered timeline to the private work folder.
+The parent then builds each artifact's status from its files' results, runs the
+correlations once and merges everything in artifact, file and part order, so the outputs do
+not depend on how many workers read what.
 
 Workers are forked (POSIX only): nothing needs pickling on the way in, and a worker ends with
 `os._exit`, so it never runs the parent's clean-up of temporary folders. Where fork is not
@@ -20,30 +27,40 @@ import logging
 import multiprocessing
 import os
 import queue
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from perito.artifacts.base import Artifact
+from perito.artifacts.base import Artifact, Context, Part, parts
 from perito.detections import Detection
 from perito.indicators.index import IndicatorIndex
 from perito.output.jsonl import RecordFiles
 from perito.output.timeline import Timeline
 from perito.pipeline import (
-    ArtifactState,
-    ArtifactStatus,
+    FileScan,
     Progress,
     ScanResult,
+    combine,
     correlate_records,
     files_of,
     scan,
+    scan_file,
 )
 from perito.records import Record
 from perito.sources.base import Source
+from perito.sources.evidence import EvidenceFile
 
 log = logging.getLogger(__name__)
+
+PART_BYTES = 4 << 20  # a file that may be split is read in parts of about this many bytes
+MAX_PARTS = 16  # parts of one file at most
+MIN_PART_ROWS = 500  # fewer rows per part are not worth a part
+_SLOTS = 256  # parts announced in one scan at most (the rest of a file is read whole)
+_FIELDS = 6  # per announced part: unit, number, of, offset, limit, taken
 
 
 def default_jobs() -> int:
@@ -51,52 +68,141 @@ def default_jobs() -> int:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One file of one artifact."""
+
+    artifact: int  # position in the scan's artifacts
+    file: int  # position in `files_of(source, artifact)`
+    address: str
+    size: int
+    splittable: bool
+
+
+@dataclass(frozen=True)
 class _Job:
     open_source: Callable[[], Source]
     artifacts: Sequence[Artifact]
-    order: Sequence[int]  # artifact positions, in the order workers take them
-    taken: Any  # shared counter: how many of `order` have been taken
+    units: Sequence[Unit]
+    order: Sequence[int]  # unit positions, in the order workers take them
+    counters: Any  # shared: [units taken, parts announced]
+    slots: Any  # shared: _FIELDS integers per announced part
     index: IndicatorIndex | None
-    records: Path | None
+    parts: Path  # records of each unit: parts/<unit>-<part>/<artifact>.jsonl
     work: Path
-
-
-@dataclass
-class _Share:
-    statuses: list[ArtifactStatus]
-    detections: list[Detection]
-    kept: list[tuple[str, Record]]
-    hashes: dict[str, tuple[str, str, int]]
-    spilled: list[Path]
 
 
 _JOB: _Job | None = None  # set in the parent just before forking
 
 
 def take_order(weights: Sequence[int]) -> list[int]:
-    """Artifact positions by weight, heaviest first (ties in declaration order)."""
+    """Positions by weight, heaviest first (ties in declaration order)."""
     return sorted(range(len(weights)), key=lambda i: (-weights[i], i))
 
 
-def _weights(source: Source, artifacts: Sequence[Artifact]) -> list[int]:
-    weights = []
-    for artifact in artifacts:
-        total = 0
-        for evidence in files_of(source, artifact):
-            with contextlib.suppress(OSError):
-                total += evidence.size or evidence.path.stat().st_size
-        weights.append(total)
-    return weights
+def _size(evidence: EvidenceFile) -> int:
+    if evidence.size:
+        return evidence.size
+    with contextlib.suppress(OSError):
+        return evidence.path.stat().st_size
+    return 0
 
 
-def _take(job: _Job) -> int | None:
-    """The next artifact position for this worker, or None when all are taken."""
-    with job.taken.get_lock():
-        number: int = job.taken.value
-        if number >= len(job.order):
+def plan_units(source: Source, artifacts: Sequence[Artifact]) -> list[Unit]:
+    """Every file of every artifact, in artifact and file order."""
+    units = []
+    for position, artifact in enumerate(artifacts):
+        for number, evidence in enumerate(files_of(source, artifact)):
+            size = _size(evidence)
+            units.append(Unit(position, number, evidence.address, size,
+                              artifact.split is not None and size >= 2 * PART_BYTES))
+    return units
+
+
+def unit_order(units: Sequence[Unit]) -> list[int]:
+    """Files that may be split first, then the others, each group largest first."""
+    return sorted(range(len(units)),
+                  key=lambda i: (not units[i].splittable, -units[i].size, i))
+
+
+def split_file(source: Source, artifact: Artifact, evidence: EvidenceFile, size: int
+               ) -> list[Part]:
+    """The parts to read a file in, or [] to read it whole."""
+    wanted = min(MAX_PARTS, size // PART_BYTES)
+    if artifact.split is None or wanted < 2:
+        return []
+    try:
+        rows = artifact.split(Context(source, evidence))
+    except Exception:  # whatever is wrong is met again, and reported, by the whole read
+        log.debug("%s: %s not split", artifact.id, evidence.address, exc_info=True)
+        return []
+    if rows is None:
+        return []
+    count = min(wanted, rows // MIN_PART_ROWS)
+    return parts(rows, count) if count >= 2 else []
+
+
+# -- the workers -----------------------------------------------------------------------------
+
+def _take(job: _Job) -> tuple[int, Part | None] | None:
+    """The next unit for this worker: a file not yet taken, else the largest part left of a
+    split file, else None when everything is taken."""
+    counters, slots = job.counters, job.slots
+    with counters.get_lock():
+        if counters[0] < len(job.order):
+            counters[0] += 1
+            return job.order[counters[0] - 1], None
+        best = None
+        for slot in range(counters[1]):
+            base = slot * _FIELDS
+            if slots[base + 5]:
+                continue
+            weight = job.units[slots[base]].size // slots[base + 2]
+            if best is None or weight > best[0]:
+                best = (weight, slot)
+        if best is None:
             return None
-        job.taken.value = number + 1
-    return job.order[number]
+        base = best[1] * _FIELDS
+        slots[base + 5] = 1
+        return slots[base], Part(slots[base + 1], slots[base + 2], slots[base + 3],
+                                 slots[base + 4])
+
+
+def _announce(job: _Job, unit: int, planned: Sequence[Part]) -> list[Part]:
+    """Offer `planned` to the other workers; returns the parts that found no slot (this
+    worker reads them itself)."""
+    counters, slots = job.counters, job.slots
+    with counters.get_lock():
+        room = max(0, _SLOTS - counters[1])
+        for part in planned[:room]:
+            base = counters[1] * _FIELDS
+            slots[base:base + _FIELDS] = [unit, part.number, part.of, part.offset, part.limit, 0]
+            counters[1] += 1
+    return list(planned[room:])
+
+
+def _scan_unit(job: _Job, source: Source, files: dict[int, list[EvidenceFile]], position: int,
+               part: Part | None, timeline: Timeline, messages: Any, number: int) -> None:
+    unit = job.units[position]
+    artifact = job.artifacts[unit.artifact]
+    found = files.get(unit.artifact)
+    if found is None:
+        found = files[unit.artifact] = files_of(source, artifact)
+    evidence = found[unit.file]
+    pending: list[Part] = []
+    if part is None and unit.splittable:
+        planned = split_file(source, artifact, evidence, unit.size)
+        if planned:
+            part = planned[0]
+            pending = _announce(job, position, planned[1:])
+    if part is None or part.number == 0:
+        messages.put(("progress", artifact.title))
+    for piece in [part, *pending]:
+        records = RecordFiles(job.parts / f"{position}-{piece.number if piece else 0}")
+        try:
+            done = scan_file(source, artifact, evidence, job.index, records, timeline, piece)
+        finally:
+            records.close()
+        messages.put(("unit", number, position, done))
 
 
 def _work(number: int, messages: Any) -> None:
@@ -105,40 +211,28 @@ def _work(number: int, messages: Any) -> None:
     try:
         source = job.open_source()
         try:
-            share = _Share([], [], [], {}, [])
             timeline = Timeline()
-            records = RecordFiles(job.records) if job.records is not None else None
-            try:
-                while (position := _take(job)) is not None:
-                    result = scan(source, [job.artifacts[position]], job.index, records,
-                                  lambda title, _i, _n: messages.put(("progress", title)),
-                                  correlate=False)
-                    share.statuses.extend(result.statuses)
-                    share.detections.extend(result.detections)
-                    if result.kept:  # sent now: the parent reads them while the scan goes on
-                        messages.put(("kept", number, result.kept))
-                    timeline.extend(result.timeline)
-            finally:
-                if records is not None:
-                    records.close()
+            files: dict[int, list[EvidenceFile]] = {}
+            while (taken := _take(job)) is not None:
+                _scan_unit(job, source, files, taken[0], taken[1], timeline, messages, number)
             timeline.spill(job.work / f"timeline-{number}.jsonl")
-            share.hashes = dict(source.custody.hashes)
-            share.spilled = timeline.spilled
-            messages.put(("done", number, share))
+            messages.put(("done", number, (dict(source.custody.hashes), timeline.spilled)))
         finally:
             source.close()
     except BaseException as error:  # noqa: BLE001  (report, never a silent worker death)
         messages.put(("failed", number, f"{type(error).__name__}: {error}"))
 
 
+# -- the parent ------------------------------------------------------------------------------
+
 def scan_parallel(source: Source, open_source: Callable[[], Source],
                   artifacts: Sequence[Artifact], index: IndicatorIndex | None,
                   records: Path | None, work: Path, progress: Progress | None = None,
                   jobs: int | None = None) -> ScanResult:
     """Like `pipeline.scan`, with `jobs` worker processes (`source` is the parent's copy)."""
-    global _JOB
     jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or len(artifacts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    units = plan_units(source, artifacts) if jobs > 1 else []
+    if len(units) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         files = RecordFiles(records) if records is not None else None
         try:
             return scan(source, artifacts, index, files, progress)
@@ -146,79 +240,152 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
             if files is not None:
                 files.close()
     started = time.perf_counter()
+    # Beside the records folder, so that joining the pieces is a rename or an in-kernel copy.
+    pieces = Path(tempfile.mkdtemp(prefix=".perito-parts-", dir=records.parent)) \
+        if records is not None else work / "records"
+    try:
+        return _run(source, open_source, artifacts, units, index, records, pieces, work,
+                    progress, jobs, started)
+    finally:
+        if records is not None:
+            shutil.rmtree(pieces, ignore_errors=True)
+
+
+def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[Artifact],
+         units: Sequence[Unit], index: IndicatorIndex | None, records: Path | None,
+         pieces: Path, work: Path, progress: Progress | None, jobs: int, started: float
+         ) -> ScanResult:
+    global _JOB
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    _JOB = _Job(open_source, artifacts, take_order(_weights(source, artifacts)),
-                context.Value("i", 0), index, records, work)
+    _JOB = _Job(open_source, artifacts, units, unit_order(units), context.Array("i", 2),
+                context.Array("q", _SLOTS * _FIELDS), index, pieces, work)
     try:
         workers = [context.Process(target=_work, args=(n, messages), daemon=True)
-                   for n in range(min(jobs, len(artifacts)))]
+                   for n in range(min(jobs, len(units)))]
         for worker in workers:
             worker.start()
     finally:
         _JOB = None
-    results = _collect(workers, messages, artifacts, progress)
-    return _merge(source, artifacts, results, time.perf_counter() - started)
+    collected = _collect(workers, messages, len(units), progress)
+    if records is not None:
+        _join_records(artifacts, units, collected.scans, pieces, records)
+    return _merge(source, artifacts, units, collected, time.perf_counter() - started)
 
 
-def _collect(workers: list[Any], messages: Any, artifacts: Sequence[Artifact],
-             progress: Progress | None
-             ) -> dict[int, _Share | str]:
-    results: dict[int, _Share | str] = {}
-    kept: dict[int, list[tuple[str, Record]]] = {}
+@dataclass
+class _Collected:
+    scans: dict[int, list[FileScan]] = field(default_factory=dict)  # unit → its parts' scans
+    hashes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    spilled: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _collect(workers: list[Any], messages: Any, total: int, progress: Progress | None
+             ) -> _Collected:
+    collected = _Collected()
+    finished: set[int] = set()
     done = 0
-    while len(results) < len(workers):
+    while len(finished) < len(workers):
         try:
             message = messages.get(timeout=0.5)
         except queue.Empty:
             for number, worker in enumerate(workers):
-                if number not in results and not worker.is_alive() and messages.empty():
-                    results[number] = f"worker ended with code {worker.exitcode}"
+                if number not in finished and not worker.is_alive() and messages.empty():
+                    finished.add(number)
+                    collected.failures.append(f"worker ended with code {worker.exitcode}")
             continue
-        if message[0] == "progress":
+        kind = message[0]
+        if kind == "progress":
             if progress:
-                progress(message[1], done, len(artifacts))
+                progress(message[1], done, total)
             done += 1
-        elif message[0] == "kept":
-            kept.setdefault(message[1], []).extend(message[2])
+        elif kind == "unit":
+            collected.scans.setdefault(message[2], []).append(message[3])
+        elif kind == "done":
+            hashes, spilled = message[2]
+            collected.hashes.update(hashes)
+            collected.spilled.extend(spilled)
+            finished.add(message[1])
         else:
-            results[message[1]] = message[2]
+            log.error("scan worker %d failed: %s", message[1], message[2])
+            collected.failures.append(message[2])
+            finished.add(message[1])
     for worker in workers:
         worker.join()
-    for number, outcome in results.items():
-        if isinstance(outcome, _Share):
-            outcome.kept = kept.get(number, [])
-    return results
+    for scans in collected.scans.values():
+        scans.sort(key=lambda s: s.part.number if s.part else 0)
+    return collected
 
 
-def _merge(source: Source, artifacts: Sequence[Artifact], results: dict[int, _Share | str],
-           seconds: float) -> ScanResult:
-    statuses: dict[int, ArtifactStatus] = {}
-    detections: list[tuple[int, int, Detection]] = []
-    kept: list[tuple[int, int, tuple[str, Record]]] = []
+def _complete(unit: Unit, scans: list[FileScan], reason: str) -> list[FileScan]:
+    """A unit's scans, with a failed one for what a failed worker took and never gave."""
+    expected = scans[0].part.of if scans and scans[0].part else 1
+    if len(scans) == expected:
+        return scans
+    lost = FileScan(unit.address, failed=True,
+                    problems=[f"{unit.address}: internal error while reading ({reason})"])
+    return [*scans, lost]
+
+
+def _join_records(artifacts: Sequence[Artifact], units: Sequence[Unit],
+                  scans: dict[int, list[FileScan]], pieces: Path, records: Path) -> None:
+    """Each artifact's records file: its units' files, in file and part order."""
+    by_artifact: dict[int, list[Path]] = {}
+    for position, unit in enumerate(units):
+        for done in scans.get(position, []):
+            path = (pieces / f"{position}-{done.part.number if done.part else 0}"
+                    / f"{artifacts[unit.artifact].id}.jsonl")
+            if path.is_file():
+                by_artifact.setdefault(unit.artifact, []).append(path)
+    if by_artifact:
+        records.mkdir(parents=True, exist_ok=True)
+    for artifact, paths in by_artifact.items():
+        target = records / f"{artifacts[artifact].id}.jsonl"
+        first, *rest = paths
+        try:
+            first.replace(target)
+        except OSError:  # another file system
+            shutil.copyfile(first, target)
+        with target.open("r+b") as joined:
+            for path in rest:
+                _append(path, joined)
+
+
+def _append(path: Path, joined: BinaryIO) -> None:
+    """`path`'s bytes at the end of `joined`, copied in the kernel where it can."""
+    with path.open("rb") as piece:
+        size = os.fstat(piece.fileno()).st_size
+        end = joined.seek(0, os.SEEK_END)
+        copied = 0
+        with contextlib.suppress(AttributeError, OSError):  # else through memory, below
+            while copied < size:
+                step = os.copy_file_range(piece.fileno(), joined.fileno(), size - copied,
+                                          copied, end + copied)
+                if not step:
+                    break
+                copied += step
+        piece.seek(copied)
+        joined.seek(end + copied)
+        shutil.copyfileobj(piece, joined, 1 << 20)
+
+
+def _merge(source: Source, artifacts: Sequence[Artifact], units: Sequence[Unit],
+           collected: _Collected, seconds: float) -> ScanResult:
+    reason = "; ".join(collected.failures) or "no result"
+    by_artifact: dict[int, list[list[FileScan]]] = {}
+    detections: list[Detection] = []
+    kept: list[tuple[str, Record]] = []
+    for position, unit in enumerate(units):  # artifact, file, part order
+        scans = _complete(unit, collected.scans.get(position, []), reason)
+        by_artifact.setdefault(unit.artifact, []).append(scans)
+        for done in scans:
+            detections.extend(done.detections)
+            kept.extend(done.kept)
+    statuses = [combine(source, artifact, by_artifact.get(position, []))
+                for position, artifact in enumerate(artifacts)]
+    source.custody.hashes.update(collected.hashes)
     timeline = Timeline()
-    position_of = {artifact.id: i for i, artifact in enumerate(artifacts)}
-    failures: list[str] = []
-    for number, outcome in sorted(results.items()):
-        if isinstance(outcome, str):
-            log.error("scan worker %d failed: %s", number, outcome)
-            failures.append(outcome)
-            continue
-        for status in outcome.statuses:
-            statuses[position_of[status.id]] = status
-        detections.extend((position_of.get(d.artifact, len(artifacts)), i, d)
-                          for i, d in enumerate(outcome.detections))
-        kept.extend((position_of[pair[0]], i, pair) for i, pair in enumerate(outcome.kept))
-        source.custody.hashes.update(outcome.hashes)
-        timeline.spilled.extend(outcome.spilled)
-    reason = "; ".join(failures) or "no result"
-    for position, artifact in enumerate(artifacts):  # taken by a worker that failed
-        if position not in statuses:
-            statuses[position] = ArtifactStatus(
-                artifact.id, artifact.title, state=ArtifactState.FAILED,
-                problems=[f"internal error while reading ({reason})"])
-    ordered_detections = [d for _p, _i, d in sorted(detections, key=lambda x: (x[0], x[1]))]
-    ordered_kept = [pair for _p, _i, pair in sorted(kept, key=lambda x: (x[0], x[1]))]
-    ordered_detections.extend(correlate_records([record for _id, record in ordered_kept]))
-    return ScanResult([statuses[i] for i in sorted(statuses)], ordered_detections, timeline,
-                      seconds, ordered_kept)
+    timeline.spilled.extend(collected.spilled)
+    detections.extend(correlate_records([record for _id, record in kept]))
+    return ScanResult(statuses, detections, timeline, seconds, kept)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
-from perito.artifacts.base import Artifact, Context, SchemaMismatch, extract_salvaging
+from perito.artifacts.base import Artifact, Context, Part, SchemaMismatch, extract_salvaging
 from perito.detections import CORRELATIONS, Detection, analyse
 from perito.errors import DamagedFile
 from perito.indicators.index import IndicatorIndex
@@ -107,67 +107,135 @@ def files_of(source: Source, artifact: Artifact) -> list[EvidenceFile]:
     return found
 
 
+@dataclass
+class FileScan:
+    """What reading one file (or one part of it) of one artifact gave."""
+
+    address: str
+    part: Part | None = None
+    records: int = 0
+    failed: bool = False
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    tallies: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    detections: list[Detection] = field(default_factory=list)
+    kept: list[tuple[str, Record]] = field(default_factory=list)
+
+
+_WANTED: tuple[type[Record], ...] | None = None
+
+
+def _wanted() -> tuple[type[Record], ...]:
+    """The record types the correlations read (registered when the analyses are imported)."""
+    global _WANTED
+    if _WANTED is None:
+        _WANTED = tuple({t for c in CORRELATIONS for t in c.wants})
+    return _WANTED
+
+
+def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
+              indicators: IndicatorIndex | None, record_files: RecordFiles | None,
+              timeline: Timeline, part: Part | None = None) -> FileScan:
+    """Read one file of an artifact (only `part` of its rows, when given): records go to
+    `record_files` and `timeline`, detections and the records correlations want into the
+    result; problems become the result's notes and problems, never exceptions."""
+    t0 = time.perf_counter()
+    done = FileScan(evidence.address, part)
+    ctx = Context(source, evidence, part=part)
+    wanted = _wanted()
+    unchecked = 0
+    try:
+        for record in extract_salvaging(artifact.extract, ctx):
+            done.records += 1
+            if record_files is not None:
+                record_files.write(artifact.id, record)
+            timeline.add(record, artifact.id, artifact.plugin)
+            if isinstance(record, wanted):
+                done.kept.append((artifact.id, record))
+            try:
+                done.detections.extend(analyse(record, artifact.id, artifact.slug))
+                if indicators is not None:
+                    done.detections.extend(_matches(indicators, record, artifact, source))
+            except Exception:  # a checking bug must not hide the other records
+                unchecked += 1
+                log.exception("%s: checking one record failed", artifact.id)
+    except Exception as error:  # one bad file never ends the scan
+        done.failed = True
+        reason = describe_error(error)
+        done.problems.append(f"{evidence.address}: {reason}")
+        log.warning("%s: %s: %s", artifact.id, evidence.address, reason)
+        log.debug("details", exc_info=True)
+    if unchecked:
+        done.problems.append(f"{evidence.address}: {unchecked} records could not be "
+                             "checked (an internal error, see command.log)")
+    done.notes.extend(f"{evidence.address}: {note}" for note in ctx.notes)
+    done.problems.extend(f"{evidence.address}: {problem}" for problem in ctx.problems)
+    done.tallies = ctx.tallies
+    done.seconds = time.perf_counter() - t0
+    return done
+
+
+def combine(source: Source, artifact: Artifact, files: Sequence[Sequence[FileScan]]
+            ) -> ArtifactStatus:
+    """The artifact's status from what each of its files gave (a file read in parts gives
+    one `FileScan` per part, in part order; equal notes and problems of parts are one)."""
+    status = ArtifactStatus(artifact.id, artifact.title)
+    for location in artifact.locations:
+        for missing in source.missing_rows(location):
+            status.notes.append(f"{missing}: listed in the acquisition but not included")
+    read_ok = failed = 0
+    for pieces in files:
+        address = pieces[0].address
+        status.files.append(address)
+        tallies: dict[str, int] = {}
+        notes: list[str] = []
+        problems: list[str] = []
+        for number, piece in enumerate(pieces):
+            status.records += piece.records
+            status.seconds += piece.seconds
+            notes.extend(n for n in piece.notes if not number or n not in notes)
+            problems.extend(p for p in piece.problems if not number or p not in problems)
+            for message, count in piece.tallies.items():
+                tallies[message] = tallies.get(message, 0) + count
+        status.notes.extend(notes)
+        status.notes.extend(f"{address}: {message.replace('{count}', str(count))}"
+                            for message, count in tallies.items())
+        status.problems.extend(problems)
+        if any(piece.failed for piece in pieces):
+            failed += 1
+        else:
+            read_ok += 1
+    status.state = (ArtifactState.ABSENT if not files else ArtifactState.READ if not failed
+                    else ArtifactState.FAILED if not read_ok else ArtifactState.PARTIAL)
+    if status.state == ArtifactState.READ and status.problems:
+        status.state = ArtifactState.PARTIAL
+    return status
+
+
 def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorIndex | None,
          record_files: RecordFiles | None, progress: Progress | None = None,
          *, correlate: bool = True) -> ScanResult:
-    """Run every artifact over the source; problems become statuses, never exceptions.
+    """Run every artifact over the source, one file after another; problems become
+    statuses, never exceptions.
 
     With `correlate=False` the cross-record analyses are left to the caller, which gets the
-    records they want in `ScanResult.kept` (the parallel scan runs them once, at the end).
+    records they want in `ScanResult.kept`.
     """
     started = time.perf_counter()
     statuses: list[ArtifactStatus] = []
     detections: list[Detection] = []
     timeline = Timeline()
-    wanted = tuple({t for c in CORRELATIONS for t in c.wants})
     kept: list[tuple[str, Record]] = []
     for position, artifact in enumerate(artifacts):
         if progress:
             progress(artifact.title, position, len(artifacts))
-        status = ArtifactStatus(artifact.id, artifact.title)
-        statuses.append(status)
-        t0 = time.perf_counter()
-        files = files_of(source, artifact)
-        for location in artifact.locations:
-            for missing in source.missing_rows(location):
-                status.notes.append(f"{missing}: listed in the acquisition but not included")
-        read_ok = failed = 0
-        for evidence in files:
-            ctx = Context(source, evidence)
-            unchecked = 0
-            try:
-                for record in extract_salvaging(artifact.extract, ctx):
-                    status.records += 1
-                    if record_files is not None:
-                        record_files.write(artifact.id, record)
-                    timeline.add(record, artifact.id, artifact.plugin)
-                    if isinstance(record, wanted):
-                        kept.append((artifact.id, record))
-                    try:
-                        detections.extend(analyse(record, artifact.id, artifact.slug))
-                        if indicators is not None:
-                            detections.extend(_matches(indicators, record, artifact, source))
-                    except Exception:  # a checking bug must not hide the other records
-                        unchecked += 1
-                        log.exception("%s: checking one record failed", artifact.id)
-                read_ok += 1
-            except Exception as error:  # one bad file never ends the scan
-                failed += 1
-                reason = describe_error(error)
-                status.problems.append(f"{evidence.address}: {reason}")
-                log.warning("%s: %s: %s", artifact.id, evidence.address, reason)
-                log.debug("details", exc_info=True)
-            if unchecked:
-                status.problems.append(f"{evidence.address}: {unchecked} records could not be "
-                                       "checked (an internal error, see command.log)")
-            status.files.append(evidence.address)
-            status.notes.extend(f"{evidence.address}: {note}" for note in ctx.notes)
-            status.problems.extend(f"{evidence.address}: {problem}" for problem in ctx.problems)
-        status.state = (ArtifactState.ABSENT if not files else ArtifactState.READ if not failed
-                        else ArtifactState.FAILED if not read_ok else ArtifactState.PARTIAL)
-        if status.state == ArtifactState.READ and status.problems:
-            status.state = ArtifactState.PARTIAL
-        status.seconds = time.perf_counter() - t0
+        files = [scan_file(source, artifact, evidence, indicators, record_files, timeline)
+                 for evidence in files_of(source, artifact)]
+        for done in files:
+            detections.extend(done.detections)
+            kept.extend(done.kept)
+        statuses.append(combine(source, artifact, [[done] for done in files]))
     if correlate:
         detections.extend(correlate_records([record for _id, record in kept]))
     return ScanResult(statuses, detections, timeline, time.perf_counter() - started, kept)

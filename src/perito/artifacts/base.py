@@ -15,7 +15,7 @@ from perito.records import Record
 from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
-from perito.sources.sqlite import missing_from, schema, undecodable
+from perito.sources.sqlite import checked_count, missing_from, schema, undecodable
 from perito.sources.sqlite_salvage import SalvagingSource, is_damage
 from perito.timestamps import Encoding, Timestamp, decode
 
@@ -28,6 +28,32 @@ class SchemaMismatch(Exception):
         self.missing = missing
 
 
+@dataclass(frozen=True)
+class Part:
+    """Part `number` (from 0) of `of` of a file's ordered rows: `limit` rows after the first
+    `offset` (limit -1: every row after them). Parts of one file, read one after another,
+    give exactly the rows of the whole query, in its order (see `Artifact.split`)."""
+
+    number: int
+    of: int
+    offset: int
+    limit: int
+
+    def clause(self) -> str:
+        return f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
+
+    def label(self) -> str:
+        return f"part {self.number + 1} of {self.of}"
+
+
+def parts(rows: int, count: int) -> list[Part]:
+    """`count` parts of about equal size over `rows` rows (the last takes what is left, so a
+    count that grew or shrank since it was taken still reads every row once)."""
+    count = max(1, min(count, rows))
+    size = -(-rows // count)
+    return [Part(k, count, k * size, size if k < count - 1 else -1) for k in range(count)]
+
+
 @dataclass
 class Context:
     """What an extractor gets: the source, the file, and a way to report problems."""
@@ -36,10 +62,21 @@ class Context:
     evidence: EvidenceFile
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # records lost (the file was damaged)
+    part: Part | None = None  # only these rows of the file (a split artifact's extractor)
+    tallies: dict[str, int] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         """A non-fatal problem (rows skipped, WAL applied…), shown in the summary."""
         self.notes.append(message)
+
+    def tally(self, message: str, count: int) -> None:
+        """A note that counts rows (`message` holds `{count}`): the counts of every part of
+        a file add up into one note, after the file's other notes."""
+        if count:
+            self.tallies[message] = self.tallies.get(message, 0) + count
+
+    def tallied(self) -> list[str]:
+        return [message.replace("{count}", str(count)) for message, count in self.tallies.items()]
 
 
 Extractor = Callable[[Context], Iterator[Record]]
@@ -56,7 +93,9 @@ def extract_salvaging(extract: Extractor, ctx: Context) -> Iterator[Record]:
             yield record
         return
     except sqlite3.DatabaseError as error:
-        if not is_damage(error):
+        # A part's rows are counted in the damaged file: a salvaged copy, which loses rows,
+        # would shift them. Files are split only after `PRAGMA quick_check` passed.
+        if not is_damage(error) or ctx.part is not None:
             raise
         damage = error
     salvaging = SalvagingSource(ctx.source)
@@ -70,6 +109,7 @@ def extract_salvaging(extract: Extractor, ctx: Context) -> Iterator[Record]:
     tables = sorted({t for report in salvaging.reports for t in report.damaged_tables})
     schema_damaged = any(report.schema_damaged for report in salvaging.reports)
     ctx.notes.extend(note for note in again.notes if note not in ctx.notes)
+    ctx.tallies = again.tallies  # the salvaged read counted every row again
     if not tables and not schema_damaged:  # an index page: every row was still read
         ctx.warn(f"damaged database ({damage}): every row read from a salvaged copy "
                  "(the damage is in an index)")
@@ -93,6 +133,11 @@ class Artifact:
     extract: Extractor
     match_level: Level = Level.CRITICAL
     doc: str = ""
+    # Set when a large file may be read in parts by several workers: the number of rows of
+    # the file's ordered query (None: do not split this file). The extractor must then read
+    # with one query in a total order (ORDER BY a unique key) that honours `ctx.part`, keep
+    # no state across rows, and count with `ctx.tally`, not `ctx.warn`.
+    split: Callable[[Context], int | None] | None = None
 
 
 # -- the generic SQLite engine ---------------------------------------------------------------
@@ -120,6 +165,8 @@ def _executed(ctx: Context, identify: Mapping[str, list[str]], query: QueryFor,
         if missing:
             raise SchemaMismatch(missing)
         text = query if isinstance(query, str) else query(found)
+        if ctx.part is not None:
+            text += ctx.part.clause()
         opened.connection.row_factory = row_factory
         try:  # also raised into here while the caller iterates the cursor
             yield opened.connection.execute(text)
@@ -224,6 +271,18 @@ def sqlite_artifact(*, identify: Mapping[str, list[str]], query: QueryFor,
             yield from map(row_mapper(record, columns, enc, ctx.evidence.address), cursor)
 
     return extract
+
+
+def table_rows(table: str) -> Callable[[Context], int | None]:
+    """`Artifact.split` for an extractor whose query yields about one row per row of
+    `table`: its row count, or None when the database fails `PRAGMA quick_check` (a damaged
+    file is read whole, through the salvage) or cannot be counted."""
+
+    def count(ctx: Context) -> int | None:
+        with ctx.source.open_sqlite(ctx.evidence) as opened:
+            return checked_count(opened.connection, table)
+
+    return count
 
 
 def timestamp(value: Any, encoding: Encoding) -> Timestamp:

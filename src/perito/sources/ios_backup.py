@@ -42,7 +42,13 @@ from perito.sources.ios_keybag import ClassKeys
 from perito.sources.locations import BackupFile, BackupGlob, BackupRoot, Location
 from perito.sources.mbfile import decode_mbfile_fast
 from perito.sources.plist import PlistError, load_plist, unarchive
-from perito.sources.sqlite import NotADatabase, OpenedDatabase, check_header, open_sqlite
+from perito.sources.sqlite import (
+    NotADatabase,
+    OpenedDatabase,
+    check_header,
+    checked_count,
+    open_sqlite,
+)
 from perito.sources.sqlite import _harden as harden  # same hardening as every evidence db
 
 log = logging.getLogger(__name__)
@@ -265,9 +271,10 @@ class IosBackup:
     # Manifest queries -------------------------------------------------------------------
 
     def rows(self, domain: str | None = None, relative_glob: str | None = None,
-             domain_glob: str | None = None, relative_path: str | None = None
-             ) -> Iterator[ManifestRow]:
-        """Manifest rows, filtered; GLOB is case-sensitive and has no `_` wildcard trap."""
+             domain_glob: str | None = None, relative_path: str | None = None,
+             limits: str = "") -> Iterator[ManifestRow]:
+        """Manifest rows, filtered, in a total order (domain, path, then fileID); GLOB is
+        case-sensitive and has no `_` wildcard trap. `limits`: a `Part.clause()`."""
         clauses: list[str] = []
         args: list[str] = []
         for clause, value in (("domain = ?", domain), ("relativePath = ?", relative_path),
@@ -280,10 +287,15 @@ class IosBackup:
             args.append(domain_glob)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         query = ("SELECT fileID, domain, relativePath, flags, file FROM Files"
-                 f"{where} ORDER BY domain, relativePath")
+                 f"{where} ORDER BY domain, relativePath, fileID{limits}")
         for fid, dom, rel, flags, blob in self._db.execute(query, args):
             yield ManifestRow(str(fid or ""), str(dom or ""), str(rel or ""),
                               _flags(flags), blob if isinstance(blob, bytes) else None)
+
+    def counted_rows(self) -> int | None:
+        """How many rows Manifest.db's Files table has, or None when the database fails
+        `PRAGMA quick_check` (then it is not read in parts)."""
+        return checked_count(self._db, "Files")
 
     def row(self, domain: str, relative_path: str) -> ManifestRow | None:
         return next(self.rows(domain=domain, relative_path=relative_path), None)

@@ -120,3 +120,16 @@ def missing_from(found: Mapping[str, set[str]], wanted: Mapping[str, list[str]])
             continue
         missing.extend(f"{table}.{c}" for c in columns if c not in found[table])
     return missing
+
+
+def checked_count(connection: sqlite3.Connection, table: str) -> int | None:
+    """Rows of `table`, or None when the database fails `PRAGMA quick_check` (a damaged
+    page somewhere) or the table cannot be counted."""
+    try:
+        if tuple(connection.execute("PRAGMA quick_check(1)").fetchone() or ()) != ("ok",):
+            return None
+        quoted = '"' + table.replace('"', '""') + '"'
+        found = connection.execute(f"SELECT count(*) FROM {quoted}").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return int(found[0]) if found else None

@@ -82,13 +82,17 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _rows(ctx: Context) -> int | None:
+    return ctx.source.counted_rows() if isinstance(ctx.source, IosBackup) else None
+
+
 def extract(ctx: Context) -> Iterator[Record]:
     backup = ctx.source
     if not isinstance(backup, IosBackup):
         return
     ctx.source.custody.record(ctx.evidence.address, ctx.evidence.path)
     undecodable = 0
-    for row in backup.rows():
+    for row in backup.rows(limits=ctx.part.clause() if ctx.part is not None else ""):
         try:
             meta = decode_mbfile(row.blob)
         except PlistError:
@@ -106,8 +110,7 @@ def extract(ctx: Context) -> Iterator[Record]:
             link_target=target if isinstance(target, str) else None,
             created=_time(meta.get("Birth")), modified=_time(meta.get("LastModified")),
             status_changed=_time(meta.get("LastStatusChange")))
-    if undecodable:
-        ctx.warn(f"{undecodable} Manifest rows had unreadable metadata")
+    ctx.tally("{count} Manifest rows had unreadable metadata", undecodable)
 
 
 ARTIFACT = Artifact(
@@ -120,4 +123,5 @@ ARTIFACT = Artifact(
     extract=extract,
     match_level=Level.HIGH,
     doc=__doc__ or "",
+    split=_rows,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from perito.artifacts.base import Artifact, Context, build_record, sqlite_rows
+from perito.artifacts.base import Artifact, Context, build_record, sqlite_rows, table_rows
 from perito.artifacts.sql import col
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import BackupFile, BackupGlob, FsGlob
@@ -76,9 +76,8 @@ def extract(ctx: Context) -> Iterator[Record]:
             orphans += 1
             continue
         yield build_record(SafariVisit, row, ENCODINGS, ctx.evidence.address)
-    if orphans:
-        ctx.warn(f"{orphans} visits point to no history item (deleted, or a damaged "
-                 "history_item): not read")
+    ctx.tally("{count} visits point to no history item (deleted, or a damaged "
+              "history_item): not read", orphans)
 
 
 _APP = "private/var/mobile/Containers/Data/Application/*"
@@ -98,4 +97,5 @@ ARTIFACT = Artifact(
     records=(SafariVisit,),
     extract=extract,
     doc=__doc__ or "",
+    split=table_rows("history_visits"),
 )

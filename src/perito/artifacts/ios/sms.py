@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from perito.artifacts.base import Artifact, Context, sqlite_rows, timestamp
+from perito.artifacts.base import Artifact, Context, sqlite_rows, table_rows, timestamp
 from perito.artifacts.ios.attributed_body import decode_attributed_body
 from perito.artifacts.sql import col, has
 from perito.indicators.normalise import extract_links
@@ -165,9 +165,8 @@ def extract(ctx: Context) -> Iterator[SmsMessage]:
             links=_unique(extract_links(text)) if text else (),
             cache_has_attachments=_int(row["cache_has_attachments"]),
         )
-    if undecodable:
-        ctx.warn(f"{undecodable} message bodies stored only in attributedBody could not be "
-                 "decoded; their links are not checked")
+    ctx.tally("{count} message bodies stored only in attributedBody could not be decoded; "
+              "their links are not checked", undecodable)
 
 
 ARTIFACT = Artifact(
@@ -180,4 +179,5 @@ ARTIFACT = Artifact(
     records=(SmsMessage,),
     extract=extract,
     doc=__doc__ or "",
+    split=table_rows("message"),
 )

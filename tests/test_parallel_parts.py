@@ -1,0 +1,158 @@
+"""Large files read in row-range parts by several workers give the outputs of one process."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import perito.parallel
+from perito.artifacts.base import Part, parts
+from perito.cli import main
+from tests.builders.ios.safari import Visit, history_db
+from tests.builders.ios.sms import Message, sms_db
+from tests.builders.ios_backup import BackupBuilder, build_sqlite
+from tests.builders.sqlite_damage import damage_leaf_page
+from tests.paths import SHARED_IOCS
+
+T0 = 1_709_154_845.25
+SAFARI = ("HomeDomain", "Library/Safari/History.db")
+PROFILE = ("HomeDomain", "Library/Safari/Profiles/7F1C/History.db")
+SMS = ("HomeDomain", "Library/SMS/sms.db")
+PEGASUS = SHARED_IOCS / "amnesty" / "pegasus.stix2"
+
+
+@given(st.integers(0, 2_000), st.integers(1, 40))
+def test_parts_cover_every_row_once_in_order(rows: int, count: int) -> None:
+    planned = parts(rows, count)
+    assert [p.number for p in planned] == list(range(len(planned)))
+    assert all(p.of == len(planned) for p in planned)
+    assert 1 <= len(planned) <= max(1, min(count, rows))
+    covered: list[int] = []
+    for part in planned:
+        end = rows if part.limit == -1 else part.offset + part.limit
+        covered.extend(range(part.offset, min(end, rows)))
+    assert covered == list(range(rows))
+    assert planned[-1].limit == -1  # rows added since the count are read by the last part
+
+
+def _history(count: int, *, orphans: bool) -> bytes:
+    visits = []
+    for i in range(count):
+        host = "weather4free.com" if i == count // 2 else f"news{i % 37}.example.org"
+        visits.append(Visit(f"https://{host}/articulo/{i}?ref={i % 5}", T0 + i * 61.5,
+                            title=f"Nota {i}", redirect_to=i + 1 if i % 50 == 7 else None))
+
+    def fill(db: sqlite3.Connection) -> None:
+        history_db(visits)(db)
+        if orphans:  # items deleted under their visits (no cascade without foreign keys)
+            db.execute("DELETE FROM history_items WHERE url LIKE '%/articulo/1_?%'")
+
+    return build_sqlite(fill)[0]
+
+
+def _messages(count: int) -> list[Message]:
+    found = []
+    for i in range(count):
+        text = f"mensaje {i}: https://site{i % 23}.example.net/p/{i}"
+        if i == 211:
+            text = "entra a https://smscentro.com/a/b ya"
+        found.append(Message(f"6D1E0A77-0000-4000-8000-{i:012d}", T0 + i * 33, text,
+                             handle=f"+5255512{i % 61:05d}", chat=f"+5255512{i % 61:05d}",
+                             attributed=b"\x04\x0bstreamtyped garbage" if i % 97 == 3 else None,
+                             body_only=i % 97 == 3))
+    return found
+
+
+def _backup(tmp_path: Path, *, damaged: bool = False) -> Path:
+    builder = BackupBuilder()
+    history = _history(900, orphans=True)
+    if damaged:
+        history = damage_leaf_page(history, "history_visits", position=0.4)[0]
+    builder.add_file(*SAFARI, history)
+    builder.add_file(*PROFILE, _history(300, orphans=False))
+    builder.add_sqlite(*SMS, sms_db(_messages(700)))
+    for i in range(120):  # enough Manifest rows to split it too
+        builder.add_file("CameraRollDomain", f"Media/DCIM/100APPLE/IMG_{i:04d}.HEIC", b"x")
+    return builder.write(tmp_path / "backup")
+
+
+def _outputs(out: Path) -> dict[str, object]:
+    found: dict[str, object] = {
+        str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name not in ("info.json", "command.log", "report.html")}
+    info = json.loads((out / "info.json").read_text())
+    for artifact in info["artifacts"]:
+        artifact.pop("seconds")
+    found["artifacts"] = info["artifacts"]
+    found["hashes"] = info["hashes"]
+    return found
+
+
+def _scan(root: Path, out: Path, jobs: str) -> tuple[int, dict[str, object]]:
+    code = main(["ios", "check-backup", str(root), "-i", str(PEGASUS), "-o", str(out),
+                 "-j", jobs])
+    assert not list(out.glob(".perito-parts-*"))  # the pieces are cleaned up
+    return code, _outputs(out)
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every file of a splittable artifact is split (parts of a few rows); the plans made
+    in the workers are written to the returned file."""
+    plans = tmp_path / "plans.txt"
+    monkeypatch.setattr(perito.parallel, "PART_BYTES", 1024)
+    monkeypatch.setattr(perito.parallel, "MIN_PART_ROWS", 20)
+
+    def recorded(rows: int, count: int) -> list[Part]:
+        with plans.open("a") as handle:
+            handle.write(f"{rows} {count}\n")
+        return parts(rows, count)
+
+    monkeypatch.setattr(perito.parallel, "parts", recorded)
+    return plans
+
+
+def test_parts_give_the_outputs_of_one_process(tmp_path: Path, small_parts: Path) -> None:
+    root = _backup(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    code1, one = _scan(root, tmp_path / "one", "1")
+    assert not small_parts.exists()  # one process never splits
+    code2, two = _scan(root, tmp_path / "two", "2")
+    # Safari, its profile, SMS and the Manifest were split
+    assert len(small_parts.read_text().splitlines()) == 4
+    code3, three = _scan(root, tmp_path / "three", "3")
+    assert code1 == code2 == code3 == 2
+    assert one == two == three
+    artifacts = {a["id"]: a for a in one["artifacts"]}  # type: ignore[union-attr]
+    safari = artifacts["ios.safari.history"]
+    assert safari["records"] == 900 + 300 - 10
+    # the counting note of the parts adds up to one note, as one process writes it
+    assert [n for n in safari["notes"] if "point to no history item" in n] == [
+        "HomeDomain/Library/Safari/History.db: 10 visits point to no history item (deleted, "
+        "or a damaged history_item): not read"]
+    sms = artifacts["ios.sms.messages"]
+    assert sms["records"] == 700
+    assert any("8 message bodies" in n for n in sms["notes"])
+    alerts = json.loads(one["alerts.json"])  # type: ignore[arg-type]
+    assert {a["matched_indicator"]["value"] for a in alerts
+            if a.get("matched_indicator")} >= {"weather4free.com", "smscentro.com"}
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_a_damaged_database_is_read_whole_and_salvaged(tmp_path: Path,
+                                                       small_parts: Path) -> None:
+    root = _backup(tmp_path, damaged=True)
+    code1, one = _scan(root, tmp_path / "one", "1")
+    code2, two = _scan(root, tmp_path / "two", "2")
+    assert code1 == code2 == 2  # matches (rows lost on the damaged page alone would be 3)
+    assert one == two
+    safari = next(a for a in one["artifacts"]  # type: ignore[union-attr]
+                  if a["id"] == "ios.safari.history")
+    assert safari["state"] == "partial" and "salvaged copy" in safari["problems"][0]
+    # the damaged file was not split; the profile database and sms.db were
+    assert len(small_parts.read_text().splitlines()) == 3
