@@ -17,6 +17,7 @@ from perito.analysis.triangulation import (
     window_classes,
     window_end,
 )
+from perito.artifacts.base import Context
 from perito.artifacts.ios import datausage, locationd_clients, os_analytics_ad_daily
 from perito.artifacts.ios.datausage import DataUsageProcess
 from perito.artifacts.ios.locationd_clients import LocationdClient
@@ -181,6 +182,30 @@ def test_the_correlation_is_registered() -> None:
     assert set(rule.wants) == {TriangulationFileEvent, DataUsageProcess, OsAnalyticsNetUsage,
                                LocationdClient}
     assert list(time_window([])) == []
+
+
+def test_only_the_records_the_window_reads_are_kept(tmp_path: Path) -> None:
+    """The pipeline keeps (and workers send) only what `keeps` accepts: the suspicion found
+    from those is the one found from every record of the wanted types."""
+    from perito.pipeline import files_of
+    from perito.sources.base import Source
+
+    (rule,) = [c for c in CORRELATIONS if c.name == FINDING]
+    root = triangulation_backup().write(tmp_path / "backup")
+    with IosBackup(root) as backup:
+        source: Source = backup
+        every: list[Record] = []
+        for artifact in (datausage.ARTIFACT, locationd_clients.ARTIFACT,
+                         os_analytics_ad_daily.ARTIFACT, ARTIFACT):
+            for evidence in files_of(source, artifact):
+                every.extend(r for r in artifact.extract(Context(source, evidence))
+                             if isinstance(r, rule.wants))
+    read = [r for r in every if rule.reads(r)]
+    dropped = [r for r in every if not rule.reads(r)]
+    assert any(isinstance(r, DataUsageProcess) for r in dropped)
+    assert not any(isinstance(r, TriangulationFileEvent) for r in dropped)
+    assert [d.message for d in time_window(read)] == [d.message for d in time_window(every)]
+    assert len(list(time_window(every))) == 1
 
 
 # -- the window rules -------------------------------------------------------------------------

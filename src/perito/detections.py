@@ -71,24 +71,43 @@ def analyse(record: Record, artifact: str, module: str) -> Iterator[Detection]:
 class Correlation:
     """An analysis across records (and artifacts), run once after the scan.
 
-    The pipeline keeps only the records of the `wants` types in memory and hands them to
-    `run` in the order they were read; keep `wants` to small, specific record types.
+    The pipeline keeps only the records of the `wants` types that `keeps` accepts (all of
+    them without it) in memory and hands them to `run` in the order they were read; keep
+    `wants` to small, specific record types, and `keeps` to what `run` really reads.
     """
 
     name: str
     wants: tuple[type[Record], ...]
     run: Callable[[list[Record]], Iterable[Detection]]
+    keeps: Callable[[Record], bool] | None = None
+
+    def reads(self, record: Record) -> bool:
+        return isinstance(record, self.wants) and (self.keeps is None or self.keeps(record))
 
 
 CORRELATIONS: list[Correlation] = []
 
 
-def correlation(name: str, wants: tuple[type[Record], ...]
+def correlation(name: str, wants: tuple[type[Record], ...],
+                keeps: Callable[[Record], bool] | None = None
                 ) -> Callable[[Callable[[list[Record]], Iterable[Detection]]],
                               Callable[[list[Record]], Iterable[Detection]]]:
-    """Register `run` as a cross-record analysis over records of the `wants` types."""
+    """Register `run` as a cross-record analysis over records of the `wants` types (those
+    that `keeps` accepts, when given)."""
     def register(run: Callable[[list[Record]], Iterable[Detection]]
                  ) -> Callable[[list[Record]], Iterable[Detection]]:
-        CORRELATIONS.append(Correlation(name, wants, run))
+        CORRELATIONS.append(Correlation(name, wants, run, keeps))
         return run
     return register
+
+
+def kept_by_correlations(record: Record) -> bool:
+    """Whether any correlation reads the record (the pipeline keeps it for them)."""
+    rules = _RULES_BY_TYPE.get(type(record))
+    if rules is None:
+        rules = _RULES_BY_TYPE[type(record)] = tuple(
+            c for c in CORRELATIONS if isinstance(record, c.wants))
+    return any(rule.keeps is None or rule.keeps(record) for rule in rules)
+
+
+_RULES_BY_TYPE: dict[type[Record], tuple[Correlation, ...]] = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
 from perito.artifacts.base import Artifact, Context, Part, SchemaMismatch, extract_salvaging
-from perito.detections import CORRELATIONS, Detection, analyse
+from perito.detections import CORRELATIONS, Detection, analyse, kept_by_correlations
 from perito.errors import DamagedFile
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.match import match_record
@@ -123,17 +123,6 @@ class FileScan:
     kept: list[tuple[str, Record]] = field(default_factory=list)
 
 
-_WANTED: tuple[type[Record], ...] | None = None
-
-
-def _wanted() -> tuple[type[Record], ...]:
-    """The record types the correlations read (registered when the analyses are imported)."""
-    global _WANTED
-    if _WANTED is None:
-        _WANTED = tuple({t for c in CORRELATIONS for t in c.wants})
-    return _WANTED
-
-
 def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
               indicators: IndicatorIndex | None, record_files: RecordFiles | None,
               timeline: Timeline, part: Part | None = None) -> FileScan:
@@ -143,7 +132,6 @@ def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
     t0 = time.perf_counter()
     done = FileScan(evidence.address, part)
     ctx = Context(source, evidence, part=part)
-    wanted = _wanted()
     unchecked = 0
     try:
         for record in extract_salvaging(artifact.extract, ctx):
@@ -151,7 +139,7 @@ def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
             if record_files is not None:
                 record_files.write(artifact.id, record)
             timeline.add(record, artifact.id, artifact.plugin)
-            if isinstance(record, wanted):
+            if kept_by_correlations(record):
                 done.kept.append((artifact.id, record))
             try:
                 done.detections.extend(analyse(record, artifact.id, artifact.slug))
@@ -243,7 +231,7 @@ def scan(source: Source, artifacts: Sequence[Artifact], indicators: IndicatorInd
 
 def correlate_records(records: list[Record]) -> Iterator[Detection]:
     for rule in CORRELATIONS:
-        chosen = [r for r in records if isinstance(r, rule.wants)]
+        chosen = [r for r in records if rule.reads(r)]
         try:
             yield from rule.run(chosen)
         except Exception:  # one analysis bug must not lose the scan's results

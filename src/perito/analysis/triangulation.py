@@ -263,8 +263,18 @@ def _detection(events: Sequence[WindowEvent], classes: set[str]) -> Detection:
                      event_time=first.stamp)
 
 
+def _read_by_window(record: Record) -> bool:
+    """The records `events_of` or `deeper_times` take something from (of the wanted types,
+    most DataUsage processes are not network processes the window looks at)."""
+    if isinstance(record, DataUsageProcess | OsAnalyticsNetUsage):
+        return _is_net_process(record.process_name)
+    if isinstance(record, LocationdClient):
+        return any(c in record.client for c in LOCATION_CLIENTS)
+    return True
+
+
 @correlation(FINDING, wants=(TriangulationFileEvent, DataUsageProcess, OsAnalyticsNetUsage,
-                             LocationdClient))
+                             LocationdClient), keeps=_read_by_window)
 def time_window(records: list[Record]) -> Iterator[Detection]:
     events = timeline_of(records)
     for start, end, classes in suspicious_windows(events, deeper_times(records)):
