@@ -1,4 +1,9 @@
-"""Command line: argument parsing and console output only."""
+"""Command line: argument parsing and console output only.
+
+What a command runs (its platform's artifacts, the scan, the report, the network code of `iocs
+update`) is imported inside the command's function, so that `perito --version` and the start
+of a check load only what they use.
+"""
 
 from __future__ import annotations
 
