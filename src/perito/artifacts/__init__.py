@@ -3,7 +3,7 @@ declaration.
 
 Each platform's artifact sets live in its catalogue module (`perito.artifacts.ios.catalogue`:
 `IOS_BACKUP`, `IOS_FS`, …; `perito.artifacts.android.catalogue`: `ANDROIDQF`, `BUGREPORT`, …),
-imported by the commands of that platform only: importing the ~70 artifact modules is most of
+imported by the commands of that platform only: importing the 77 artifact modules was most of
 perito's start-up, and a check of an iOS backup has no use for the Android ones. The registry
 imports the catalogues on first use, for the code that needs every artifact (listing them,
 reports, re-checks). An artifact id starts with its platform (`ios.`, `android.`).
