@@ -42,7 +42,7 @@ from bench.bench_check_backup import (
 from bench.catalogue_backup import BACKUPS, DEFAULT_OUT, IOCS, build_all
 from tests.builders.ios.catalogue import PLANTED
 
-from perito.artifacts import IOS_BACKUP
+from perito.artifacts.ios.catalogue import IOS_BACKUP
 
 # MVT modules whose one result list perito splits into several artifacts (by their slugs).
 SPLIT = {"whatsapp": ("whatsapp", "whatsapp_sessions", "whatsapp_lid")}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from perito.artifacts import ANDROID_BACKUP
 from perito.artifacts.android.backup_files import BackupEntry
 from perito.artifacts.android.backup_packages import BackupPackage
+from perito.artifacts.android.catalogue import ANDROID_BACKUP
 from perito.artifacts.android.mms import AndroidMms
 from perito.artifacts.android.sms import AndroidSms
 from perito.commands.android import open_backup, open_backup_stream

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from perito.artifacts import ANDROID_INTRUSION_LOGS
+from perito.artifacts.android.catalogue import ANDROID_INTRUSION_LOGS
 from perito.artifacts.android.intrusion_connect import IntrusionConnectEvent
 from perito.artifacts.android.intrusion_dns import IntrusionDnsEvent
 from perito.artifacts.android.intrusion_security import IntrusionSecurityEvent

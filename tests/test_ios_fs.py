@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perito.artifacts import IOS_FS
+from perito.artifacts.ios.catalogue import IOS_FS
 from perito.cli import main
 from tests.builders.ios.datausage import Process, Usage, datausage_db
 from tests.builders.ios.safari import Visit, history_db

@@ -41,7 +41,7 @@ def test_workers_take_the_heaviest_artifacts_first() -> None:
 
 
 def test_a_worker_that_cannot_open_the_source_fails_its_artifacts(tmp_path: Path) -> None:
-    from perito.artifacts import IOS_BACKUP
+    from perito.artifacts.ios.catalogue import IOS_BACKUP
     from perito.parallel import scan_parallel
     from perito.pipeline import ArtifactState
     from perito.sources.ios_backup import IosBackup

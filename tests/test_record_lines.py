@@ -6,7 +6,7 @@ import json
 
 from samples.build_sample import DEFAULT_DEST
 
-from perito.artifacts import IOS_BACKUP
+from perito.artifacts.ios.catalogue import IOS_BACKUP
 from perito.artifacts.ios.manifest import ManifestEntry
 from perito.output.jsonl import dumps_bytes, record_line
 from perito.records import from_dict, to_dict

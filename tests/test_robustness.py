@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from perito.artifacts import IOS_BACKUP
+from perito.artifacts.ios.catalogue import IOS_BACKUP
 from perito.cli import main
 from perito.pipeline import files_of
 from perito.sources.ios_backup import IosBackup

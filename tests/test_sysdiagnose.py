@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
-from perito.artifacts import IOS_SYSDIAGNOSE
 from perito.artifacts.ios import process_paths
+from perito.artifacts.ios.catalogue import IOS_SYSDIAGNOSE
 from perito.artifacts.ios.crash_reports import CrashReport, JetsamProcess, ips_time
 from perito.artifacts.ios.crash_reports import parse as parse_ips
 from perito.artifacts.ios.process_list import RunningProcess

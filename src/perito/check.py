@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perito.artifacts.base import Artifact
-from perito.errors import InputError
+from perito.errors import ExitCode, InputError
 from perito.indicators.allowlist import Allowlist, apply_allowlist
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.model import IndicatorSet
 from perito.indicators.stix import load_indicators
 from perito.output.alerts import write_alerts
 from perito.output.info import RunInfo, info_document, write_info
-from perito.output.report import write_reports
 from perito.parallel import scan_parallel
 from perito.pipeline import Progress, ScanResult
 from perito.preflight import refuse_unusable_indicators
@@ -33,15 +32,6 @@ class CheckOutcome:
     output: Path
     info_sha256: str
     report: Path | None = None  # None: the report could not be written (see command.log)
-
-
-class ExitCode:
-    """Documented in the README."""
-
-    NOTHING_FOUND = 0
-    COULD_NOT_RUN = 1
-    FOUND = 2
-    INCOMPLETE = 3
 
 
 def exit_code(result: ScanResult) -> int:
@@ -113,6 +103,8 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
 def write_report_safely(folder: Path, language: str, redact: bool) -> Path | None:
     """Write the report; a failure is logged, never the end of a check whose results are
     already saved (`perito report` can rebuild it)."""
+    from perito.output.report import write_reports  # after the scan: jinja2, babel
+
     try:
         return write_reports(folder, language, redact=redact)[0]
     except Exception:

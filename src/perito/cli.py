@@ -1,4 +1,9 @@
-"""Command line: argument parsing and console output only."""
+"""Command line: argument parsing and console output only.
+
+What a command runs (its platform's artifacts, the scan, the report, the network code of `iocs
+update`) is imported inside the command's function, so that `perito --version` and the start
+of a check load only what they use.
+"""
 
 from __future__ import annotations
 
@@ -15,40 +20,23 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from perito import __version__
-from perito.artifacts import ANDROID_BACKUP, ANDROID_INTRUSION_LOGS, IOS_BACKUP, REGISTRY
-from perito.artifacts.android.catalogue import ANDROIDQF, BUGREPORT
-from perito.artifacts.base import Artifact
-from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output, run_check
 from perito.cli_iocs import add_commands as add_ioc_commands
 from perito.cli_iocs import choice_from, indicator_options, print_indicator_notes
 from perito.cli_iocs import run as run_ioc_command
-from perito.commands import android
-from perito.commands.androidqf_nested import (
-    NestedPart,
-    level_counts,
-    most_serious,
-    nested_parts,
-    print_nested,
-    scan_nested,
-)
-from perito.commands.indicator_choice import IndicatorChoice
-from perito.errors import InputError
-from perito.output.info import safe_command
-from perito.output.report import REDACTED_NAME, write_report
-from perito.output.report.i18n import available_languages, choose_language, translations
-from perito.output.report.verdict import Verdict, advice, headline, verdict_of
-from perito.pipeline import ArtifactState
-from perito.sources.base import Source
-from perito.sources.ios_backup import IosBackup, find_backup_root
-from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
-from perito.sources.ios_keybag import parse_hex_key
+from perito.errors import ExitCode, InputError, most_serious
+from perito.output.report.i18n import available_languages
+
+if TYPE_CHECKING:  # start-up: each command imports what it runs (its platform's catalogue)
+    from rich.console import Console
+
+    from perito.artifacts.base import Artifact
+    from perito.check import CheckOutcome
+    from perito.commands.androidqf_nested import NestedOutcome, NestedPart
+    from perito.commands.indicator_choice import IndicatorChoice
+    from perito.sources.base import Source
 
 log = logging.getLogger("perito")
 PASSWORD_ENV = "PERITO_BACKUP_PASSWORD"  # noqa: S105 (the variable's name)
@@ -231,6 +219,9 @@ def _default_output(target: Path) -> Path:
 
 
 def _check_ios_backup(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
+    from perito.artifacts.ios.catalogue import IOS_BACKUP
+    from perito.sources.ios_backup import IosBackup, find_backup_root
+
     chosen = _chosen(args, console, IOS_BACKUP, args.backup, "name the backup folder to check")
     if chosen is None:
         return ExitCode.NOTHING_FOUND
@@ -262,6 +253,10 @@ def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], targe
     """The common end of every check command: output folder, log, scan, summary. `nested`
     acquisitions (androidqf's backup.ab, intrusion_logs/) are scanned first, into subfolders;
     `notes` prints what a command adds after the summary."""
+    from perito.check import exit_code, prepare_output, run_check
+    from perito.output.info import safe_command
+    from perito.output.report.i18n import choose_language, translations
+
     output: Path = args.output or _default_output(target)
     command = ["perito", *safe_command(argv)]
     folder = prepare_output(output, root)
@@ -276,15 +271,22 @@ def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], targe
                 extra_info={**choice.info(), **extra}, plain_type=choice.plain_type,
                 language=language, redact=args.redact))
 
-    # One pass each, in this process (the backup is one stream): no worker processes. What
-    # happens to them (a part that cannot be opened) is also in the main command.log.
-    with _logging_to(folder) if nested else contextlib.nullcontext():
-        done = scan_nested(nested or (), folder, lambda part, into: run(
-            into, part.open_source, part.artifacts, 1, {}))
+    done: list[NestedOutcome] = []
+    if nested:
+        from perito.commands.androidqf_nested import scan_nested
+
+        # One pass each, in this process (the backup is one stream): no worker processes.
+        # What happens to them (a part that cannot be opened) is also in the main command.log.
+        with _logging_to(folder):
+            done = scan_nested(nested, folder, lambda part, into: run(
+                into, part.open_source, part.artifacts, 1, {}))
     outcome = run(folder, open_source, artifacts, jobs,
                   {} if nested is None else {"nested": [n.info() for n in done]})
     _summary(console, outcome, translations(language))
-    print_nested(console, done, translations(language))
+    if done:
+        from perito.commands.androidqf_nested import print_nested
+
+        print_nested(console, done, translations(language))
     print_indicator_notes(console, choice, outcome.result.detections)
     if notes is not None:
         notes(console, outcome)
@@ -293,6 +295,9 @@ def _scan(args: argparse.Namespace, console: Console, argv: Sequence[str], targe
 
 def _check_android_backup(args: argparse.Namespace, console: Console,
                           argv: Sequence[str]) -> int:
+    from perito.artifacts.android.catalogue import ANDROID_BACKUP
+    from perito.commands import android
+
     chosen = _chosen(args, console, ANDROID_BACKUP, args.backup,
                      "name the .ab file (or extracted backup folder) to check")
     if chosen is None:
@@ -313,6 +318,9 @@ def _check_android_backup(args: argparse.Namespace, console: Console,
 
 def _check_intrusion_logs(args: argparse.Namespace, console: Console,
                           argv: Sequence[str]) -> int:
+    from perito.artifacts.android.catalogue import ANDROID_INTRUSION_LOGS
+    from perito.commands import android
+
     chosen = _chosen(args, console, ANDROID_INTRUSION_LOGS, args.logs,
                      "name the intrusion-log folder, zip or file to check")
     if chosen is None:
@@ -331,7 +339,14 @@ def _check_intrusion_logs(args: argparse.Namespace, console: Console,
 
 
 def _check_android(args: argparse.Namespace, console: Console, argv: Sequence[str]) -> int:
+    from perito.artifacts.android.catalogue import (
+        ANDROID_BACKUP,
+        ANDROID_INTRUSION_LOGS,
+        ANDROIDQF,
+        BUGREPORT,
+    )
     from perito.commands.androidqf import androidqf_opener, bugreport_opener
+    from perito.commands.androidqf_nested import nested_parts
 
     available = (*ANDROIDQF, *ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS) \
         if args.command == "check-androidqf" else BUGREPORT
@@ -358,6 +373,9 @@ def _backup_key(args: argparse.Namespace, root: Path, console: Console,
     Sources, first found wins: --key-file, --password-file, PERITO_BACKUP_PASSWORD, a
     prompt without echo when stdin is a terminal.
     """
+    from perito.sources.ios_crypto import backup_key, class_keys, encryption_state
+    from perito.sources.ios_keybag import parse_hex_key
+
     state = encryption_state(root)
     key_file: Path | None = getattr(args, "key_file", None)
     if not state.needs_key:
@@ -406,6 +424,10 @@ def _read_secret_file(path: Path, what: str) -> bytes:
 
 
 def _decrypt_backup(args: argparse.Namespace, console: Console) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from perito.sources.ios_backup import IosBackup, find_backup_root
+
     root = find_backup_root(args.backup)
     destination: Path = args.destination
     resolved = destination.resolve()
@@ -434,6 +456,10 @@ def _decrypt_backup(args: argparse.Namespace, console: Console) -> int:
 
 
 def _extract_key(args: argparse.Namespace, console: Console) -> int:
+    from rich.console import Console
+
+    from perito.sources.ios_backup import find_backup_root
+
     root = find_backup_root(args.backup)
     output: Path | None = args.key_output
     if output is not None:
@@ -462,6 +488,8 @@ def _with_progress(console: Console, work: object) -> CheckOutcome:
     if not console.is_terminal:
         result: CheckOutcome = work(None)
         return result
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
@@ -475,6 +503,14 @@ def _with_progress(console: Console, work: object) -> CheckOutcome:
 
 
 def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslations) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from perito.levels import level_counts
+    from perito.output.report import REDACTED_NAME
+    from perito.output.report.verdict import Verdict, advice, headline, verdict_of
+    from perito.pipeline import ArtifactState
+
     result = outcome.result
     states: dict[str, list[str]] = {}
     for status in result.statuses:
@@ -528,6 +564,9 @@ def _summary(console: Console, outcome: CheckOutcome, t: gettext.NullTranslation
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """`perito report OUTPUT_DIR`: rebuild the report from the saved results."""
+    from perito.output.report import write_report
+    from perito.output.report.i18n import choose_language, translations
+
     language = choose_language(args.lang, os.environ)
     t = translations(language)
     try:
@@ -549,12 +588,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     args = parser.parse_args(arguments)
+    from rich.console import Console  # not for --help and --version, which end in the parser
+
     console = Console(stderr=False)
     error_console = Console(stderr=True)
     _setup_logging(getattr(args, "verbose", False))
     try:
         if args.platform == "list-artifacts":
-            _print_artifacts(console, list(REGISTRY.values()))
+            from perito.artifacts import registry
+
+            _print_artifacts(console, list(registry().values()))
             return ExitCode.NOTHING_FOUND
         if args.platform == "report":
             return _report(args, console)

@@ -11,23 +11,19 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from perito.check import CheckOutcome, ExitCode, exit_code, prepare_output
-from perito.commands.check_iocs import load, output_folders, recheck
-from perito.commands.indicator_choice import IndicatorChoice, choose
-from perito.commands.iocs_list import list_sets
-from perito.commands.iocs_update import UpdateReport, install_offline, read_index, update
-from perito.detections import Detection
-from perito.errors import InputError
-from perito.indicators.feedindex import IndexUnreadable
-from perito.indicators.lint import ERROR, lint_files
+from perito.errors import ExitCode, InputError
 from perito.indicators.plainlist import TYPES
-from perito.indicators.store import indicators_dir
-from perito.output.info import safe_command
-from perito.output.report.i18n import available_languages, choose_language, translations
-from perito.recheck.saved import result_folders
+from perito.output.report.i18n import available_languages
+
+if TYPE_CHECKING:  # each command imports what it runs: `iocs update` alone uses the network
+    from rich.console import Console
+
+    from perito.check import CheckOutcome
+    from perito.commands.indicator_choice import IndicatorChoice
+    from perito.commands.iocs_update import UpdateReport
+    from perito.detections import Detection
 
 _STATE_STYLE = {"new": "green", "updated": "green", "unchanged": "dim", "failed": "red"}
 
@@ -55,6 +51,8 @@ def print_indicator_notes(console: Console, choice: IndicatorChoice,
 
 
 def choice_from(args: argparse.Namespace) -> IndicatorChoice:
+    from perito.commands.indicator_choice import choose
+
     return choose(list(args.iocs), use_installed=not args.no_installed,
                   allowlist=args.allowlist, plain_type=args.plain_type)
 
@@ -116,6 +114,10 @@ def run(args: argparse.Namespace, console: Console, argv: Sequence[str],
 
 
 def _update(args: argparse.Namespace, console: Console) -> int:
+    from perito.commands.iocs_update import install_offline, read_index, update
+    from perito.indicators.feedindex import IndexUnreadable
+    from perito.indicators.store import indicators_dir
+
     folder = indicators_dir()
     try:
         index, label = read_index(args.index)
@@ -150,6 +152,8 @@ def _print_update(console: Console, report: UpdateReport) -> None:
 
 
 def _list(args: argparse.Namespace, console: Console) -> int:
+    from perito.commands.iocs_list import list_sets
+
     folder, sets, problems = list_sets()
     if args.json:
         console.print_json(json.dumps({"folder": folder, "sets": [s.to_json() for s in sets],
@@ -177,6 +181,8 @@ def _list(args: argparse.Namespace, console: Console) -> int:
 
 
 def _lint(args: argparse.Namespace, console: Console) -> int:
+    from perito.indicators.lint import ERROR, lint_files
+
     files, findings = lint_files(args.files, args.plain_type)
     errors = sum(f.severity == ERROR for f in findings)
     if args.json:
@@ -194,6 +200,12 @@ def _lint(args: argparse.Namespace, console: Console) -> int:
 def _check_iocs(args: argparse.Namespace, console: Console, argv: Sequence[str],
                 summary: Callable[[Console, CheckOutcome, gettext.NullTranslations], None],
                 attach_log: Callable[[Path], logging.Handler]) -> int:
+    from perito.check import exit_code, prepare_output
+    from perito.commands.check_iocs import load, output_folders, recheck
+    from perito.output.info import safe_command
+    from perito.output.report.i18n import choose_language, translations
+    from perito.recheck.saved import result_folders
+
     choice = choice_from(args)
     folders = list(dict.fromkeys(f for path in args.results for f in result_folders(path)))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")

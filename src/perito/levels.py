@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import gettext
+from collections.abc import Mapping
 
 
 class Level(enum.IntEnum):
@@ -16,3 +18,9 @@ class Level(enum.IntEnum):
     def serious(self) -> bool:
         """HIGH and CRITICAL findings change the exit code and the verdict."""
         return self >= Level.HIGH
+
+
+def level_counts(levels: Mapping[str, int], t: gettext.NullTranslations) -> str:
+    """"HIGH 2, LOW 1", most serious first, or "none"."""
+    return ", ".join(f"{n} {levels[n]}" for n in (lv.name for lv in sorted(Level, reverse=True))
+                     if levels.get(n)) or t.gettext("none")

@@ -1,138 +1,44 @@
-"""The artifact registry: a plain dict from artifact id to its declaration."""
+"""The artifact registry: every platform's catalogue, a plain dict from artifact id to its
+declaration.
+
+Each platform's artifact sets live in its catalogue module (`perito.artifacts.ios.catalogue`:
+`IOS_BACKUP`, `IOS_FS`, …; `perito.artifacts.android.catalogue`: `ANDROIDQF`, `BUGREPORT`, …),
+imported by the commands of that platform only: importing the 77 artifact modules was most of
+perito's start-up, and a check of an iOS backup has no use for the Android ones. The registry
+imports the catalogues on first use, for the code that needs every artifact (listing them,
+reports, re-checks). An artifact id starts with its platform (`ios.`, `android.`).
+"""
 
 from __future__ import annotations
 
-from perito.artifacts.android import (
-    backup_files,
-    backup_packages,
-    intrusion_connect,
-    intrusion_dns,
-    intrusion_security,
-)
-from perito.artifacts.android import mms as android_mms
-from perito.artifacts.android import sms as android_sms
-from perito.artifacts.android.catalogue import ANDROIDQF
+import functools
+
 from perito.artifacts.base import Artifact
-from perito.artifacts.ios import (
-    acquisition_members,
-    analytics,
-    analytics_journal,
-    applications,
-    backup_info,
-    cache_db,
-    calendar,
-    calls,
-    chrome_favicons,
-    chrome_history,
-    configuration_profiles,
-    contacts,
-    crash_reports,
-    datausage,
-    filesystem,
-    firefox_favicons,
-    firefox_history,
-    global_preferences,
-    id_status_cache,
-    interaction_c,
-    locationd_clients,
-    manifest,
-    netusage,
-    os_analytics_ad_daily,
-    process_binaries,
-    process_list,
-    profile_events,
-    safari_browser_state,
-    safari_favicons,
-    safari_history,
-    shortcuts,
-    shutdown_log,
-    sms,
-    sms_attachments,
-    sysdiagnose_capture,
-    tcc,
-    triangulation_files,
-    webkit_origins,
-    webkit_resource_load_statistics,
-    webkit_session_resource_log,
-    whatsapp,
-    whatsapp_contacts,
-    whatsapp_lid,
-    whatsapp_sessions,
-)
-from perito.sources.locations import FsGlob
 
-IOS_BACKUP: tuple[Artifact, ...] = (
-    backup_info.ARTIFACT,
-    manifest.ARTIFACT,
-    safari_history.ARTIFACT,
-    safari_browser_state.ARTIFACT,
-    webkit_resource_load_statistics.ARTIFACT,
-    webkit_session_resource_log.ARTIFACT,
-    chrome_history.ARTIFACT,
-    chrome_favicons.ARTIFACT,
-    firefox_history.ARTIFACT,
-    firefox_favicons.ARTIFACT,
-    sms.ARTIFACT,
-    whatsapp.ARTIFACT,
-    whatsapp_sessions.ARTIFACT,
-    whatsapp_lid.ARTIFACT,
-    whatsapp_contacts.ARTIFACT,
-    sms_attachments.ARTIFACT,
-    calls.ARTIFACT,
-    contacts.ARTIFACT,
-    calendar.ARTIFACT,
-    interaction_c.ARTIFACT,
-    shortcuts.ARTIFACT,
-    datausage.ARTIFACT,
-    tcc.ARTIFACT,
-    global_preferences.ARTIFACT,
-    configuration_profiles.ARTIFACT,
-    profile_events.ARTIFACT,
-    applications.ARTIFACT,
-    os_analytics_ad_daily.ARTIFACT,
-    id_status_cache.ARTIFACT,
-    locationd_clients.ARTIFACT,
-    triangulation_files.ARTIFACT,
-)
+PLATFORMS = ("ios", "android")
 
-IOS_SYSDIAGNOSE: tuple[Artifact, ...] = (
-    sysdiagnose_capture.ARTIFACT,
-    acquisition_members.ARTIFACT,
-    shutdown_log.ARTIFACT,
-    process_list.ARTIFACT,
-    crash_reports.ARTIFACT,
-)
 
-# The backup catalogue through its filesystem locations, then the filesystem-only artifacts.
-IOS_FS: tuple[Artifact, ...] = (
-    acquisition_members.ARTIFACT,
-    *(artifact for artifact in IOS_BACKUP
-      if any(isinstance(location, FsGlob) for location in artifact.locations)),
-    safari_favicons.ARTIFACT,
-    webkit_origins.ARTIFACT,
-    cache_db.ARTIFACT,
-    netusage.ARTIFACT,
-    process_binaries.ARTIFACT,
-    analytics.ARTIFACT,
-    analytics_journal.ARTIFACT,
-    shutdown_log.ARTIFACT,
-    crash_reports.ARTIFACT,
-    filesystem.ARTIFACT,
-)
+@functools.cache
+def registry(*platforms: str) -> dict[str, Artifact]:
+    """Every artifact of these platforms (default: all), in catalogue order: the same dict on
+    every call, not to be changed."""
+    chosen = platforms or PLATFORMS
+    found: list[Artifact] = []
+    if "ios" in chosen:
+        from perito.artifacts.ios.catalogue import IOS_BACKUP, IOS_FS, IOS_SYSDIAGNOSE
 
-ANDROID_BACKUP: tuple[Artifact, ...] = (
-    backup_files.ARTIFACT,
-    backup_packages.ARTIFACT,
-    android_sms.ARTIFACT,
-    android_mms.ARTIFACT,
-)
+        found += (*IOS_BACKUP, *IOS_SYSDIAGNOSE, *IOS_FS)
+    if "android" in chosen:
+        from perito.artifacts.android.catalogue import (
+            ANDROID_BACKUP,
+            ANDROID_INTRUSION_LOGS,
+            ANDROIDQF,
+        )
 
-ANDROID_INTRUSION_LOGS: tuple[Artifact, ...] = (
-    intrusion_dns.ARTIFACT,
-    intrusion_connect.ARTIFACT,
-    intrusion_security.ARTIFACT,
-)
+        found += (*ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS, *ANDROIDQF)
+    return {artifact.id: artifact for artifact in found}
 
-REGISTRY: dict[str, Artifact] = {artifact.id: artifact for artifact in (
-    *IOS_BACKUP, *IOS_SYSDIAGNOSE, *IOS_FS, *ANDROID_BACKUP, *ANDROID_INTRUSION_LOGS,
-    *ANDROIDQF)}
+
+def platform_of(artifact_id: str) -> str:
+    """`ios` for `ios.safari.history`: the catalogue an artifact id belongs to."""
+    return artifact_id.partition(".")[0]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from perito.artifacts import ANDROID_BACKUP
+from perito.artifacts.android.catalogue import ANDROID_BACKUP
 from perito.errors import InputError
 from perito.sources.android_ab import AndroidBackup, backup_member_patterns
 from perito.sources.android_ab_format import AbHeader, backup_header, master_key

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -23,12 +23,12 @@ from typing import BinaryIO, cast
 from rich.console import Console
 from rich.markup import escape
 
-from perito.artifacts import ANDROID_BACKUP, ANDROID_INTRUSION_LOGS
+from perito.artifacts.android.catalogue import ANDROID_BACKUP, ANDROID_INTRUSION_LOGS
 from perito.artifacts.base import Artifact
-from perito.check import CheckOutcome, ExitCode, exit_code
+from perito.check import CheckOutcome, exit_code
 from perito.commands import android
-from perito.errors import DamagedFile, InputError
-from perito.levels import Level
+from perito.errors import DamagedFile, ExitCode, InputError
+from perito.levels import level_counts
 from perito.output.report.verdict import Verdict, advice, headline, verdict_of
 from perito.sources.android_ab_format import PasswordRequired, WrongPassword
 from perito.sources.android_tree import ANDROIDQF_MARKERS, AndroidTree, acquisition_folder
@@ -145,21 +145,6 @@ def _why(part: NestedPart, error: Exception) -> str:
     if isinstance(error, OSError):
         return f"{part.path}: cannot be read ({error.strerror or type(error).__name__})"
     return f"{error}{hint}"
-
-
-def most_serious(codes: Iterable[int]) -> int:
-    """Found (2) before incomplete (3) before nothing found (0)."""
-    seen = set(codes)
-    for code in (ExitCode.FOUND, ExitCode.INCOMPLETE):
-        if code in seen:
-            return code
-    return ExitCode.NOTHING_FOUND
-
-
-def level_counts(levels: Mapping[str, int], t: gettext.NullTranslations) -> str:
-    """"HIGH 2, LOW 1", most serious first, or "none"."""
-    return ", ".join(f"{n} {levels[n]}" for n in (lv.name for lv in sorted(Level, reverse=True))
-                     if levels.get(n)) or t.gettext("none")
 
 
 def print_nested(console: Console, done: Sequence[NestedOutcome],

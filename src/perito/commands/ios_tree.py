@@ -13,11 +13,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from perito.artifacts import IOS_FS, IOS_SYSDIAGNOSE
 from perito.artifacts.base import Artifact
+from perito.artifacts.ios.catalogue import IOS_FS, IOS_SYSDIAGNOSE
 from perito.artifacts.ios.shutdown_log import SHORT_HISTORY
-from perito.check import CheckOutcome, ExitCode
-from perito.errors import InputError
+from perito.check import CheckOutcome
+from perito.errors import ExitCode, InputError
 from perito.sources.ios_fs import open_ios_fs
 from perito.sources.sysdiagnose import open_sysdiagnose
 from perito.sources.tree import TreeSource, source_factory

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from perito.artifacts import REGISTRY
+from perito.artifacts import registry
 from perito.artifacts.base import Artifact, Context, Extractor
 from perito.errors import InputError
 from perito.recheck.incumbent import (
@@ -40,7 +41,12 @@ from perito.sources.sqlite import OpenedDatabase
 
 PERITO = "perito-results"
 INCUMBENT = "incumbent-results"
-_BY_SLUG = {artifact.slug: artifact for artifact in reversed(REGISTRY.values())}
+
+
+@functools.cache
+def _by_slug() -> dict[str, Artifact]:
+    """The artifact of each of the incumbent's module names (the first one declared)."""
+    return {artifact.slug: artifact for artifact in reversed(registry().values())}
 
 
 @dataclass
@@ -92,7 +98,7 @@ def _perito_info(root: Path) -> dict[str, Any]:
 
 def is_result_folder(root: Path) -> bool:
     return (root / "records").is_dir() or bool(_perito_info(root)) or any(
-        p.stem in FIELDS or p.stem in _BY_SLUG for p in root.glob("*.json"))
+        p.stem in FIELDS or p.stem in _by_slug() for p in root.glob("*.json"))
 
 
 def result_folders(path: Path) -> list[Path]:
@@ -152,7 +158,7 @@ def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
                          f"folder it came from ({recheck.get('results_folder')})")
     if info:  # a scan that extracted no record at all
         return _perito(root, [])
-    slugs = sorted(p.stem for p in root.glob("*.json") if p.stem in FIELDS or p.stem in _BY_SLUG)
+    slugs = sorted(p.stem for p in root.glob("*.json") if p.stem in FIELDS or p.stem in _by_slug())
     if slugs:
         return _incumbent(root, slugs)
     raise InputError(f"{root}: not a result folder (no records/*.jsonl of perito, no "
@@ -160,13 +166,14 @@ def open_results(root: Path) -> tuple[SavedResults, list[Artifact], list[str]]:
 
 
 def _perito(root: Path, files: list[Path]) -> tuple[SavedResults, list[Artifact], list[str]]:
+    declared = registry()
     notes = [f"records/{path.name}: written by an artifact this perito does not list; its "
              "records are re-checked as far as their types are known" for path in files
-             if path.stem not in REGISTRY]
+             if path.stem not in declared]
     present = {path.stem for path in files}
     # in the catalogue's order, as a scan reports them; unknown ids after, by name
-    known = [artifact for key, artifact in REGISTRY.items() if key in present]
-    known += [_stand_in(path.stem) for path in files if path.stem not in REGISTRY]
+    known = [artifact for key, artifact in declared.items() if key in present]
+    known += [_stand_in(path.stem) for path in files if path.stem not in declared]
     artifacts = [dataclasses.replace(artifact,
                                      locations=(ResultFile(f"records/{artifact.id}.jsonl"),),
                                      extract=_replay) for artifact in known]
@@ -204,7 +211,7 @@ def _incumbent(root: Path, slugs: list[str]) -> tuple[SavedResults, list[Artifac
     notes: list[str] = []
     artifacts: list[Artifact] = []
     for slug in slugs:
-        known = _BY_SLUG.get(slug)
+        known = _by_slug().get(slug)
         if slug not in FIELDS:
             notes.append(f"{slug}.json: the incumbent's {slug} results carry no observable "
                          "perito knows how to read; not re-checked")

@@ -1,4 +1,5 @@
-"""The Android artifact sets of androidqf acquisitions and bugreports (android.md).
+"""The Android artifact sets: adb backups, intrusion logs, androidqf acquisitions and
+bugreports (android.md).
 
 The dumpsys artifacts read a bugreport's dumpstate and androidqf's `dumpsys.txt` alike.
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from perito.artifacts.android import (
     acquisition,
+    backup_files,
+    backup_packages,
     browser_history,
     bugreport_processes,
     copied_files,
@@ -27,17 +30,35 @@ from perito.artifacts.android import (
     files,
     getprop,
     hashes,
+    intrusion_connect,
+    intrusion_dns,
+    intrusion_security,
     log_links,
     magisk_modules,
+    mms,
     mounts,
     packages,
     processes,
     root_binaries,
     selinux,
     settings,
+    sms,
     tombstones,
 )
 from perito.artifacts.base import Artifact
+
+ANDROID_BACKUP: tuple[Artifact, ...] = (
+    backup_files.ARTIFACT,
+    backup_packages.ARTIFACT,
+    sms.ARTIFACT,
+    mms.ARTIFACT,
+)
+
+ANDROID_INTRUSION_LOGS: tuple[Artifact, ...] = (
+    intrusion_dns.ARTIFACT,
+    intrusion_connect.ARTIFACT,
+    intrusion_security.ARTIFACT,
+)
 
 DUMPSYS: tuple[Artifact, ...] = (
     dumpsys_package.ARTIFACT,

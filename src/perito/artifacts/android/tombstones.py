@@ -15,12 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf.message import DecodeError
-
 from perito.artifacts.android.common import local_time, text_of
 from perito.artifacts.base import Artifact, Context
 from perito.errors import DamagedFile
-from perito.extract.tombstone_proto import parse_tombstone
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.android_tree import AndroidTree
 from perito.sources.locations import AndroidFile
@@ -106,6 +103,10 @@ def parse_text(content: str, source: str) -> Tombstone:
 
 
 def parse_protobuf(data: bytes, source: str) -> Tombstone:
+    from google.protobuf.message import DecodeError  # protobuf only for a protobuf tombstone
+
+    from perito.extract.tombstone_proto import parse_tombstone
+
     try:
         message = parse_tombstone(data)
     except DecodeError as error:

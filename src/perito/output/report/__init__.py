@@ -11,14 +11,14 @@ import functools
 import gettext
 from importlib import resources
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from perito import __version__
-from perito.output.report import labels
-from perito.output.report.content import LEVELS, NEAR_NS, ReportContent, build_content
-from perito.output.report.i18n import translations
-from perito.output.report.saved import load_saved
+
+if TYPE_CHECKING:  # imported where used: the console's i18n and verdict need none of it
+    import jinja2
+
+    from perito.output.report.content import ReportContent
 
 REPORT_NAME = "report.html"
 REDACTED_NAME = "report-redacted.html"
@@ -27,6 +27,8 @@ CARD_LIMIT = 100  # detections shown in full; the others as one table row each
 
 @functools.cache
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("perito.output.report", "templates"),
         autoescape=True, extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
@@ -38,6 +40,9 @@ def _asset(name: str) -> str:
 
 
 def render(content: ReportContent, t: gettext.NullTranslations) -> str:
+    from perito.output.report import labels
+    from perito.output.report.content import LEVELS, NEAR_NS
+
     environment = _environment().overlay()
     environment.install_gettext_translations(t, newstyle=True)  # type: ignore[attr-defined]
     template = environment.get_template("report.html.j2")
@@ -54,6 +59,10 @@ def write_report(folder: Path, language: str, *, redact: bool = False) -> Path:
 
     The redacted report is written beside the full one, as `report-redacted.html`.
     """
+    from perito.output.report.content import build_content
+    from perito.output.report.i18n import translations
+    from perito.output.report.saved import load_saved
+
     t = translations(language)
     content = build_content(load_saved(folder), language, t, redact=redact)
     path = folder / (REDACTED_NAME if redact else REPORT_NAME)

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from markupsafe import Markup
 
-from perito.artifacts import REGISTRY
+from perito.artifacts import registry
 from perito.output.report import chart, labels
 from perito.output.report.redact import PLACEHOLDER, Redaction
 from perito.output.report.saved import SavedScan
@@ -264,12 +264,13 @@ def _timeline(scan: SavedScan, redaction: Redaction | None
         return saved, 0
     timeline = Timeline()
     unreadable = 0
+    catalogue = registry()
     for artifact, data in scan.records():
         try:
             record: Record = from_dict(data)
             if redaction is not None:
                 record = redaction.record(record)
-            declared = REGISTRY.get(artifact)
+            declared = catalogue.get(artifact)
             timeline.add(record, artifact, declared.plugin if declared else artifact)
         except Exception:  # a saved record from another version or a describe() bug
             unreadable += 1
@@ -371,7 +372,7 @@ def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
     artifacts = sorted((a for a in info.get("artifacts") or [] if isinstance(a, dict)),
                        key=lambda a: order.get(str(a.get("state")), 0))
     titles = {str(a.get("id")): str(a.get("title") or a.get("id")) for a in artifacts}
-    titles.update({k: v.title for k, v in REGISTRY.items() if k not in titles})
+    titles.update({k: v.title for k, v in registry().items() if k not in titles})
     titles = {key: t.gettext(title) if title else key for key, title in titles.items()}
     redaction = Redaction(_kept_values(scan.alerts)) if redact else None
     detections = _detections(scan, titles, redaction, t)

@@ -13,10 +13,6 @@ import io
 from collections.abc import Mapping
 from importlib import resources
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
-
 DOMAIN = "perito"
 DEFAULT_LANGUAGE = "en"
 ENV_VARIABLE = "PERITO_LANG"
@@ -55,6 +51,10 @@ def choose_language(option: str | None, environ: Mapping[str, str]) -> str:
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The catalogue of a language; English (or an unknown language) is the identity."""
+    from babel.messages.mofile import write_mo  # Babel only once a text is translated
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
     if language == DEFAULT_LANGUAGE or language not in available_languages():
         return NullTranslations()
     source = resources.files(__package__).joinpath(

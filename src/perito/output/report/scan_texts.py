@@ -17,11 +17,11 @@ def declared_texts() -> list[str]:
     """Every artifact title, timeline label and heuristic rationale, in a stable order."""
     import perito.analysis
     import perito.recheck.incumbent  # noqa: F401  (registers the saved-result records)
-    from perito.artifacts import REGISTRY
+    from perito.artifacts import registry
     from perito.detections import HEURISTICS
     from perito.records import RECORD_TYPES, field_infos
 
-    texts = [artifact.title for artifact in REGISTRY.values()]
+    texts = [artifact.title for artifact in registry().values()]
     texts += [info.timeline for cls in RECORD_TYPES.values() for info in field_infos(cls)
               if info.timeline]
     texts += [rule.rationale for rules in HEURISTICS.values() for rule in rules]
