@@ -1,19 +1,20 @@
 """The timeline: `timeline.csv` (the incumbent's columns) and Timesketch `timeline.jsonl`.
 
-Events are kept per scan worker, sorted and spilled to files, and merged when written, so the
-timeline of a large acquisition never has to sit in memory twice.
+Events are kept per scan worker, sorted, rendered (each event's CSV row and JSONL line) and
+spilled to files, and merged when written, so the timeline of a large acquisition never has to
+sit in memory twice and the merge only compares and copies.
 """
 
 from __future__ import annotations
 
-import heapq
-import json
+import bisect
+import itertools
+import operator
+import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
-
-import orjson
 
 from perito.output.jsonl import dumps_bytes
 from perito.records import Record, timeline_fields
@@ -40,6 +41,8 @@ class Event(NamedTuple):
 
 # An event's fields as a plain tuple, in `Event` order (how `Timeline` keeps them).
 EventFields = tuple[int, str, str, str, str, str, str]
+# An event's fields, then (once rendered for the files) its CSV row and JSONL line as bytes.
+Item = tuple[Any, ...]
 
 
 @dataclass
@@ -77,12 +80,13 @@ class Timeline:
                                 description, record.source, artifact, iso))
 
     def spill(self, path: Path) -> None:
-        """Write the in-memory events, sorted, to `path` (a private work file, in chunks of
-        JSON arrays) and forget them."""
+        """Write the in-memory events, sorted and rendered, to `path` (a private work file)
+        and forget them: the merge then only compares and copies (see `_spill_chunks`)."""
         self.events.sort()
         with path.open("wb") as handle:
             for start in range(0, len(self.events), _SPILL_CHUNK):
-                handle.write(_chunk_line(self.events[start:start + _SPILL_CHUNK]))
+                pickle.dump(_rendered(self.events[start:start + _SPILL_CHUNK]), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
         self.events = []
         self.spilled.append(path)
 
@@ -90,39 +94,36 @@ class Timeline:
         self.events.extend(other.events)
         self.spilled.extend(other.spilled)
 
-    def _merged(self) -> Iterator[EventFields | list[Any]]:
-        """Every event by time, then plugin, label, description and source (spilled events
-        come back as lists, compared as the tuples are)."""
+    def blocks(self, rendered: bool = False) -> Iterator[list[Item]]:
+        """Every event by time, then plugin, label, description and source, in lists of
+        items: an item starts with the event's fields, in `Event` order; spilled ones (and,
+        when `rendered`, all) go on with their CSV row and JSONL line, as bytes."""
         self.events.sort()
-        streams: list[Iterable[EventFields | list[Any]]] = [
-            map(list, self.events) if self.spilled else self.events]
+        memory = [self.events[start:start + _SPILL_CHUNK]
+                  for start in range(0, len(self.events), _SPILL_CHUNK)]
+        streams: list[Iterator[list[Item]]] = [
+            map(_rendered, memory) if rendered else iter(memory)]
         streams.extend(_read(path) for path in self.spilled)
-        return heapq.merge(*streams)
+        return merge_blocks(streams)
+
+    def _merged(self) -> Iterator[Item]:
+        """Every event by time, then plugin, label, description and source."""
+        return itertools.chain.from_iterable(self.blocks())
 
     def sorted(self) -> Iterator[Event]:
         """Every event by time, then plugin, label, description and source."""
-        return (Event(*item) for item in self._merged())
+        return (Event(*item[:7]) for item in self._merged())
 
     def write(self, folder: Path) -> int:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""
         count = 0
-        # Lone surrogates (from hostile plists) are written escaped, as in the JSON files.
-        with (folder / "timeline.csv").open("w", encoding="utf-8", errors="backslashreplace",
-                                            newline="") as table, \
+        with (folder / "timeline.csv").open("wb") as table, \
                 (folder / "timeline.jsonl").open("wb") as sketch:
-            table.write(csv_row(CSV_HEADER))
-            for ns, plugin, label, description, source, artifact, iso in self._merged():
-                count += 1
-                table.write(csv_row((f"{iso[:10]} {iso[11:26]}", plugin, label, description)))
-                sketch.write(dumps_bytes({
-                    "message": description,
-                    "datetime": iso,
-                    "timestamp": ns // 1000,
-                    "timestamp_desc": label,
-                    "artifact": artifact,
-                    "plugin": plugin,
-                    "source_file": source,
-                }) + b"\n")
+            table.write(csv_row(CSV_HEADER).encode("utf-8"))
+            for block in self.blocks(rendered=True):
+                count += len(block)
+                table.write(b"".join(map(_CSV_OF, block)))
+                sketch.write(b"".join(map(_JSONL_OF, block)))
         return count
 
 
@@ -131,15 +132,34 @@ def local_label(label: str, stamp: Timestamp) -> str:
     return label if local_zone(stamp) else f"{label} (device-local time, zone unknown)"
 
 
-_SPILL_CHUNK = 10_000  # events per line of a spill file
+_SPILL_CHUNK = 10_000  # events per pickled list of a spill file
+_CSV_OF = operator.itemgetter(7)
+_JSONL_OF = operator.itemgetter(8)
 
 
-def _chunk_line(chunk: Sequence[EventFields]) -> bytes:
-    """Events as one JSON line."""
-    try:
-        return orjson.dumps(chunk) + b"\n"
-    except (orjson.JSONEncodeError, TypeError):  # lone surrogates from a hostile plist
-        return json.dumps(chunk).encode("ascii") + b"\n"
+def _rendered(events: Sequence[Item]) -> list[Item]:
+    """Events (sorted) with their `timeline.csv` row and `timeline.jsonl` line appended."""
+    return [(*event, _csv_bytes(event), _jsonl_line(event)) for event in events]
+
+
+def _csv_bytes(event: Item) -> bytes:
+    iso = event[6]
+    # Lone surrogates (from hostile plists) are written escaped, as in the JSON files.
+    return csv_row((f"{iso[:10]} {iso[11:26]}", event[1], event[2], event[3])).encode(
+        "utf-8", "backslashreplace")
+
+
+def _jsonl_line(event: Item) -> bytes:
+    ns, plugin, label, description, source, artifact, iso = event[:7]
+    return dumps_bytes({
+        "message": description,
+        "datetime": iso,
+        "timestamp": ns // 1000,
+        "timestamp_desc": label,
+        "artifact": artifact,
+        "plugin": plugin,
+        "source_file": source,
+    }) + b"\n"
 
 
 def csv_row(fields: Iterable[str]) -> str:
@@ -149,11 +169,42 @@ def csv_row(fields: Iterable[str]) -> str:
                              for text in fields]) + '"\r\n'
 
 
-def _read(path: Path) -> Iterator[list[Any]]:
+def merge_blocks(streams: Sequence[Iterator[list[Item]]]) -> Iterator[list[Item]]:
+    """Streams of sorted lists (each stream sorted throughout) merged into sorted lists.
+
+    Everything up to the smallest last item of the lists at hand is cut from each and merged
+    by one sort (which merges sorted runs in C), so no item goes through Python on its own.
+    """
+    live = [(head, stream) for stream in streams if (head := _next_list(stream))]
+    while len(live) > 1:
+        bound = min(head[-1] for head, _stream in live)
+        pieces: list[list[Item]] = []
+        kept = []
+        for head, stream in live:
+            cut = bisect.bisect_right(head, bound)
+            pieces.append(head[:cut])
+            rest = head[cut:] or _next_list(stream)
+            if rest:
+                kept.append((rest, stream))
+        live = kept
+        block = list(itertools.chain.from_iterable(pieces))
+        block.sort()
+        yield block
+    for head, stream in live:
+        yield head
+        yield from (chunk for chunk in stream if chunk)
+
+
+def _next_list(stream: Iterator[list[Item]]) -> list[Item]:
+    return next((chunk for chunk in stream if chunk), [])
+
+
+def _read(path: Path) -> Iterator[list[Item]]:
+    """The lists of a spill file (written by this run's own workers, in its private work
+    folder, so pickle is safe here)."""
     with path.open("rb") as handle:
-        for line in handle:
+        while True:
             try:
-                chunk = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                chunk = json.loads(line)
-            yield from chunk
+                yield pickle.load(handle)  # noqa: S301 (our own private work file)
+            except EOFError:
+                return
