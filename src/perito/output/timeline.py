@@ -7,16 +7,26 @@ sit in memory twice and the merge only compares and copies.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import operator
-import pickle
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from perito.output.jsonl import dumps_bytes
+from perito.output.timeline_lines import (
+    Item,
+    Lines,
+    collector_paused,
+    csv_row,
+    csv_text,
+    jsonl_text,
+    merge_blocks,
+    read_spill,
+    render,
+    with_lines,
+    write_spill,
+)
 from perito.records import Record, timeline_fields
 from perito.timestamps import Encoding, Timestamp, TimeState, local_zone
 
@@ -41,8 +51,6 @@ class Event(NamedTuple):
 
 # An event's fields as a plain tuple, in `Event` order (how `Timeline` keeps them).
 EventFields = tuple[int, str, str, str, str, str, str]
-# An event's fields, then (once rendered for the files) its CSV row and JSONL line as bytes.
-Item = tuple[Any, ...]
 
 
 @dataclass
@@ -81,12 +89,9 @@ class Timeline:
 
     def spill(self, path: Path) -> None:
         """Write the in-memory events, sorted and rendered, to `path` (a private work file)
-        and forget them: the merge then only compares and copies (see `_spill_chunks`)."""
+        and forget them: merging spilled events only compares and copies them."""
         self.events.sort()
-        with path.open("wb") as handle:
-            for start in range(0, len(self.events), _SPILL_CHUNK):
-                pickle.dump(_rendered(self.events[start:start + _SPILL_CHUNK]), handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        write_spill(path, self.events, _SPILL_CHUNK)
         self.events = []
         self.spilled.append(path)
 
@@ -96,14 +101,14 @@ class Timeline:
 
     def blocks(self, rendered: bool = False) -> Iterator[list[Item]]:
         """Every event by time, then plugin, label, description and source, in lists of
-        items: an item starts with the event's fields, in `Event` order; spilled ones (and,
-        when `rendered`, all) go on with their CSV row and JSONL line, as bytes."""
+        items: an item holds the event's fields, in `Event` order, then, when `rendered`,
+        its CSV row and JSONL line as bytes."""
         self.events.sort()
-        memory = [self.events[start:start + _SPILL_CHUNK]
-                  for start in range(0, len(self.events), _SPILL_CHUNK)]
+        memory = (self.events[start:start + _SPILL_CHUNK]
+                  for start in range(0, len(self.events), _SPILL_CHUNK))
         streams: list[Iterator[list[Item]]] = [
-            map(_rendered, memory) if rendered else iter(memory)]
-        streams.extend(_read(path) for path in self.spilled)
+            (with_lines(chunk, render(chunk)) for chunk in memory) if rendered else memory]
+        streams.extend(read_spill(path, rendered) for path in self.spilled)
         return merge_blocks(streams)
 
     def _merged(self) -> Iterator[Item]:
@@ -118,13 +123,23 @@ class Timeline:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""
         count = 0
         with (folder / "timeline.csv").open("wb") as table, \
-                (folder / "timeline.jsonl").open("wb") as sketch:
+                (folder / "timeline.jsonl").open("wb") as sketch, collector_paused():
             table.write(csv_row(CSV_HEADER).encode("utf-8"))
-            for block in self.blocks(rendered=True):
-                count += len(block)
-                table.write(b"".join(map(_CSV_OF, block)))
-                sketch.write(b"".join(map(_JSONL_OF, block)))
+            for rows, lines in self._lines():
+                count += len(rows)
+                table.write(csv_text(rows))
+                sketch.write(jsonl_text(lines))
         return count
+
+    def _lines(self) -> Iterator[Lines]:
+        """The files' rows and lines, by time, a list at a time."""
+        if not self.spilled:  # one stream: nothing to merge
+            self.events.sort()
+            for start in range(0, len(self.events), _SPILL_CHUNK):
+                yield render(self.events[start:start + _SPILL_CHUNK])
+            return
+        for block in self.blocks(rendered=True):
+            yield list(map(_CSV_OF, block)), list(map(_JSONL_OF, block))
 
 
 def local_label(label: str, stamp: Timestamp) -> str:
@@ -132,79 +147,6 @@ def local_label(label: str, stamp: Timestamp) -> str:
     return label if local_zone(stamp) else f"{label} (device-local time, zone unknown)"
 
 
-_SPILL_CHUNK = 10_000  # events per pickled list of a spill file
+_SPILL_CHUNK = 10_000  # events rendered and spilled at a time
 _CSV_OF = operator.itemgetter(7)
 _JSONL_OF = operator.itemgetter(8)
-
-
-def _rendered(events: Sequence[Item]) -> list[Item]:
-    """Events (sorted) with their `timeline.csv` row and `timeline.jsonl` line appended."""
-    return [(*event, _csv_bytes(event), _jsonl_line(event)) for event in events]
-
-
-def _csv_bytes(event: Item) -> bytes:
-    iso = event[6]
-    # Lone surrogates (from hostile plists) are written escaped, as in the JSON files.
-    return csv_row((f"{iso[:10]} {iso[11:26]}", event[1], event[2], event[3])).encode(
-        "utf-8", "backslashreplace")
-
-
-def _jsonl_line(event: Item) -> bytes:
-    ns, plugin, label, description, source, artifact, iso = event[:7]
-    return dumps_bytes({
-        "message": description,
-        "datetime": iso,
-        "timestamp": ns // 1000,
-        "timestamp_desc": label,
-        "artifact": artifact,
-        "plugin": plugin,
-        "source_file": source,
-    }) + b"\n"
-
-
-def csv_row(fields: Iterable[str]) -> str:
-    """One row as `csv.writer(quoting=QUOTE_ALL, escapechar="\\", lineterminator="\r\n")`
-    writes it: every field quoted, quotes doubled, backslashes escaped (tested against it)."""
-    return '"' + '","'.join([text.replace("\\", "\\\\").replace('"', '""')
-                             for text in fields]) + '"\r\n'
-
-
-def merge_blocks(streams: Sequence[Iterator[list[Item]]]) -> Iterator[list[Item]]:
-    """Streams of sorted lists (each stream sorted throughout) merged into sorted lists.
-
-    Everything up to the smallest last item of the lists at hand is cut from each and merged
-    by one sort (which merges sorted runs in C), so no item goes through Python on its own.
-    """
-    live = [(head, stream) for stream in streams if (head := _next_list(stream))]
-    while len(live) > 1:
-        bound = min(head[-1] for head, _stream in live)
-        pieces: list[list[Item]] = []
-        kept = []
-        for head, stream in live:
-            cut = bisect.bisect_right(head, bound)
-            pieces.append(head[:cut])
-            rest = head[cut:] or _next_list(stream)
-            if rest:
-                kept.append((rest, stream))
-        live = kept
-        block = list(itertools.chain.from_iterable(pieces))
-        block.sort()
-        yield block
-    for head, stream in live:
-        yield head
-        yield from (chunk for chunk in stream if chunk)
-
-
-def _next_list(stream: Iterator[list[Item]]) -> list[Item]:
-    return next((chunk for chunk in stream if chunk), [])
-
-
-def _read(path: Path) -> Iterator[list[Item]]:
-    """The lists of a spill file (written by this run's own workers, in its private work
-    folder, so pickle is safe here)."""
-    with path.open("rb") as handle:
-        while True:
-            try:
-                yield pickle.load(handle)  # noqa: S301 (our own private work file)
-            except EOFError:
-                return
