@@ -144,7 +144,8 @@ def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, r
     if pid == 0:
         code = 1
         try:
-            gc.freeze()  # the collector has no need to walk (and copy) the parent's objects
+            gc.disable()  # short-lived: collections would only walk (and copy) the parent's
+            # objects
             code = 0 if write_report_safely(folder, language, redact, timeline) else 1
         finally:
             os._exit(code)

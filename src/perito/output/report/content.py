@@ -9,9 +9,9 @@ import itertools
 import logging
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -261,22 +261,26 @@ def _event_ns(event: Mapping[str, Any]) -> int | None:
     return stamp.ns if stamp is not None else None
 
 
-# What the view needs of one event: ns (to the microsecond, as timeline.jsonl keeps it), label,
-# description and artifact id.
-ViewEvent = tuple[int, str, str, str]
+class Columns(NamedTuple):
+    """What the view needs of the events, by time, a list per field."""
+
+    times: list[int]  # ns, to the microsecond (as timeline.jsonl keeps them)
+    labels: Sequence[str]
+    texts: Sequence[str]  # descriptions
+    artifacts: Sequence[str]  # artifact ids
 
 
 def _timeline(scan: SavedScan, redaction: Redaction | None, timeline: Timeline | None
-              ) -> tuple[Iterable[ViewEvent], int]:
+              ) -> tuple[Columns, int]:
     """Every event by time: the check's own `timeline` when it gives one, else `timeline.jsonl`
     as saved, or, for a redacted report (or a folder without it), rebuilt from the redacted
     records; records of unknown types are counted."""
     if redaction is None:
         if timeline is not None:
-            return _events_of(timeline), 0
+            return _columns_of_timeline(timeline), 0
         saved = scan.timeline()
         if saved is not None:
-            return saved, 0
+            return _columns(saved), 0
     rebuilt = Timeline()
     unreadable = 0
     for artifact, data in scan.records():
@@ -290,31 +294,47 @@ def _timeline(scan: SavedScan, redaction: Redaction | None, timeline: Timeline |
             unreadable += 1
             log.debug("record of %s not shown in the timeline", artifact, exc_info=True)
     events = ((e.ns, e.label, e.description, e.artifact) for e in rebuilt.sorted())
-    return events, unreadable
+    return _columns(events), unreadable
 
 
-def _events_of(timeline: Timeline) -> Iterator[ViewEvent]:
+def _columns(events: Iterable[tuple[int, str, str, str]]) -> Columns:
+    listed = list(events)
+    if not listed:
+        return Columns([], [], [], [])
+    times, labels, texts, artifacts = zip(*listed, strict=True)
+    return Columns(list(times), labels, texts, artifacts)
+
+
+def _columns_of_timeline(timeline: Timeline) -> Columns:
     """The events as `SavedScan.timeline` reads them back from what `timeline` writes."""
+    times: list[int] = []
+    labels: list[str] = []
+    texts: list[str] = []
+    artifact_ids: list[str] = []
     for block in timeline.blocks():
-        yield from [(item[0] - item[0] % 1000, item[2], item[3], item[5] or item[1])
-                    for item in block]
+        ns, plugins, label, text, _sources, artifacts, _isos = zip(*block, strict=True)
+        times.extend([time - time % 1000 for time in ns])
+        labels.extend(label)
+        texts.extend(text)
+        artifact_ids.extend(artifacts if "" not in artifacts
+                            else [a or p for a, p in zip(artifacts, plugins, strict=True)])
+    return Columns(times, labels, texts, artifact_ids)
 
 
-def _timeline_view(events: Iterable[ViewEvent], unreadable: int, titles: Mapping[str, str],
+def _timeline_view(columns: Columns, unreadable: int, titles: Mapping[str, str],
                    redaction: Redaction | None, detections: list[DetectionView],
                    t: gettext.NullTranslations) -> TimelineView:
-    listed = list(events)
-    times: Sequence[int] = [ns for ns, _label, _text, _artifact in listed]
-    label_of, label_names = _label_indexes([label for _ns, label, _t, _a in listed], t)
+    times, labels, texts, artifact_ids = columns
+    label_of, label_names = _label_indexes(labels, t)
     # artifact id → index in the page's list of names, by first appearance
     artifacts = {artifact: number for number, artifact
-                 in enumerate(dict.fromkeys([artifact for *_rest, artifact in listed]))}
+                 in enumerate(dict.fromkeys(artifact_ids))}
     by_artifact: dict[str, list[int]] = {artifact: [] for artifact in artifacts}
     appenders = {artifact: lane.append for artifact, lane in by_artifact.items()}
-    for ns, _label, _text, artifact in listed:
+    for artifact, ns in zip(artifact_ids, times, strict=True):
         appenders[artifact](ns)
-    rows = [(ns // 1_000_000, label_of[label], description, artifacts[artifact])
-            for ns, label, description, artifact in listed]
+    rows = list(zip([ns // 1_000_000 for ns in times], map(label_of.__getitem__, labels),
+                    texts, map(artifacts.__getitem__, artifact_ids), strict=True))
     marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
              for d in detections if d.ns is not None]
     rows = _table_rows(rows, times, marks)
@@ -324,7 +344,7 @@ def _timeline_view(events: Iterable[ViewEvent], unreadable: int, titles: Mapping
     charts, hidden = _charts(by_artifact, marks, titles, t)
     return TimelineView(rows, [titles.get(a, a) for a in artifacts], label_names,
                         sorted(m.ns // 1_000_000 for m in marks), charts, hidden, unreadable,
-                        len(listed))
+                        len(times))
 
 
 def _label_indexes(labels: Iterable[str], t: gettext.NullTranslations
@@ -342,14 +362,8 @@ def _table_rows(rows: list[TableRow], times: Sequence[int], marks: Sequence[char
                 ) -> list[TableRow]:
     """The rows the table keeps: every event around a detection, then the most recent
     others, up to TABLE_LIMIT (a browser cannot open a page of millions of rows of data)."""
-    spans = [(w.start, w.end) for w in chart.windows(marks, None, None)]
-    starts = [start for start, _end in spans]
-    ends = [end for _start, end in spans]
     moments = sorted(m.ns for m in marks)
-    bisect_right = bisect.bisect_right
-    # in the window that starts before ns
-    near_flags = [(around := bisect_right(starts, ns)) > 0 and ns <= ends[around - 1]
-                  for ns in times] if spans else [False] * len(times)
+    near_flags = _near(times, [(w.start, w.end) for w in chart.windows(marks, None, None)])
     near: list[tuple[int, int, TableRow]] = []  # heap: the farthest from a detection on top
     for position in itertools.compress(range(len(rows)), near_flags):
         entry = (-_distance(moments, times[position]), position + 1, rows[position])
@@ -361,6 +375,21 @@ def _table_rows(rows: list[TableRow], times: Sequence[int], marks: Sequence[char
     room = min(TABLE_LIMIT - len(near), len(others))
     latest = others[len(others) - room:] if room > 0 else []
     return sorted([row for _d, _n, row in near] + latest, key=operator.itemgetter(0))
+
+
+def _near(times: Sequence[int], spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """Whether each time is in one of the windows `spans` (sorted, apart)."""
+    if not spans:
+        return [False] * len(times)
+    if all(map(operator.le, times, itertools.islice(times, 1, None))):  # by time: by ranges
+        flags = [False] * len(times)
+        for start, end in spans:
+            low, high = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
+            flags[low:high] = [True] * (high - low)
+        return flags
+    starts = [start for start, _end in spans]
+    return [(around := bisect.bisect_right(starts, ns)) > 0 and ns <= spans[around - 1][1]
+            for ns in times]  # in the window that starts before ns
 
 
 def _charts(by_artifact: dict[str, list[int]], marks: Sequence[chart.Mark],
@@ -431,8 +460,8 @@ def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
     states: dict[str, int] = defaultdict(int)
     for artifact in artifacts:
         states[str(artifact.get("state"))] += 1
-    events, unreadable = _timeline(scan, redaction, timeline)
-    view = _timeline_view(events, unreadable, titles, redaction, detections, t)
+    columns, unreadable = _timeline(scan, redaction, timeline)
+    view = _timeline_view(columns, unreadable, titles, redaction, detections, t)
     heuristics = info.get("heuristics")
     return ReportContent(
         language=language, redacted=redact, verdict=verdict, headline=headline(verdict, t),
