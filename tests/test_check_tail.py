@@ -101,3 +101,15 @@ def test_finished_is_when_the_results_were_complete(tmp_path: Path) -> None:
     info = json.loads((out / "info.json").read_text(encoding="utf-8"))
     assert info["started"] <= info["finished"]
     assert (out / "info.json").stat().st_mtime_ns <= (out / "report.html").stat().st_mtime_ns
+
+
+def test_when_fork_fails_the_report_comes_after_the_timeline(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError("no more processes")
+
+    monkeypatch.setattr(os, "fork", refused)
+    out = tmp_path / "out"
+    assert _check(out, "-j", "1") == FOUND
+    assert _embedded((out / "report.html").read_text("utf-8"))
+    assert "no second process: no more processes" in (out / "command.log").read_text("utf-8")

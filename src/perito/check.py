@@ -98,8 +98,8 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
                                    Path(work), progress, jobs)
             result.detections = apply_allowlist(result.detections, allowlist)
             write_alerts(folder / "alerts.json", result.detections)
-            # `finished`: the results are complete; the timeline files and the report (built
-            # from info.json, so written after it) only present them.
+            # `finished`: the results are complete; the timeline files and the report (which
+            # shows info.json's hash, so comes after it) only present them.
             run = RunInfo(command=command, target=source.root, source_kind=source.kind,
                           started=started, finished=dt.datetime.now(dt.UTC))
             # Custody hashes are of the files as stored: ciphertext when the backup is
@@ -136,16 +136,15 @@ def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, r
     process's clean-up; its failure is logged (in command.log) and ends nothing else. This
     process waits for it before returning, so the work folder outlives it.
     """
-    if not hasattr(os, "fork"):
+    timeline.events.sort()  # once, before a fork
+    pid = _fork()
+    if pid is None:
         timeline.write(folder)
         return write_report_safely(folder, language, redact, timeline)
-    timeline.events.sort()  # once, before the fork
-    pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            gc.disable()  # short-lived: collections would only walk (and copy) the parent's
-            # objects
+            gc.disable()  # short-lived: collections would only walk (and copy) inherited objects
             code = 0 if write_report_safely(folder, language, redact, timeline) else 1
         finally:
             os._exit(code)
@@ -158,3 +157,14 @@ def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, r
     if code != 1:  # 1: the child logged why
         log.error("the report could not be written (its process ended with code %d)", code)
     return None
+
+
+def _fork() -> int | None:
+    """`os.fork()`, or None where processes cannot be forked."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        return os.fork()
+    except OSError as error:  # out of processes or memory: the same work, one after the other
+        log.warning("the report is written after the timeline (no second process: %s)", error)
+        return None
