@@ -13,6 +13,7 @@ import pytest
 
 from perito.cli import main
 from perito.output import report
+from perito.output.timeline import Event, Timeline
 from tests.paths import ROOT
 
 SAMPLE = ROOT / "samples" / "ios-backup"
@@ -113,3 +114,28 @@ def test_when_fork_fails_the_report_comes_after_the_timeline(
     assert _check(out, "-j", "1") == FOUND
     assert _embedded((out / "report.html").read_text("utf-8"))
     assert "no second process: no more processes" in (out / "command.log").read_text("utf-8")
+
+
+def test_hostile_events_give_the_same_safe_page_from_memory_and_from_the_file(
+        tmp_path: Path) -> None:
+    """A lone surrogate (from a hostile plist) and a script end tag in an event: the page from
+    the events and the page from timeline.jsonl are the same, and the data stay in their
+    script element."""
+    out = tmp_path / "out"
+    assert _check(out, "-j", "1") == FOUND
+    hostile = ("</script><script>alert(1)</script> \ud83d <!-- ' & \u2028",
+               "name \ud83d\ude00 ok")
+    timeline = Timeline()
+    timeline.events.extend(
+        Event(1_700_000_000_000_123_456 + n, "Plist", "created", text, "x.plist", "ios.x",
+              "2023-11-14T22:13:20.000123+00:00") for n, text in enumerate(hostile))
+    timeline.write(out)
+    from_memory = report.write_report(out, "en", timeline=timeline).read_bytes()
+    from_file = report.write_report(out, "en").read_bytes()
+    assert from_memory == from_file
+    data = _embedded(from_file.decode("utf-8"))
+    assert isinstance(data, dict)
+    # (as JSON reads them: two halves of a pair written apart make one character)
+    assert sorted(row[2] for row in data["events"]) \
+        == sorted(json.loads(json.dumps(text)) for text in hostile)
+    assert b"<script>alert(1)" not in from_file
