@@ -8,7 +8,11 @@ import io
 import random
 from pathlib import Path
 
+import pytest
+
+from perito.output.jsonl import dumps_bytes
 from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row
+from perito.output.timeline_lines import csv_text, jsonl_text, render
 
 
 def _csv_module(row: tuple[str, ...]) -> str:
@@ -75,3 +79,29 @@ def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path: Path) -
     assert merged.write(tmp_path) == 1
     assert "name \\ud83d here" in (tmp_path / "timeline.csv").read_text(encoding="utf-8")
     assert b"name \\ud83d here" in (tmp_path / "timeline.jsonl").read_bytes()
+
+
+def _one_by_one(events: list[Event]) -> tuple[bytes, bytes]:
+    """The events' CSV rows and JSONL lines rendered each on its own, as the files had them."""
+    rows = [csv_row((e.mvt_text(), e.plugin, e.label, e.description)) for e in events]
+    lines = [dumps_bytes({"message": e.description, "datetime": e.iso,
+                          "timestamp": e.ns // 1000, "timestamp_desc": e.label,
+                          "artifact": e.artifact, "plugin": e.plugin, "source_file": e.source})
+             + b"\n" for e in events]
+    return "".join(rows).encode("utf-8", "backslashreplace"), b"".join(lines)
+
+
+@pytest.mark.parametrize("extra", ["", "\x00", "\x01", "\ud83d", '},{"message":"x'])
+def test_chunks_render_as_events_one_by_one(extra: str) -> None:
+    """The chunk renderer's shortcuts (placeholders, one orjson call) change no byte, also
+    when a text holds a placeholder, a lone surrogate or what separates two JSON objects."""
+    rng = random.Random(3)
+    alphabet = [chr(i) for i in range(128)] + ["é", "\u2028", "😀", '},{"message":', extra]
+    events = [Event(1_700_000_000_000_000_000 + number * 1_000_123, rng.choice(["SMS", "a\"b"]),
+                    "".join(rng.choice(alphabet) for _ in range(rng.randrange(4))),
+                    "".join(rng.choice(alphabet) for _ in range(rng.randrange(12))),
+                    "src\\x", "ios.x", "2023-11-14T22:13:20.123456+00:00")
+              for number in range(400)]
+    for part in (events, events[:1], []):
+        rows, lines = render(part)
+        assert (csv_text(rows), jsonl_text(lines)) == _one_by_one(part)

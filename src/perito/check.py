@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from perito.indicators.model import IndicatorSet
 from perito.indicators.stix import load_indicators
 from perito.output.alerts import write_alerts
 from perito.output.info import RunInfo, info_document, write_info
+from perito.output.report import REPORT_NAME
+from perito.output.timeline import Timeline
 from perito.parallel import scan_parallel
 from perito.pipeline import Progress, ScanResult
 from perito.preflight import refuse_unusable_indicators
@@ -85,28 +89,75 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
                                    Path(work), progress, jobs)
             result.detections = apply_allowlist(result.detections, allowlist)
             write_alerts(folder / "alerts.json", result.detections)
-            result.timeline.write(folder)
-        run = RunInfo(command=command, target=source.root, source_kind=source.kind,
-                      started=started, finished=dt.datetime.now(dt.UTC))
-        # Custody hashes are of the files as stored: ciphertext when the backup is encrypted.
-        encrypted = bool(getattr(source, "encrypted", False))
-        document = info_document(run, source.custody, indicators, result,
-                                 {"encrypted": encrypted, **(extra_info or {})})
-        digest = write_info(folder / "info.json", document)
-        log.info("reference hash of info.json: %s", digest)
-        report = write_report_safely(folder, language, redact)
+            # `finished`: the results are complete; the timeline files and the report (which
+            # shows info.json's hash, so comes after it) only present them.
+            run = RunInfo(command=command, target=source.root, source_kind=source.kind,
+                          started=started, finished=dt.datetime.now(dt.UTC))
+            # Custody hashes are of the files as stored: ciphertext when the backup is
+            # encrypted.
+            encrypted = bool(getattr(source, "encrypted", False))
+            document = info_document(run, source.custody, indicators, result,
+                                     {"encrypted": encrypted, **(extra_info or {})})
+            digest = write_info(folder / "info.json", document)
+            log.info("reference hash of info.json: %s", digest)
+            report = write_timeline_and_report(folder, result.timeline, language, redact)
     finally:
         source.close()
     return CheckOutcome(result, indicators, folder, digest, report)
 
 
-def write_report_safely(folder: Path, language: str, redact: bool) -> Path | None:
+def write_report_safely(folder: Path, language: str, redact: bool,
+                        timeline: Timeline | None = None) -> Path | None:
     """Write the report; a failure is logged, never the end of a check whose results are
     already saved (`perito report` can rebuild it)."""
     from perito.output.report import write_reports  # after the scan: jinja2, babel
 
     try:
-        return write_reports(folder, language, redact=redact)[0]
+        return write_reports(folder, language, redact=redact, timeline=timeline)[0]
     except Exception:
         log.exception("the report could not be written")
+        return None
+
+
+def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, redact: bool
+                              ) -> Path | None:
+    """`timeline.csv`, `timeline.jsonl` and the report (after alerts.json and info.json).
+
+    Where processes can be forked, a child builds the report from the same events (merging
+    them itself, not waiting for timeline.jsonl) while this process writes the timeline
+    files, so two cores share the work. The child ends with `os._exit`, never running this
+    process's clean-up; its failure is logged (in command.log) and ends nothing else. This
+    process waits for it before returning, so the work folder outlives it.
+    """
+    timeline.events.sort()  # once, before a fork
+    pid = _fork()
+    if pid is None:
+        timeline.write(folder)
+        return write_report_safely(folder, language, redact, timeline)
+    if pid == 0:
+        code = 1
+        try:
+            gc.disable()  # short-lived: collections would only walk (and copy) inherited objects
+            code = 0 if write_report_safely(folder, language, redact, timeline) else 1
+        finally:
+            os._exit(code)
+    try:
+        timeline.write(folder)
+    finally:
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if code == 0:
+        return folder / REPORT_NAME
+    if code != 1:  # 1: the child logged why
+        log.error("the report could not be written (its process ended with code %d)", code)
+    return None
+
+
+def _fork() -> int | None:
+    """`os.fork()`, or None where processes cannot be forked."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        return os.fork()
+    except OSError as error:  # out of processes or memory: the same work, one after the other
+        log.warning("the report is written after the timeline (no second process: %s)", error)
         return None

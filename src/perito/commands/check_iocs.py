@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from perito.check import CheckOutcome, prepare_output, write_report_safely
+from perito.check import CheckOutcome, prepare_output, write_timeline_and_report
 from perito.commands.indicator_choice import IndicatorChoice
 from perito.indicators.allowlist import apply_allowlist
 from perito.indicators.index import IndicatorIndex
@@ -56,7 +56,6 @@ def recheck(results: Path, choice: IndicatorChoice, loaded: tuple[IndicatorSet, 
     result = scan(source, artifacts, index, None, progress)
     result.detections = apply_allowlist(result.detections, choice.allowlist)
     write_alerts(folder / "alerts.json", result.detections)
-    result.timeline.write(folder)
     run = RunInfo(command=command, target=source.root, source_kind=source.kind,
                   started=started, finished=dt.datetime.now(dt.UTC))
     before = saved_matches(results)
@@ -71,7 +70,7 @@ def recheck(results: Path, choice: IndicatorChoice, loaded: tuple[IndicatorSet, 
                              {"recheck": recheck_info, **choice.info()})
     digest = write_info(folder / "info.json", document)
     log.info("reference hash of info.json: %s", digest)
-    report = write_report_safely(folder, language, redact)  # as after a scan
+    report = write_timeline_and_report(folder, result.timeline, language, redact)  # as a scan
     return Recheck(CheckOutcome(result, indicators, folder, digest, report), new)
 
 

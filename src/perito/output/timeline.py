@@ -1,21 +1,32 @@
 """The timeline: `timeline.csv` (the incumbent's columns) and Timesketch `timeline.jsonl`.
 
-Events are kept per scan worker, sorted and spilled to files, and merged when written, so the
-timeline of a large acquisition never has to sit in memory twice.
+Events are kept per scan worker, sorted, rendered (each event's CSV row and JSONL line) and
+spilled to files, and merged when written, so the timeline of a large acquisition never has to
+sit in memory twice and the merge only compares and copies.
 """
 
 from __future__ import annotations
 
-import heapq
-import json
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+import operator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import orjson
-
-from perito.output.jsonl import dumps_bytes
+from perito.output.timeline_lines import (
+    Item,
+    Lines,
+    collector_paused,
+    csv_row,
+    csv_text,
+    jsonl_text,
+    merge_blocks,
+    read_spill,
+    render,
+    with_lines,
+    write_spill,
+)
 from perito.records import Record, timeline_fields
 from perito.timestamps import Encoding, Timestamp, TimeState, local_zone
 
@@ -77,12 +88,10 @@ class Timeline:
                                 description, record.source, artifact, iso))
 
     def spill(self, path: Path) -> None:
-        """Write the in-memory events, sorted, to `path` (a private work file, in chunks of
-        JSON arrays) and forget them."""
+        """Write the in-memory events, sorted and rendered, to `path` (a private work file)
+        and forget them: merging spilled events only compares and copies them."""
         self.events.sort()
-        with path.open("wb") as handle:
-            for start in range(0, len(self.events), _SPILL_CHUNK):
-                handle.write(_chunk_line(self.events[start:start + _SPILL_CHUNK]))
+        write_spill(path, self.events, _SPILL_CHUNK)
         self.events = []
         self.spilled.append(path)
 
@@ -90,40 +99,47 @@ class Timeline:
         self.events.extend(other.events)
         self.spilled.extend(other.spilled)
 
-    def _merged(self) -> Iterator[EventFields | list[Any]]:
-        """Every event by time, then plugin, label, description and source (spilled events
-        come back as lists, compared as the tuples are)."""
+    def blocks(self, rendered: bool = False) -> Iterator[list[Item]]:
+        """Every event by time, then plugin, label, description and source, in lists of
+        items: an item holds the event's fields, in `Event` order, then, when `rendered`,
+        its CSV row and JSONL line as bytes."""
         self.events.sort()
-        streams: list[Iterable[EventFields | list[Any]]] = [
-            map(list, self.events) if self.spilled else self.events]
-        streams.extend(_read(path) for path in self.spilled)
-        return heapq.merge(*streams)
+        memory = (self.events[start:start + _SPILL_CHUNK]
+                  for start in range(0, len(self.events), _SPILL_CHUNK))
+        streams: list[Iterator[list[Item]]] = [
+            (with_lines(chunk, render(chunk)) for chunk in memory) if rendered else memory]
+        streams.extend(read_spill(path, rendered) for path in self.spilled)
+        return merge_blocks(streams)
+
+    def _merged(self) -> Iterator[Item]:
+        """Every event by time, then plugin, label, description and source."""
+        return itertools.chain.from_iterable(self.blocks())
 
     def sorted(self) -> Iterator[Event]:
         """Every event by time, then plugin, label, description and source."""
-        return (Event(*item) for item in self._merged())
+        return (Event(*item[:7]) for item in self._merged())
 
     def write(self, folder: Path) -> int:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""
         count = 0
-        # Lone surrogates (from hostile plists) are written escaped, as in the JSON files.
-        with (folder / "timeline.csv").open("w", encoding="utf-8", errors="backslashreplace",
-                                            newline="") as table, \
-                (folder / "timeline.jsonl").open("wb") as sketch:
-            table.write(csv_row(CSV_HEADER))
-            for ns, plugin, label, description, source, artifact, iso in self._merged():
-                count += 1
-                table.write(csv_row((f"{iso[:10]} {iso[11:26]}", plugin, label, description)))
-                sketch.write(dumps_bytes({
-                    "message": description,
-                    "datetime": iso,
-                    "timestamp": ns // 1000,
-                    "timestamp_desc": label,
-                    "artifact": artifact,
-                    "plugin": plugin,
-                    "source_file": source,
-                }) + b"\n")
+        with (folder / "timeline.csv").open("wb") as table, \
+                (folder / "timeline.jsonl").open("wb") as sketch, collector_paused():
+            table.write(csv_row(CSV_HEADER).encode("utf-8"))
+            for rows, lines in self._lines():
+                count += len(rows)
+                table.write(csv_text(rows))
+                sketch.write(jsonl_text(lines))
         return count
+
+    def _lines(self) -> Iterator[Lines]:
+        """The files' rows and lines, by time, a list at a time."""
+        if not self.spilled:  # one stream: nothing to merge
+            self.events.sort()
+            for start in range(0, len(self.events), _SPILL_CHUNK):
+                yield render(self.events[start:start + _SPILL_CHUNK])
+            return
+        for block in self.blocks(rendered=True):
+            yield list(map(_CSV_OF, block)), list(map(_JSONL_OF, block))
 
 
 def local_label(label: str, stamp: Timestamp) -> str:
@@ -131,29 +147,6 @@ def local_label(label: str, stamp: Timestamp) -> str:
     return label if local_zone(stamp) else f"{label} (device-local time, zone unknown)"
 
 
-_SPILL_CHUNK = 10_000  # events per line of a spill file
-
-
-def _chunk_line(chunk: Sequence[EventFields]) -> bytes:
-    """Events as one JSON line."""
-    try:
-        return orjson.dumps(chunk) + b"\n"
-    except (orjson.JSONEncodeError, TypeError):  # lone surrogates from a hostile plist
-        return json.dumps(chunk).encode("ascii") + b"\n"
-
-
-def csv_row(fields: Iterable[str]) -> str:
-    """One row as `csv.writer(quoting=QUOTE_ALL, escapechar="\\", lineterminator="\r\n")`
-    writes it: every field quoted, quotes doubled, backslashes escaped (tested against it)."""
-    return '"' + '","'.join([text.replace("\\", "\\\\").replace('"', '""')
-                             for text in fields]) + '"\r\n'
-
-
-def _read(path: Path) -> Iterator[list[Any]]:
-    with path.open("rb") as handle:
-        for line in handle:
-            try:
-                chunk = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                chunk = json.loads(line)
-            yield from chunk
+_SPILL_CHUNK = 10_000  # events rendered and spilled at a time
+_CSV_OF = operator.itemgetter(7)
+_JSONL_OF = operator.itemgetter(8)

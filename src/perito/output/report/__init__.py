@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported where used: the console's i18n and verdict need no
     import jinja2
 
     from perito.output.report.content import ReportContent
+    from perito.output.timeline import Timeline
 
 REPORT_NAME = "report.html"
 REDACTED_NAME = "report-redacted.html"
@@ -54,25 +55,29 @@ def render(content: ReportContent, t: gettext.NullTranslations) -> str:
         near_ms=NEAR_NS // 1_000_000, card_limit=CARD_LIMIT)
 
 
-def write_report(folder: Path, language: str, *, redact: bool = False) -> Path:
+def write_report(folder: Path, language: str, *, redact: bool = False,
+                 timeline: Timeline | None = None) -> Path:
     """Build the report of the output folder `folder` and return its path.
 
-    The redacted report is written beside the full one, as `report-redacted.html`.
+    The redacted report is written beside the full one, as `report-redacted.html`. A check
+    passes its `timeline`, whose events the full report then takes instead of reading
+    `timeline.jsonl` back (the same events, so the same page as `perito report` builds).
     """
     from perito.output.report.content import build_content
     from perito.output.report.i18n import translations
     from perito.output.report.saved import load_saved
 
     t = translations(language)
-    content = build_content(load_saved(folder), language, t, redact=redact)
+    content = build_content(load_saved(folder), language, t, redact=redact, timeline=timeline)
     path = folder / (REDACTED_NAME if redact else REPORT_NAME)
     path.write_text(render(content, t), encoding="utf-8")
     return path
 
 
-def write_reports(folder: Path, language: str, *, redact: bool = False) -> list[Path]:
+def write_reports(folder: Path, language: str, *, redact: bool = False,
+                  timeline: Timeline | None = None) -> list[Path]:
     """`report.html`, and `report-redacted.html` too when `redact` is set."""
-    written = [write_report(folder, language)]
+    written = [write_report(folder, language, timeline=timeline)]
     if redact:
         written.append(write_report(folder, language, redact=True))
     return written

@@ -6,6 +6,7 @@ number of records. Detections are drawn over the lanes with their level and mess
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,10 +67,10 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
         title: str, description: str, other: str) -> Markup:
     """One chart. `lanes` are (artifact title, sorted event times); lanes beyond
     `MAX_LANES` are merged into one named `other`."""
-    shown = [(name, times) for name, times in lanes if times][:MAX_LANES]
-    rest = [t for _name, times in lanes[MAX_LANES:] for t in times]
-    if rest:
-        shown.append((other, sorted(rest)))
+    shown = [(name, _within(times, window)) for name, times in lanes if times][:MAX_LANES]
+    if any(times for _name, times in lanes[MAX_LANES:]):
+        shown.append((other, sorted(t for _name, times in lanes[MAX_LANES:]
+                                    for t in _within(times, window))))
     height = TOP + LANE * max(len(shown), 1) + AXIS
     span = max(window.end - window.start, 1)
     plot = WIDTH - LEFT - RIGHT
@@ -91,8 +92,7 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
                      '</text>')
         counts = [0] * BINS
         for ns in times:
-            if window.start <= ns <= window.end:
-                counts[min(BINS - 1, (ns - window.start) * BINS // span)] += 1
+            counts[min(BINS - 1, (ns - window.start) * BINS // span)] += 1
         peak = max(counts) or 1
         width = plot / BINS
         for position, count in enumerate(counts):
@@ -128,6 +128,12 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
                      f'{written}<title>{escape(mark.label)}</title></g>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every value above is escaped or a number)
+
+
+def _within(times: Sequence[int], window: Window) -> Sequence[int]:
+    """The sorted `times` from the window's start to its end."""
+    return times[bisect.bisect_left(times, window.start):
+                 bisect.bisect_right(times, window.end)]
 
 
 def _short(name: str, limit: int = 28) -> str:

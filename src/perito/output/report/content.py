@@ -5,11 +5,13 @@ from __future__ import annotations
 import bisect
 import gettext
 import heapq
+import itertools
 import logging
-from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+import operator
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -51,9 +53,13 @@ class DetectionView:
     ns: int | None
 
 
+# A row of the page's table: ms since 1970 UTC, label index, description, artifact index.
+TableRow = tuple[int, int, str, int]
+
+
 @dataclass
 class TimelineView:
-    events: list[list[object]]  # [ms since 1970 UTC, label index, description, artifact index]
+    events: list[TableRow]
     artifacts: list[str]
     labels: list[str]
     detections_ms: list[int]
@@ -255,14 +261,27 @@ def _event_ns(event: Mapping[str, Any]) -> int | None:
     return stamp.ns if stamp is not None else None
 
 
-def _timeline(scan: SavedScan, redaction: Redaction | None
-              ) -> tuple[Iterable[tuple[int, str, str, str, str]], int]:
-    """Every event by time: `timeline.jsonl` as saved, or, for a redacted report (or a folder
-    without it), rebuilt from the redacted records; records of unknown types are counted."""
-    saved = scan.timeline() if redaction is None else None
-    if saved is not None:
-        return saved, 0
-    timeline = Timeline()
+class Columns(NamedTuple):
+    """What the view needs of the events, by time, a list per field."""
+
+    times: list[int]  # ns, to the microsecond (as timeline.jsonl keeps them)
+    labels: Sequence[str]
+    texts: Sequence[str]  # descriptions
+    artifacts: Sequence[str]  # artifact ids
+
+
+def _timeline(scan: SavedScan, redaction: Redaction | None, timeline: Timeline | None
+              ) -> tuple[Columns, int]:
+    """Every event by time: the check's own `timeline` when it gives one, else `timeline.jsonl`
+    as saved, or, for a redacted report (or a folder without it), rebuilt from the redacted
+    records; records of unknown types are counted."""
+    if redaction is None:
+        if timeline is not None:
+            return _columns_of_timeline(timeline), 0
+        saved = scan.timeline()
+        if saved is not None:
+            return _columns(saved), 0
+    rebuilt = Timeline()
     unreadable = 0
     catalogue = registry()
     for artifact, data in scan.records():
@@ -271,56 +290,112 @@ def _timeline(scan: SavedScan, redaction: Redaction | None
             if redaction is not None:
                 record = redaction.record(record)
             declared = catalogue.get(artifact)
-            timeline.add(record, artifact, declared.plugin if declared else artifact)
+            rebuilt.add(record, artifact, declared.plugin if declared else artifact)
         except Exception:  # a saved record from another version or a describe() bug
             unreadable += 1
             log.debug("record of %s not shown in the timeline", artifact, exc_info=True)
-    events = ((e.ns, e.iso, e.label, e.description, e.artifact) for e in timeline.sorted())
-    return events, unreadable
+    events = ((e.ns, e.label, e.description, e.artifact) for e in rebuilt.sorted())
+    return _columns(events), unreadable
 
 
-def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redaction | None,
-                   detections: list[DetectionView], t: gettext.NullTranslations
-                   ) -> TimelineView:
-    events, unreadable = _timeline(scan, redaction)
-    artifacts: dict[str, int] = {}  # artifact id → index in the page's list of names
-    label_index: dict[str, int] = {}
-    by_artifact: defaultdict[str, list[int]] = defaultdict(list)
-    translated: dict[str, str] = {}
+def _columns(events: Iterable[tuple[int, str, str, str]]) -> Columns:
+    listed = list(events)
+    if not listed:
+        return Columns([], [], [], [])
+    times, labels, texts, artifacts = zip(*listed, strict=True)
+    return Columns(list(times), labels, texts, artifacts)
+
+
+def _columns_of_timeline(timeline: Timeline) -> Columns:
+    """The events as `SavedScan.timeline` reads them back from what `timeline` writes."""
+    times: list[int] = []
+    labels: list[str] = []
+    texts: list[str] = []
+    artifact_ids: list[str] = []
+    for block in timeline.blocks():
+        ns, plugins, label, text, _sources, artifacts, _isos = zip(*block, strict=True)
+        times.extend([time - time % 1000 for time in ns])
+        labels.extend(label)
+        texts.extend(text)
+        artifact_ids.extend(artifacts if "" not in artifacts
+                            else [a or p for a, p in zip(artifacts, plugins, strict=True)])
+    return Columns(times, labels, texts, artifact_ids)
+
+
+def _timeline_view(columns: Columns, unreadable: int, titles: Mapping[str, str],
+                   redaction: Redaction | None, detections: list[DetectionView],
+                   t: gettext.NullTranslations) -> TimelineView:
+    times, labels, texts, artifact_ids = columns
+    label_of, label_names = _label_indexes(labels, t)
+    # artifact id → index in the page's list of names, by first appearance
+    artifacts = {artifact: number for number, artifact
+                 in enumerate(dict.fromkeys(artifact_ids))}
+    by_artifact: dict[str, list[int]] = {artifact: [] for artifact in artifacts}
+    appenders = {artifact: lane.append for artifact, lane in by_artifact.items()}
+    for artifact, ns in zip(artifact_ids, times, strict=True):
+        appenders[artifact](ns)
+    rows = list(zip([ns // 1_000_000 for ns in times], map(label_of.__getitem__, labels),
+                    texts, map(artifacts.__getitem__, artifact_ids), strict=True))
     marks = [chart.Mark(d.ns, d.level, f"{d.number}. {d.level}: {d.message}", d.number)
              for d in detections if d.ns is not None]
-    # The table keeps every event around a detection, then the most recent others, up to
-    # TABLE_LIMIT: a browser cannot open a page of millions of rows of data.
-    spans = [(w.start, w.end) for w in chart.windows(marks, None, None)]
-    starts = [start for start, _end in spans]
+    rows = _table_rows(rows, times, marks)
+    if redaction is not None:
+        rows = [(ms, label, redaction.text(description, ()), artifact)
+                for ms, label, description, artifact in rows]
+    charts, hidden = _charts(by_artifact, marks, titles, t)
+    return TimelineView(rows, [titles.get(a, a) for a in artifacts], label_names,
+                        sorted(m.ns // 1_000_000 for m in marks), charts, hidden, unreadable,
+                        len(times))
+
+
+def _label_indexes(labels: Iterable[str], t: gettext.NullTranslations
+                   ) -> tuple[dict[str, int], list[str]]:
+    """Each label's index in the page's list of translated labels (by first appearance), and
+    that list; equal times of one record share an event: "File created / …"."""
+    names: dict[str, int] = {}
+    index = {label: names.setdefault(" / ".join(t.gettext(part) if part else part
+                                                for part in label.split(" / ")), len(names))
+             for label in dict.fromkeys(labels)}
+    return index, list(names)
+
+
+def _table_rows(rows: list[TableRow], times: Sequence[int], marks: Sequence[chart.Mark]
+                ) -> list[TableRow]:
+    """The rows the table keeps: every event around a detection, then the most recent
+    others, up to TABLE_LIMIT (a browser cannot open a page of millions of rows of data)."""
     moments = sorted(m.ns for m in marks)
-    near: list[tuple[int, int, list[object]]] = []  # heap: the farthest from a detection on top
-    recent: deque[list[object]] = deque(maxlen=TABLE_LIMIT)
-    total = 0
-    for ns, _iso, label, description, artifact in events:
-        total += 1
-        local = translated.get(label)
-        if local is None:  # equal times of one record share an event: "File created / …"
-            local = translated[label] = " / ".join(t.gettext(part) if part else part
-                                                   for part in label.split(" / "))
-        label = local
-        if redaction is not None:
-            description = redaction.text(description, ())
-        row: list[object] = [ns // 1_000_000, label_index.setdefault(label, len(label_index)),
-                             description, artifacts.setdefault(artifact, len(artifacts))]
-        by_artifact[artifact].append(ns)
-        around = bisect.bisect_right(starts, ns) - 1  # the window that starts before ns
-        if around >= 0 and ns <= spans[around][1]:
-            entry = (-_distance(moments, ns), total, row)
-            if len(near) < TABLE_LIMIT:
-                heapq.heappush(near, entry)
-            else:
-                heapq.heappushpop(near, entry)
+    near_flags = _near(times, [(w.start, w.end) for w in chart.windows(marks, None, None)])
+    near: list[tuple[int, int, TableRow]] = []  # heap: the farthest from a detection on top
+    for position in itertools.compress(range(len(rows)), near_flags):
+        entry = (-_distance(moments, times[position]), position + 1, rows[position])
+        if len(near) < TABLE_LIMIT:
+            heapq.heappush(near, entry)
         else:
-            recent.append(row)
-    room = TABLE_LIMIT - len(near)
-    latest = list(recent)[len(recent) - room:] if room > 0 else []
-    rows = sorted([row for _d, _n, row in near] + latest, key=lambda r: cast(int, r[0]))
+            heapq.heappushpop(near, entry)
+    others = list(itertools.compress(rows, map(operator.not_, near_flags)))
+    room = min(TABLE_LIMIT - len(near), len(others))
+    latest = others[len(others) - room:] if room > 0 else []
+    return sorted([row for _d, _n, row in near] + latest, key=operator.itemgetter(0))
+
+
+def _near(times: Sequence[int], spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """Whether each time is in one of the windows `spans` (sorted, apart)."""
+    if not spans:
+        return [False] * len(times)
+    if all(map(operator.le, times, itertools.islice(times, 1, None))):  # by time: by ranges
+        flags = [False] * len(times)
+        for start, end in spans:
+            low, high = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
+            flags[low:high] = [True] * (high - low)
+        return flags
+    starts = [start for start, _end in spans]
+    return [(around := bisect.bisect_right(starts, ns)) > 0 and ns <= spans[around - 1][1]
+            for ns in times]  # in the window that starts before ns
+
+
+def _charts(by_artifact: dict[str, list[int]], marks: Sequence[chart.Mark],
+            titles: Mapping[str, str], t: gettext.NullTranslations) -> tuple[list[Markup], int]:
+    """The charts of the periods with detections (at most MAX_CHARTS), and how many more."""
     times = list(by_artifact.values())
     shown = chart.windows(marks, min((t[0] for t in times), default=None),
                           max((t[-1] for t in times), default=None))
@@ -339,16 +414,17 @@ def _timeline_view(scan: SavedScan, titles: Mapping[str, str], redaction: Redact
             "counts one artifact's events.", len(window.marks)) % {"count": len(window.marks)}
         charts.append(chart.svg(window, lanes, number, title, description,
                                 t.gettext("Other artifacts")))
-    return TimelineView(rows, [titles.get(a, a) for a in artifacts], list(label_index),
-                        sorted(m.ns // 1_000_000 for m in marks), charts,
-                        max(0, len(shown) - chart.MAX_CHARTS), unreadable, total)
+    return charts, max(0, len(shown) - chart.MAX_CHARTS)
 
 
 def _distance(moments: list[int], ns: int) -> int:
-    """How far `ns` is from the nearest of the sorted `moments`."""
+    """How far `ns` is from the nearest of the sorted `moments` (there is at least one)."""
     position = bisect.bisect_left(moments, ns)
-    return min(abs(ns - moments[i]) for i in (position - 1, position)
-               if 0 <= i < len(moments))
+    if position == 0:
+        return moments[0] - ns
+    if position == len(moments):
+        return ns - moments[-1]
+    return min(ns - moments[position - 1], moments[position] - ns)
 
 
 def _count_in(times: list[int], window: chart.Window) -> int:
@@ -365,7 +441,9 @@ def _device(scan: SavedScan, redaction: Redaction | None) -> list[tuple[str, str
 
 
 def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
-                  *, redact: bool = False) -> ReportContent:
+                  *, redact: bool = False, timeline: Timeline | None = None) -> ReportContent:
+    """What the report of `scan` says; a check passes its `timeline` (the events of
+    `timeline.jsonl`, which then need not be read back)."""
     info = scan.info
     # what could not be read first, then what was read, then what was absent
     order = {"failed": 0, "partial": 1, "read": 2, "absent": 3}
@@ -383,13 +461,14 @@ def build_content(scan: SavedScan, language: str, t: gettext.NullTranslations,
     states: dict[str, int] = defaultdict(int)
     for artifact in artifacts:
         states[str(artifact.get("state"))] += 1
-    timeline = _timeline_view(scan, titles, redaction, detections, t)
+    columns, unreadable = _timeline(scan, redaction, timeline)
+    view = _timeline_view(columns, unreadable, titles, redaction, detections, t)
     heuristics = info.get("heuristics")
     return ReportContent(
         language=language, redacted=redact, verdict=verdict, headline=headline(verdict, t),
         advice=advice(verdict, t), counts=counts, detections=detections, artifacts=artifacts,
         artifact_states=dict(states),
         ioc_files=[f for f in info.get("ioc_files") or [] if isinstance(f, dict)],
-        heuristics=heuristics if isinstance(heuristics, list) else None, timeline=timeline,
+        heuristics=heuristics if isinstance(heuristics, list) else None, timeline=view,
         device=_device(scan, redaction), info=info, info_sha256=scan.info_sha256, titles=titles,
         problems=scan.problems)

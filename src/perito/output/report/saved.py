@@ -53,24 +53,28 @@ class SavedScan:
             if bad:
                 self.problems.append(f"records/{path.name}: {bad} damaged lines skipped")
 
-    def timeline(self) -> Iterator[tuple[int, str, str, str, str]] | None:
-        """(ns, ISO time, label, description, artifact) of `timeline.jsonl`, by time, or None
-        when the folder has none. Damaged lines are skipped and counted in `problems`."""
+    def timeline(self) -> Iterator[tuple[int, str, str, str]] | None:
+        """(ns, label, description, artifact) of `timeline.jsonl`, by time, or None when the
+        folder has none. Damaged lines are skipped and counted in `problems`."""
         path = self.folder / "timeline.jsonl"
         if not path.is_file():
             return None
         return self._timeline(path)
 
-    def _timeline(self, path: Path) -> Iterator[tuple[int, str, str, str, str]]:
+    def _timeline(self, path: Path) -> Iterator[tuple[int, str, str, str]]:
         bad = 0
         with path.open("rb") as handle:
             for line in handle:
                 try:
-                    data = orjson.loads(line)
-                    yield (int(data["timestamp"]) * 1000, str(data["datetime"]),
-                           str(data["timestamp_desc"]), str(data["message"]),
+                    try:
+                        data = orjson.loads(line)
+                    except orjson.JSONDecodeError:  # or a lone surrogate, escaped
+                        data = json.loads(line)
+                    str(data["datetime"])  # a line without its time is damaged
+                    yield (int(data["timestamp"]) * 1000, str(data["timestamp_desc"]),
+                           str(data["message"]),
                            str(data.get("artifact") or data.get("plugin") or ""))
-                except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                except (KeyError, TypeError, ValueError):
                     bad += 1
         if bad:
             self.problems.append(f"timeline.jsonl: {bad} damaged lines skipped")

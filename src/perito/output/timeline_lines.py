@@ -1,0 +1,159 @@
+"""The timeline's file lines, rendered a chunk of events at a time, its spill files, and the
+merge of sorted chunks.
+
+Rendering works on whole chunks with C-level string operations (a few per chunk, none per
+event where the data allow): the lines are byte-identical to rendering each event on its own
+(`csv_row`, `dumps_bytes`), which is the fallback when a chunk holds a character the fast path
+relies on being absent.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import gc
+import itertools
+import os
+import pickle
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from perito.output.jsonl import dumps_bytes
+
+# An event's fields in `Event` order, then (once rendered) its CSV row and JSONL line as bytes,
+# each without what every row and line has around it (see `csv_text`, `jsonl_text`).
+Item = tuple[Any, ...]
+Lines = tuple[list[bytes], list[bytes]]
+
+_FIELD, _ROW = "\x00", "\x01"  # placeholders, checked absent from the chunk's texts
+_OBJECT = b'{"message":'  # how every JSONL line starts
+_NEXT_OBJECT = b'},{"message":'  # only ever between two objects (quotes in strings are \")
+_FRAME = struct.Struct("<QQ")  # sizes of a chunk's pickled events and of its lines
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection meanwhile: rendering makes (and frees) millions of containers in
+    no cycle, and they would trigger full collections that walk every object of the scan."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def csv_row(fields: Iterable[str]) -> str:
+    """One row as `csv.writer(quoting=QUOTE_ALL, escapechar="\\", lineterminator="\r\n")`
+    writes it: every field quoted, quotes doubled, backslashes escaped (tested against it)."""
+    return '"' + '","'.join([text.replace("\\", "\\\\").replace('"', '""')
+                             for text in fields]) + '"\r\n'
+
+
+def render(events: Sequence[Item]) -> Lines:
+    """The `timeline.csv` rows and `timeline.jsonl` lines of `events` (see `Item`)."""
+    if not events:
+        return [], []
+    _ns, plugins, labels, texts, _sources, _artifacts, isos = zip(*events, strict=True)
+    times = [f"{iso[:10]} {iso[11:26]}" for iso in isos]
+    return _csv_rows(times, plugins, labels, texts), _jsonl_lines(events)
+
+
+def csv_text(rows: Sequence[bytes]) -> bytes:
+    return b'"' + b'"\r\n"'.join(rows) + b'"\r\n' if rows else b""
+
+
+def jsonl_text(lines: Sequence[bytes]) -> bytes:
+    return _OBJECT + b'}\n{"message":'.join(lines) + b"}\n" if lines else b""
+
+
+def _csv_rows(times: list[str], *columns: Sequence[str]) -> list[bytes]:
+    text = _ROW.join(map(_FIELD.join, zip(times, *columns, strict=True)))
+    try:
+        data = text.encode("utf-8")  # quotes, backslashes and placeholders stay one byte
+    except UnicodeEncodeError:  # a lone surrogate (from a hostile plist): the slow way
+        data = b""
+    if not data or data.count(b"\x00") != 3 * len(times) \
+            or data.count(b"\x01") != len(times) - 1:
+        # Lone surrogates are written escaped, as in the JSON files.
+        return [csv_row(row)[1:-3].encode("utf-8", "backslashreplace")
+                for row in zip(times, *columns, strict=True)]
+    return (data.replace(b"\\", b"\\\\").replace(b'"', b'""').replace(b"\x00", b'","')
+            .split(b"\x01"))
+
+
+def _jsonl_lines(events: Sequence[Item]) -> list[bytes]:
+    objects = [{"message": description, "datetime": iso, "timestamp": ns // 1000,
+                "timestamp_desc": label, "artifact": artifact, "plugin": plugin,
+                "source_file": source}
+               for ns, plugin, label, description, source, artifact, iso in events]
+    try:
+        text = orjson.dumps(objects, default=str)
+    except (orjson.JSONEncodeError, TypeError):  # lone surrogates, integers beyond 64 bits
+        return [dumps_bytes(one)[len(_OBJECT):-1] for one in objects]
+    return text[1 + len(_OBJECT):-2].split(_NEXT_OBJECT)
+
+
+def with_lines(events: Sequence[Item], lines: Lines) -> list[Item]:
+    """Each event with its CSV row and JSONL line appended."""
+    return list(map(tuple.__add__, events, zip(*lines, strict=True)))
+
+
+def write_spill(path: Path, events: Sequence[Item], chunk: int) -> None:
+    """Sorted `events` to a private work file: per chunk, the pickled events, then their
+    pickled lines (which a reader that does not want them skips)."""
+    with path.open("wb") as handle, collector_paused():
+        for start in range(0, len(events), chunk):
+            part = events[start:start + chunk]
+            keys = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+            lines = pickle.dumps(render(part), protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(_FRAME.pack(len(keys), len(lines)) + keys + lines)
+
+
+def read_spill(path: Path, rendered: bool) -> Iterator[list[Item]]:
+    """The chunks of a spill file, with their lines when `rendered`. The file was written by
+    this run's own workers, in its private work folder: pickle is safe here."""
+    with path.open("rb") as handle:
+        while header := handle.read(_FRAME.size):
+            keys_size, lines_size = _FRAME.unpack(header)
+            events = pickle.loads(handle.read(keys_size))  # noqa: S301 (see above)
+            if rendered:
+                yield with_lines(events, pickle.loads(handle.read(lines_size)))  # noqa: S301
+            else:
+                handle.seek(lines_size, os.SEEK_CUR)
+                yield events
+
+
+def merge_blocks(streams: Sequence[Iterator[list[Item]]]) -> Iterator[list[Item]]:
+    """Streams of sorted lists (each stream sorted throughout) merged into sorted lists.
+
+    Everything up to the smallest last item of the lists at hand is cut from each and merged
+    by one sort (which merges sorted runs in C), so no item goes through Python on its own.
+    """
+    live = [(head, stream) for stream in streams if (head := _next_list(stream))]
+    while len(live) > 1:
+        bound = min(head[-1] for head, _stream in live)
+        pieces: list[list[Item]] = []
+        kept = []
+        for head, stream in live:
+            cut = bisect.bisect_right(head, bound)
+            pieces.append(head[:cut])
+            rest = head[cut:] or _next_list(stream)
+            if rest:
+                kept.append((rest, stream))
+        live = kept
+        block = list(itertools.chain.from_iterable(pieces))
+        block.sort()
+        yield block
+    for head, stream in live:
+        yield head
+        yield from (chunk for chunk in stream if chunk)
+
+
+def _next_list(stream: Iterator[list[Item]]) -> list[Item]:
+    return next((chunk for chunk in stream if chunk), [])
