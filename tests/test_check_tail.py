@@ -13,6 +13,7 @@ import pytest
 
 from perito.cli import main
 from perito.output import report
+from perito.output.report import content as report_content
 from perito.output.timeline import Event, Timeline
 from tests.paths import ROOT
 
@@ -57,7 +58,7 @@ def test_a_report_failure_is_logged_and_changes_nothing_else(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the report broke")
 
-    monkeypatch.setattr(report, "build_content", broken)
+    monkeypatch.setattr(report_content, "build_content", broken)
     out = tmp_path / "out"
     assert _check(out) == FOUND
     assert "The report could not be written" in capsys.readouterr().out
@@ -73,7 +74,7 @@ def test_a_report_process_that_dies_is_logged(tmp_path: Path,
     def killed(*_args: object, **_kwargs: object) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(report, "build_content", killed)
+    monkeypatch.setattr(report_content, "build_content", killed)
     out = tmp_path / "out"
     assert _check(out) == FOUND
     assert not (out / "report.html").exists()
