@@ -21,6 +21,7 @@ from perito.timestamps import (
     TimeState,
     _iso_text,
     decode,
+    decoder,
     unset,
 )
 from tests.builders.ios.safari import Visit, history_db
@@ -224,3 +225,41 @@ def test_records_without_slots_pickle_too() -> None:
 
     record = _NoSlots(source="x", name="bh", count=3)
     assert pickle.loads(pickle.dumps(record)) == record
+
+
+_ODD_RAWS: list[object] = [
+    730_000_000.125, 730_000_000, 730_000_000_123_456_789, 1_709_154_845_250,
+    13_350_000_000_000_000, 5.0e12, 99_999_999_999_999.0, 100_000_000_000_000,
+    -730_000_000, 0, 0.0, -0.0, 1, -1, -1.0, 2.5, float("nan"), float("inf"), float("-inf"),
+    1e308, -1e308, 1e29, 1e30, 10**400, -(10**400), True, False, None, "", "0",
+    "730000000", "730000000.5", " 12 ", "2024-02-28T21:14:05Z", "not a time",
+]
+
+
+@pytest.mark.parametrize("encoding", list(Encoding))
+def test_planned_decoder_is_decode(encoding: Encoding) -> None:
+    rng = random.Random(11)
+    values = _ODD_RAWS + [rng.uniform(-2e9, 5e9) for _ in range(300)]
+    values += [rng.randrange(-10**19, 10**19) for _ in range(300)]
+    one = decoder(encoding)
+    for _ in range(2):  # the second pass answers from what the first remembered
+        for raw in values:
+            expected = decode(raw, encoding)  # type: ignore[arg-type]
+            got = one(raw)
+            assert got == expected, raw
+            assert type(got.raw) is type(expected.raw), raw
+            assert got.to_json() == expected.to_json(), raw
+
+
+def test_planned_decoder_hands_other_types_to_the_caller() -> None:
+    one = decoder(Encoding.COCOA_S, lambda raw: decode(raw.decode(), Encoding.COCOA_S))
+    assert one(b"730000000") == decode("730000000", Encoding.COCOA_S)
+
+
+@pytest.mark.parametrize("raw", [1e308, -1e308, 1e300, 10**400, "1e400"])
+def test_numbers_too_large_for_any_unit_are_invalid_not_an_error(raw: float | int | str
+                                                                  ) -> None:
+    for encoding in Encoding:
+        if encoding not in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT,
+                            Encoding.LOCAL_TEXT):
+            assert decode(raw, encoding).state is TimeState.INVALID

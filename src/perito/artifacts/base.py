@@ -17,7 +17,7 @@ from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
 from perito.sources.sqlite import missing_from, schema, undecodable
 from perito.sources.sqlite_salvage import SalvagingSource, is_damage
-from perito.timestamps import Encoding, Timestamp, decode
+from perito.timestamps import Encoding, Timestamp, decode, decoder
 
 
 class SchemaMismatch(Exception):
@@ -179,26 +179,40 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
     ignoring ASCII case, as `sqlite3.Row` does); `tests/test_fast_paths.py` checks it.
     """
     folded = [_ascii_lower(name) for name in columns]
-    steps: list[tuple[str, int, Encoding | None, bool]] = []
+    steps: list[tuple[str, int, Callable[[Any], Any] | None]] = []
     for name, encoding, text in _plan(cls, tuple(columns), encodings):
-        steps.append((name, folded.index(_ascii_lower(name)), encoding, text))
+        convert: Callable[[Any], Any] | None = None
+        if encoding is not None:
+            convert = _column_decoder(encoding)
+        elif text:
+            convert = _text_of
+        steps.append((name, folded.index(_ascii_lower(name)), convert))
     plan = tuple(steps)
-    decode_text = bytes.decode
 
     def make(row: tuple[Any, ...]) -> Record:
         values: dict[str, Any] = {"source": source}
-        for name, position, encoding, text in plan:
-            raw = row[position]
-            if encoding is not None:
-                if type(raw) is bytes:
-                    raw = decode_text(raw, "utf-8", "replace")
-                raw = decode(raw, encoding)
-            elif text and type(raw) is bytes:
-                raw = decode_text(raw, "utf-8", "replace")
-            values[name] = raw
+        for name, position, convert in plan:
+            values[name] = row[position] if convert is None else convert(row[position])
         return cls(**values)
 
     return make
+
+
+def _text_of(value: Any) -> Any:
+    """A text field's column value: bytes read as UTF-8 (what `build_record` does)."""
+    return value.decode("utf-8", "replace") if type(value) is bytes else value
+
+
+_DECODERS: dict[Encoding, Callable[[Any], Timestamp]] = {}
+
+
+def _column_decoder(encoding: Encoding) -> Callable[[Any], Timestamp]:
+    """`decode(_plain(value), encoding)`, one function per encoding."""
+    found = _DECODERS.get(encoding)
+    if found is None:
+        found = _DECODERS[encoding] = decoder(
+            encoding, lambda value: decode(_plain(value), encoding))
+    return found
 
 
 def _plain(value: Any) -> int | float | str | None:
