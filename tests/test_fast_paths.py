@@ -263,3 +263,13 @@ def test_numbers_too_large_for_any_unit_are_invalid_not_an_error(raw: float | in
         if encoding not in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT,
                             Encoding.LOCAL_TEXT):
             assert decode(raw, encoding).state is TimeState.INVALID
+
+
+def test_manifest_times_are_the_general_route() -> None:
+    from perito.artifacts.ios.manifest import _other_time, _time
+
+    values: list[object] = [*_ODD_RAWS, dt.datetime(2024, 2, 28, 21, 14, 5, 120_000),
+                            dt.datetime(2024, 2, 28, tzinfo=dt.UTC), b"1", [1], 1_694_009_285]
+    for value in values:
+        assert _time(value) == _other_time(value), value
+        assert _time(value).to_json() == _other_time(value).to_json(), value
