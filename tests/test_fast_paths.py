@@ -273,3 +273,65 @@ def test_manifest_times_are_the_general_route() -> None:
     for value in values:
         assert _time(value) == _other_time(value), value
         assert _time(value).to_json() == _other_time(value).to_json(), value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Defaulted(Record):
+    url: str = ""
+    extra: int = 7  # no column: the default
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Checked(Record):
+    url: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.url == "refused":
+            raise ValueError(self.url)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Required(Record):
+    url: str
+    extra: int
+
+
+@pytest.mark.parametrize("cls", [_Defaulted, _Checked, _Required])
+def test_row_mapper_builds_what_init_builds(cls: type[Record]) -> None:
+    """Set through the slots when that is all `__init__` does, else by `__init__` itself."""
+    connection = sqlite3.connect(":memory:")
+    for url in ("https://a.example/", b"https://b.example/\xff", None, "refused"):
+        query = "SELECT ? AS url, 'ignored' AS other"
+        connection.row_factory = sqlite3.Row
+        row = connection.execute(query, (url,)).fetchone()
+        try:
+            expected: object = build_record(cls, row, {}, "x")
+        except (TypeError, ValueError) as error:
+            expected = type(error)
+        connection.row_factory = None
+        cursor = connection.execute(query, (url,))
+        mapper = row_mapper(cls, [c[0] for c in cursor.description], {}, "x")
+        try:
+            got: object = mapper(cursor.fetchone())
+        except (TypeError, ValueError) as error:
+            got = type(error)
+        assert got == expected
+        if isinstance(got, Record):
+            assert got.source == "x" and hash(got) == hash(expected)
+
+
+def test_every_record_type_is_built_by_the_dataclass_init() -> None:
+    """`row_mapper` sets the slots itself for types without `__post_init__`: right only
+    while no record type writes an `__init__` of its own."""
+    import importlib
+    import pkgutil
+
+    import perito.artifacts
+    from perito.records import RECORD_TYPES
+
+    for module in pkgutil.walk_packages(perito.artifacts.__path__, "perito.artifacts."):
+        importlib.import_module(module.name)
+    assert len(RECORD_TYPES) > 50
+    for cls in RECORD_TYPES.values():
+        assert cls.__init__.__code__.co_filename == "<string>", cls  # dataclasses' own

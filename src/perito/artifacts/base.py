@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perito.levels import Level
-from perito.records import Record
+from perito.records import Record, field_setter
 from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
@@ -188,14 +188,47 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
             convert = _text_of
         steps.append((name, folded.index(_ascii_lower(name)), convert))
     plan = tuple(steps)
+    defaults = _defaults(cls, {name for name, _position, _convert in plan} | {"source"})
+    if defaults is None:
+        def make(row: tuple[Any, ...]) -> Record:
+            values: dict[str, Any] = {"source": source}
+            for name, position, convert in plan:
+                values[name] = row[position] if convert is None else convert(row[position])
+            return cls(**values)
 
-    def make(row: tuple[Any, ...]) -> Record:
-        values: dict[str, Any] = {"source": source}
-        for name, position, convert in plan:
-            values[name] = row[position] if convert is None else convert(row[position])
-        return cls(**values)
+        return make
+    # What the dataclass `__init__` does, without its keyword parsing and frozen setattr.
+    preset = ((field_setter(cls, "source"), source), *defaults)
+    setting = tuple((field_setter(cls, name), position, convert)
+                    for name, position, convert in plan)
+    new = object.__new__
 
-    return make
+    def build(row: tuple[Any, ...]) -> Record:
+        record = new(cls)
+        for setter, value in preset:
+            setter(record, value)
+        for setter, position, convert in setting:
+            setter(record, row[position] if convert is None else convert(row[position]))
+        return record
+
+    return build
+
+
+def _defaults(cls: type[Record], given: set[str]) -> tuple[tuple[Any, Any], ...] | None:
+    """(slot setter, default) of the fields a row does not give, when setting the fields is
+    all `cls(**values)` would do; None when it does more (a `__post_init__`, a default
+    factory, a required field, a field outside `__init__`)."""
+    if hasattr(cls, "__post_init__"):
+        return None
+    found: list[tuple[Any, Any]] = []
+    for item in dataclasses.fields(cls):
+        if not item.init:
+            return None
+        if item.name not in given:
+            if item.default is dataclasses.MISSING:
+                return None
+            found.append((field_setter(cls, item.name), item.default))
+    return tuple(found)
 
 
 def _text_of(value: Any) -> Any:
