@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
-import operator
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import orjson
 
 from perito.records import Record, to_dict
-from perito.timestamps import Timestamp
 
 
 def dumps_bytes(value: object) -> bytes:
@@ -30,48 +26,24 @@ def dumps(value: object) -> str:
     return dumps_bytes(value).decode("utf-8")
 
 
+_HEADS: dict[type[Record], bytes] = {}
+
+
 def _default(value: object) -> object:
     if isinstance(value, bytes):
         return {"base64": base64.b64encode(value).decode("ascii")}
     raise TypeError
 
 
-def _passed(value: object) -> object:
-    """What orjson makes of a dataclass, for `OPT_PASSTHROUGH_DATACLASS`: a time as a dict
-    (cheaper than orjson's own reading of slots), any other dataclass as orjson writes it."""
-    if type(value) is Timestamp:
-        return {"raw": value.raw, "encoding": value.encoding, "ns": value.ns,
-                "state": value.state, "utc": value.utc}
-    if dataclasses.is_dataclass(value):
-        return orjson.Fragment(orjson.dumps(value, default=_default))
-    return _default(value)
-
-
-_LINE_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_APPEND_NEWLINE
-_KEYS: dict[type[Record], tuple[tuple[str, ...], Callable[[Record], tuple[Any, ...]]]] = {}
-
-
-def _keys(cls: type[Record]) -> tuple[tuple[str, ...], Callable[[Record], tuple[Any, ...]]]:
-    """The line's keys (the type, then the fields orjson writes: in order, none private)
-    and a getter of the fields' values."""
-    names = tuple(f.name for f in dataclasses.fields(cls) if not f.name.startswith("_"))
-    get = operator.attrgetter(*names) if len(names) > 1 else (
-        lambda record: tuple(getattr(record, name) for name in names))
-    return ("record_type", *names), get
-
-
 def record_line(record: Record) -> bytes:
-    """One JSONL line: `{"record_type": …}` and the record as orjson writes a dataclass
-    (the same JSON as `records.to_dict`, in C); anything it refuses takes the `to_dict`
-    route."""
+    """One JSONL line: orjson serialises the dataclass itself (the same JSON as
+    `records.to_dict`, in C); anything it refuses takes the `to_dict` route."""
     cls = type(record)
-    planned = _KEYS.get(cls)
-    if planned is None:
-        planned = _KEYS[cls] = _keys(cls)
-    keys, get = planned
+    head = _HEADS.get(cls)
+    if head is None:
+        head = _HEADS[cls] = b'{"record_type":' + orjson.dumps(cls.__name__) + b","
     try:
-        values = dict(zip(keys, (cls.__name__, *get(record)), strict=True))
-        return orjson.dumps(values, default=_passed, option=_LINE_OPTIONS)
+        return head + orjson.dumps(record, default=_default)[1:] + b"\n"
     except (orjson.JSONEncodeError, TypeError):
         return dumps_bytes(to_dict(record)) + b"\n"
 
