@@ -67,13 +67,6 @@ class IndicatorIndex:
     # than the observed values they come from (a cache too).
     lookups: dict[tuple[Kind, str, str], tuple[Match, ...]] = field(
         default_factory=dict, compare=False, repr=False, hash=False)
-    # Per (kind, platform), observed values known to match nothing (a cache too: what a
-    # record's fields hold most of the time, answered without building a key).
-    unmatched: dict[tuple[Kind, str], set[str]] = field(
-        default_factory=dict, compare=False, repr=False, hash=False)
-    # Per (record type, platform): its observable fields with their `unmatched` sets.
-    record_plans: dict[tuple[type, str], tuple[tuple[str, Kind, set[str]], ...]] = field(
-        default_factory=dict, compare=False, repr=False, hash=False)
 
     @classmethod
     def build(cls, indicators: IndicatorSet | Iterable[Indicator]) -> IndicatorIndex:

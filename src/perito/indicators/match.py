@@ -110,21 +110,9 @@ def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str 
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         memo[key] = known
-        if not known:
-            _unmatched(index, kind, platform).add(value)
     if not known or not field:
         return list(known)
     return [dataclasses.replace(match, field=field) for match in known]
-
-
-def _unmatched(index: IndicatorIndex, kind: Kind, platform: str) -> set[str]:
-    """The values of this kind known to match nothing on this platform (kept bounded)."""
-    found = index.unmatched.get((kind, platform))
-    if found is None:
-        found = index.unmatched[kind, platform] = set()
-    elif len(found) >= _MEMO_LIMIT:
-        found.clear()
-    return found
 
 
 def _match_value(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> list[Match]:
@@ -159,23 +147,22 @@ def match_record(index: IndicatorIndex, record: Record, *, platform: str = "ios"
     """
     seen: set[tuple[Kind, str, str]] = set()
     out = []
-    plan = index.record_plans.get((type(record), platform))
-    if plan is None:
-        plan = index.record_plans[type(record), platform] = tuple(
-            (name, kind, _unmatched(index, kind, platform))
-            for name, kind in observable_fields(type(record)))
-    for field_name, kind, unmatched in plan:
+    memo = index.memo
+    for field_name, kind in observable_fields(type(record)):
         found = getattr(record, field_name)
         if isinstance(found, str):
-            if found in unmatched:
-                continue  # the common case: a value already seen, matching nothing
+            if not found:
+                continue
             values: tuple[object, ...] = (found,)
         elif isinstance(found, tuple):
             values = found
         else:
             continue
         for value in values:  # what `records.observables` yields, without its generator
-            if not isinstance(value, str) or not value or value in unmatched:
+            if not isinstance(value, str) or not value:
+                continue
+            known = memo.get((kind, value, platform))
+            if known is not None and not known:
                 continue  # the common case: a value already seen, matching nothing
             for match in match_value(index, kind, value, platform=platform, field=field_name):
                 key = (match.indicator.kind, match.indicator.value, value)
