@@ -21,6 +21,7 @@ from perito.timestamps import (
     TimeState,
     _iso_text,
     decode,
+    decoder,
     unset,
 )
 from tests.builders.ios.safari import Visit, history_db
@@ -224,3 +225,113 @@ def test_records_without_slots_pickle_too() -> None:
 
     record = _NoSlots(source="x", name="bh", count=3)
     assert pickle.loads(pickle.dumps(record)) == record
+
+
+_ODD_RAWS: list[object] = [
+    730_000_000.125, 730_000_000, 730_000_000_123_456_789, 1_709_154_845_250,
+    13_350_000_000_000_000, 5.0e12, 99_999_999_999_999.0, 100_000_000_000_000,
+    -730_000_000, 0, 0.0, -0.0, 1, -1, -1.0, 2.5, float("nan"), float("inf"), float("-inf"),
+    1e308, -1e308, 1e29, 1e30, 10**400, -(10**400), True, False, None, "", "0",
+    "730000000", "730000000.5", " 12 ", "2024-02-28T21:14:05Z", "not a time",
+]
+
+
+@pytest.mark.parametrize("encoding", list(Encoding))
+def test_planned_decoder_is_decode(encoding: Encoding) -> None:
+    rng = random.Random(11)
+    values = _ODD_RAWS + [rng.uniform(-2e9, 5e9) for _ in range(300)]
+    values += [rng.randrange(-10**19, 10**19) for _ in range(300)]
+    one = decoder(encoding)
+    for _ in range(2):  # the second pass answers from what the first remembered
+        for raw in values:
+            expected = decode(raw, encoding)  # type: ignore[arg-type]
+            got = one(raw)
+            assert got == expected, raw
+            assert type(got.raw) is type(expected.raw), raw
+            assert got.to_json() == expected.to_json(), raw
+
+
+def test_planned_decoder_hands_other_types_to_the_caller() -> None:
+    one = decoder(Encoding.COCOA_S, lambda raw: decode(raw.decode(), Encoding.COCOA_S))
+    assert one(b"730000000") == decode("730000000", Encoding.COCOA_S)
+
+
+@pytest.mark.parametrize("raw", [1e308, -1e308, 1e300, 10**400, "1e400"])
+def test_numbers_too_large_for_any_unit_are_invalid_not_an_error(raw: float | int | str
+                                                                  ) -> None:
+    for encoding in Encoding:
+        if encoding not in (Encoding.ISO_TEXT, Encoding.PLIST_DATE, Encoding.UTC_TEXT,
+                            Encoding.LOCAL_TEXT):
+            assert decode(raw, encoding).state is TimeState.INVALID
+
+
+def test_manifest_times_are_the_general_route() -> None:
+    from perito.artifacts.ios.manifest import _other_time, _time
+
+    values: list[object] = [*_ODD_RAWS, dt.datetime(2024, 2, 28, 21, 14, 5, 120_000),
+                            dt.datetime(2024, 2, 28, tzinfo=dt.UTC), b"1", [1], 1_694_009_285]
+    for value in values:
+        assert _time(value) == _other_time(value), value
+        assert _time(value).to_json() == _other_time(value).to_json(), value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Defaulted(Record):
+    url: str = ""
+    extra: int = 7  # no column: the default
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Checked(Record):
+    url: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.url == "refused":
+            raise ValueError(self.url)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Required(Record):
+    url: str
+    extra: int
+
+
+@pytest.mark.parametrize("cls", [_Defaulted, _Checked, _Required])
+def test_row_mapper_builds_what_init_builds(cls: type[Record]) -> None:
+    """Set through the slots when that is all `__init__` does, else by `__init__` itself."""
+    connection = sqlite3.connect(":memory:")
+    for url in ("https://a.example/", b"https://b.example/\xff", None, "refused"):
+        query = "SELECT ? AS url, 'ignored' AS other"
+        connection.row_factory = sqlite3.Row
+        row = connection.execute(query, (url,)).fetchone()
+        try:
+            expected: object = build_record(cls, row, {}, "x")
+        except (TypeError, ValueError) as error:
+            expected = type(error)
+        connection.row_factory = None
+        cursor = connection.execute(query, (url,))
+        mapper = row_mapper(cls, [c[0] for c in cursor.description], {}, "x")
+        try:
+            got: object = mapper(cursor.fetchone())
+        except (TypeError, ValueError) as error:
+            got = type(error)
+        assert got == expected
+        if isinstance(got, Record):
+            assert got.source == "x" and hash(got) == hash(expected)
+
+
+def test_every_record_type_is_built_by_the_dataclass_init() -> None:
+    """`row_mapper` sets the slots itself for types without `__post_init__`: right only
+    while no record type writes an `__init__` of its own."""
+    import importlib
+    import pkgutil
+
+    import perito.artifacts
+    from perito.records import RECORD_TYPES
+
+    for module in pkgutil.walk_packages(perito.artifacts.__path__, "perito.artifacts."):
+        importlib.import_module(module.name)
+    assert len(RECORD_TYPES) > 50
+    for cls in RECORD_TYPES.values():
+        assert cls.__init__.__code__.co_filename == "<string>", cls  # dataclasses' own

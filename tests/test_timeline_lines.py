@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from perito.artifacts.ios.manifest import ManifestEntry
+from perito.artifacts.ios.safari_history import SafariVisit
 from perito.output.jsonl import dumps_bytes
-from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row
+from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row, local_label
 from perito.output.timeline_lines import csv_text, jsonl_text, render
+from perito.records import Record, events
+from perito.timestamps import Encoding, decode, device_local, unset
 
 
 def _csv_module(row: tuple[str, ...]) -> str:
@@ -105,3 +109,35 @@ def test_chunks_render_as_events_one_by_one(extra: str) -> None:
     for part in (events, events[:1], []):
         rows, lines = render(part)
         assert (csv_text(rows), jsonl_text(lines)) == _one_by_one(part)
+
+
+def _reference_events(record: Record, artifact: str, plugin: str) -> list[tuple[object, ...]]:
+    """`Timeline.add`'s events from `records.events`: one per distinct time, labels joined."""
+    by_time: dict[int, tuple[list[str], str]] = {}
+    for _name, label, stamp in events(record):
+        assert stamp.ns is not None
+        if stamp.encoding is Encoding.LOCAL_TEXT:
+            label = local_label(label, stamp)
+        by_time.setdefault(stamp.ns, ([], stamp.utc))[0].append(label)
+    return [(ns, plugin, " / ".join(labels), record.describe(), record.source, artifact, iso)
+            for ns, (labels, iso) in by_time.items()]
+
+
+def test_added_events_are_the_records_events() -> None:
+    """The one-field shortcut of `Timeline.add` and its general route give what
+    `records.events` gives, for set, unset, invalid and device-local times."""
+    times = [decode(730_000_000.5, Encoding.COCOA_S), unset(Encoding.COCOA_S),
+             decode(float("nan"), Encoding.COCOA_S), decode(5e12, Encoding.COCOA_S),
+             device_local("2024-02-28 21:14:05", None),
+             device_local("2024-02-28 21:14:05", "Europe/Paris")]
+    records: list[Record] = [SafariVisit(source="h", url="https://a.example/", visit_time=t)
+                             for t in times]
+    records += [ManifestEntry(source="m", relative_path="a", created=a, modified=b,
+                              status_changed=times[0])
+                for a in times for b in times]
+    timeline = Timeline()
+    expected: list[tuple[object, ...]] = []
+    for record in records:
+        timeline.add(record, "art", "Plugin")
+        expected += _reference_events(record, "art", "Plugin")
+    assert timeline.events == expected

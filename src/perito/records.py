@@ -85,7 +85,7 @@ class Record:
 _SETTERS: dict[type[Record], tuple[Any, ...]] = {}
 
 
-def _setter(cls: type[Record], name: str) -> Any:
+def field_setter(cls: type[Record], name: str) -> Any:
     """The field's slot setter; a plain attribute setter for a record type without slots."""
     found = getattr(cls, name, None)
     if isinstance(found, types.MemberDescriptorType):
@@ -102,7 +102,7 @@ def _revive_record(cls: type[Record], values: tuple[Any, ...]) -> Record:
     own unpickling sets them (no `__init__`: the values were checked when first built)."""
     setters = _SETTERS.get(cls)
     if setters is None:
-        setters = _SETTERS[cls] = tuple(_setter(cls, name) for name in _names(cls))
+        setters = _SETTERS[cls] = tuple(field_setter(cls, name) for name in _names(cls))
     record = object.__new__(cls)
     for setter, value in zip(setters, values, strict=True):
         setter(record, value)

@@ -15,8 +15,11 @@ def _psl() -> PublicSuffixList:
     return PublicSuffixList()  # the copy shipped inside the package
 
 
+@functools.lru_cache(maxsize=16_384)
 def site_of_host(host: str) -> str:
-    """The registrable domain of a host (`a.b.example.co.uk` → `example.co.uk`)."""
+    """The registrable domain of a host (`a.b.example.co.uk` → `example.co.uk`).
+
+    Remembered per host: a history's redirects come from and go to few hosts."""
     if not host:
         return ""
     try:

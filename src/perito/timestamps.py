@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,32 +52,26 @@ class TimeState(enum.StrEnum):
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EPOCH_DAY = dt.date(1970, 1, 1)
-_DAY_US = 86_400_000_000
-# "YYYY-MM-DD" per day since 1970: evidence spans a few thousand days at most.
+# "YYYY-MM-DDT" per day since 1970: evidence spans a few thousand days at most.
 _DAYS: dict[int, str] = {}
 _DAYS_LIMIT = 100_000
-
-
-_CLOCK: dict[int, str] = {}  # "HH:MM" per minute of the day (at most 1,440)
+_CLOCK = tuple(f"{minute // 60:02d}:{minute % 60:02d}:" for minute in range(1440))
+_SECONDS = tuple(f"{second:02d}." for second in range(60))
 
 
 def _iso_text(ns: int) -> str:
     """`datetime.isoformat(timespec="microseconds")` of the UTC moment, without building a
-    datetime per value: the date is remembered per day and the hour and minute per minute of
-    the day."""
-    day, rest = divmod(ns // 1000, _DAY_US)
+    datetime per value: the date is remembered per day, hours, minutes and seconds are
+    looked up."""
+    seconds, below = divmod(ns, _NS)
+    day, second = divmod(seconds, 86_400)
     date = _DAYS.get(day)
     if date is None:
-        date = (_EPOCH_DAY + dt.timedelta(days=day)).isoformat()
+        date = (_EPOCH_DAY + dt.timedelta(days=day)).isoformat() + "T"
         if len(_DAYS) >= _DAYS_LIMIT:
             _DAYS.clear()
         _DAYS[day] = date
-    minute, micros = divmod(rest, 60_000_000)
-    clock = _CLOCK.get(minute)
-    if clock is None:
-        clock = _CLOCK[minute] = f"{minute // 60:02d}:{minute % 60:02d}"
-    second, micros = divmod(micros, 1_000_000)
-    return f"{date}T{clock}:{second:02d}.{micros:06d}+00:00"
+    return f"{date}{_CLOCK[second // 60]}{_SECONDS[second % 60]}{below // 1000:06d}+00:00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +216,10 @@ _NEVER_IS_MINUS_ONE = frozenset({Encoding.UNIX_S, Encoding.UNIX_MS, Encoding.UNI
                                  Encoding.UNIX_NS})
 
 
+# Beyond this no stored number is a time in any unit, and floats this large would overflow
+# once scaled (NaN fails both comparisons).
+_HUGE = 1e30
+
 _RECENT: dict[tuple[int | float, type, Encoding], Timestamp] = {}
 _RECENT_LIMIT = 4096
 
@@ -241,7 +238,7 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
         if scale is None and encoding is Encoding.COCOA_AUTO:
             # iOS 11 moved sms.db dates from seconds to nanoseconds since 2001.
             scale = (1 if abs(raw) >= 1e14 else _NS, COCOA_EPOCH_S)
-        if scale is not None and raw and raw != -1 and math.isfinite(raw):
+        if scale is not None and raw and raw != -1 and -_HUGE < raw < _HUGE:
             unit, offset = scale
             ns = (raw * unit if type(raw) is int else round(raw * unit)) + offset * _NS
             if _MIN_NS <= ns <= _MAX_NS:
@@ -270,7 +267,7 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
     if encoding is Encoding.LOCAL_TEXT:
         return _decode_local(str(raw))
     value = _number(raw)
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or (isinstance(value, float) and not -_HUGE < value < _HUGE):
         return _stamp(raw, encoding, None, TimeState.INVALID)
     if value == 0 or (value == -1 and encoding in _NEVER_IS_MINUS_ONE):
         return _stamp(raw, encoding, None, TimeState.UNSET)  # "0" stored as text (Android)
@@ -280,6 +277,68 @@ def decode(raw: Raw, encoding: Encoding) -> Timestamp:
         return _checked(raw, encoding, _scaled(value, unit, COCOA_EPOCH_S))
     unit, offset = _UNITS[encoding]
     return _checked(raw, encoding, _scaled(value, unit, offset))
+
+
+Decoder = Callable[[Any], Timestamp]
+
+
+def decoder(encoding: Encoding, other: Decoder | None = None) -> Decoder:
+    """`decode(·, encoding)` as one function, the encoding's work done once: the same
+    values, cheaper for what columns hold most (a number, NULL).
+
+    Values of any other type (text, bytes…) go to `other` (default: `decode`), so a caller
+    that must first turn bytes into text can say so.
+    """
+    slow: Decoder = other or (lambda raw: decode(raw, encoding))
+    auto = encoding is Encoding.COCOA_AUTO
+    scale = (_NS, COCOA_EPOCH_S) if auto else _UNITS.get(encoding)
+    if scale is None:  # text encodings: no number is common enough to plan for
+        return lambda raw: unset(encoding) if raw is None else slow(raw)
+    fixed_unit, offset = scale
+    offset_ns = offset * _NS
+    nothing = unset(encoding)
+    # Equal stored values of one type are one immutable value, decoded once (as `decode`).
+    floats: dict[float, Timestamp] = {}
+    ints: dict[int, Timestamp] = {}
+
+    def decode_one(raw: Any) -> Timestamp:
+        kind = type(raw)
+        if kind is float:
+            known = floats.get(raw)
+            if known is not None:
+                return known
+            seen: dict[Any, Timestamp] = floats
+        elif kind is int:
+            known = ints.get(raw)
+            if known is not None:
+                return known
+            seen = ints
+        elif raw is None:
+            return nothing
+        else:
+            return slow(raw)
+        # 0 and -1 are decided by `decode` (unset, or a time, by encoding); so are NaN,
+        # infinities and values out of range (invalid).
+        if raw and raw != -1 and -_HUGE < raw < _HUGE:
+            unit = (1 if abs(raw) >= 1e14 else _NS) if auto else fixed_unit
+            ns = (raw * unit if kind is int else round(raw * unit)) + offset_ns
+            if _MIN_NS <= ns <= _MAX_NS:
+                stamp: Timestamp = _new(Timestamp)
+                _set_raw(stamp, raw)
+                _set_encoding(stamp, encoding)
+                _set_ns(stamp, ns)
+                _set_state(stamp, _OK)
+                _set_utc(stamp, _iso_text(ns))
+                if len(seen) >= _RECENT_LIMIT:
+                    seen.clear()
+                seen[raw] = stamp
+                return stamp
+        return decode(raw, encoding)
+
+    return decode_one
+
+
+_OK = TimeState.OK
 
 
 def _decode_text(raw: Raw, encoding: Encoding) -> Timestamp:

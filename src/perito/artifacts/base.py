@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perito.levels import Level
-from perito.records import Record
+from perito.records import Record, field_setter
 from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
 from perito.sources.sqlite import checked_count, missing_from, schema, undecodable
 from perito.sources.sqlite_salvage import SalvagingSource, is_damage
-from perito.timestamps import Encoding, Timestamp, decode
+from perito.timestamps import Encoding, Timestamp, decode, decoder
 
 
 class SchemaMismatch(Exception):
@@ -226,26 +226,73 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
     ignoring ASCII case, as `sqlite3.Row` does); `tests/test_fast_paths.py` checks it.
     """
     folded = [_ascii_lower(name) for name in columns]
-    steps: list[tuple[str, int, Encoding | None, bool]] = []
+    steps: list[tuple[str, int, Callable[[Any], Any] | None]] = []
     for name, encoding, text in _plan(cls, tuple(columns), encodings):
-        steps.append((name, folded.index(_ascii_lower(name)), encoding, text))
+        convert: Callable[[Any], Any] | None = None
+        if encoding is not None:
+            convert = _column_decoder(encoding)
+        elif text:
+            convert = _text_of
+        steps.append((name, folded.index(_ascii_lower(name)), convert))
     plan = tuple(steps)
-    decode_text = bytes.decode
+    defaults = _defaults(cls, {name for name, _position, _convert in plan} | {"source"})
+    if defaults is None:
+        def make(row: tuple[Any, ...]) -> Record:
+            values: dict[str, Any] = {"source": source}
+            for name, position, convert in plan:
+                values[name] = row[position] if convert is None else convert(row[position])
+            return cls(**values)
 
-    def make(row: tuple[Any, ...]) -> Record:
-        values: dict[str, Any] = {"source": source}
-        for name, position, encoding, text in plan:
-            raw = row[position]
-            if encoding is not None:
-                if type(raw) is bytes:
-                    raw = decode_text(raw, "utf-8", "replace")
-                raw = decode(raw, encoding)
-            elif text and type(raw) is bytes:
-                raw = decode_text(raw, "utf-8", "replace")
-            values[name] = raw
-        return cls(**values)
+        return make
+    # What the dataclass `__init__` does, without its keyword parsing and frozen setattr.
+    preset = ((field_setter(cls, "source"), source), *defaults)
+    setting = tuple((field_setter(cls, name), position, convert)
+                    for name, position, convert in plan)
+    new = object.__new__
 
-    return make
+    def build(row: tuple[Any, ...]) -> Record:
+        record = new(cls)
+        for setter, value in preset:
+            setter(record, value)
+        for setter, position, convert in setting:
+            setter(record, row[position] if convert is None else convert(row[position]))
+        return record
+
+    return build
+
+
+def _defaults(cls: type[Record], given: set[str]) -> tuple[tuple[Any, Any], ...] | None:
+    """(slot setter, default) of the fields a row does not give, when setting the fields is
+    all `cls(**values)` would do; None when it does more (a `__post_init__`, a default
+    factory, a required field, a field outside `__init__`)."""
+    if hasattr(cls, "__post_init__"):
+        return None
+    found: list[tuple[Any, Any]] = []
+    for item in dataclasses.fields(cls):
+        if not item.init:
+            return None
+        if item.name not in given:
+            if item.default is dataclasses.MISSING:
+                return None
+            found.append((field_setter(cls, item.name), item.default))
+    return tuple(found)
+
+
+def _text_of(value: Any) -> Any:
+    """A text field's column value: bytes read as UTF-8 (what `build_record` does)."""
+    return value.decode("utf-8", "replace") if type(value) is bytes else value
+
+
+_DECODERS: dict[Encoding, Callable[[Any], Timestamp]] = {}
+
+
+def _column_decoder(encoding: Encoding) -> Callable[[Any], Timestamp]:
+    """`decode(_plain(value), encoding)`, one function per encoding."""
+    found = _DECODERS.get(encoding)
+    if found is None:
+        found = _DECODERS[encoding] = decoder(
+            encoding, lambda value: decode(_plain(value), encoding))
+    return found
 
 
 def _plain(value: Any) -> int | float | str | None:

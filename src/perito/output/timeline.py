@@ -51,6 +51,8 @@ class Event(NamedTuple):
 
 # An event's fields as a plain tuple, in `Event` order (how `Timeline` keeps them).
 EventFields = tuple[int, str, str, str, str, str, str]
+# The timeline fields of each record type seen (`records.timeline_fields`, without its call).
+_TIMED: dict[type[Record], tuple[tuple[str, str], ...]] = {}
 
 
 @dataclass
@@ -62,13 +64,27 @@ class Timeline:
 
     def add(self, record: Record, artifact: str, plugin: str) -> None:
         """One event per distinct time of the record; equal times share one event."""
-        found = [(label, stamp) for name, label in timeline_fields(type(record))
+        fields = _TIMED.get(type(record))
+        if fields is None:
+            fields = _TIMED[type(record)] = timeline_fields(type(record))
+        if len(fields) == 1:  # most record types: no list, no grouping
+            name, label = fields[0]
+            stamp = getattr(record, name)
+            if type(stamp) is not Timestamp or stamp.state is not _OK:
+                return
+            assert stamp.ns is not None
+            if stamp.encoding is Encoding.LOCAL_TEXT:
+                label = local_label(label, stamp)
+            # A plain tuple in Event's field order (what `Event(...)` makes, without __new__).
+            self.events.append((stamp.ns, plugin, label, record.describe(), record.source,
+                                artifact, stamp.utc))
+            return
+        found = [(label, stamp) for name, label in fields
                  if type(stamp := getattr(record, name)) is Timestamp
                  and stamp.state is _OK]
         if not found:
             return
         description = record.describe()
-        # Plain tuples in Event's field order (what `Event(...)` makes, without its __new__).
         if len(found) == 1:
             label, stamp = found[0]
             assert stamp.ns is not None

@@ -22,7 +22,7 @@ def decode_mbfile_fast(blob: bytes) -> dict[str, Any] | None:
     """The resolved MBFile dict, or None when the blob is not of the usual shape."""
     try:
         return _decode(blob)
-    except (struct.error, IndexError, ValueError, KeyError, UnicodeDecodeError):
+    except (struct.error, IndexError, ValueError, KeyError, UnicodeDecodeError, OverflowError):
         return None
 
 
@@ -55,6 +55,12 @@ def _decode(data: bytes) -> dict[str, Any] | None:
         return kind, info, pos
 
     def text(ref: int) -> str | None:
+        pos = offsets[ref]
+        marker = data[pos]
+        if 0x50 <= marker < 0x5F:  # ASCII, the length in the marker (most keys): inlined
+            return data[pos + 1: pos + 1 + (marker & 0x0F)].decode("ascii")
+        if marker == 0x5F and data[pos + 1] == 0x10 and pos + 2 < len(data):  # 1-byte length
+            return data[pos + 3: pos + 3 + data[pos + 2]].decode("ascii")
         kind, length, pos = header(ref)
         if kind == 0x5:
             return data[pos: pos + length].decode("ascii")
@@ -109,12 +115,14 @@ def _decode(data: bytes) -> dict[str, Any] | None:
         key = text(key_ref)
         if key is None:
             return None
-        kind, info, pos = header(value_ref)
+        pos = offsets[value_ref] + 1
+        marker = data[pos - 1]
+        kind = marker >> 4  # `header` without the call: no length follows these two kinds
         if kind == 0x1:
-            size = 1 << info
+            size = 1 << (marker & 0x0F)
             result[key] = int.from_bytes(data[pos: pos + size], signed=size >= 8)
         elif kind == 0x8:
-            target = resolve(int.from_bytes(data[pos: pos + info + 1]))
+            target = resolve(int.from_bytes(data[pos: pos + (marker & 0x0F) + 1]))
             if isinstance(target, tuple):
                 if key != "$class":
                     return None

@@ -35,7 +35,7 @@ from perito.artifacts.sql import col, has
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import BackupFile, FsGlob
 from perito.sources.sqlite import missing_from, schema
-from perito.timestamps import Encoding, Timestamp, unset
+from perito.timestamps import Encoding, Timestamp, decoder, unset
 
 IDENTIFY: dict[str, list[str]] = {"ZPROCESS": ["Z_PK", "ZPROCNAME"],
                                   "ZLIVEUSAGE": ["Z_PK", "ZHASPROCESS"]}
@@ -245,17 +245,32 @@ def _counters(row: sqlite3.Row) -> dict[str, Number | None]:
     return {alias: _number(row[alias]) for _name, alias in _COUNTERS}
 
 
+def _other_time(value: Any) -> Timestamp:
+    return timestamp(value, Encoding.COCOA_S)
+
+
+_time = decoder(Encoding.COCOA_S, _other_time)
+_PROCESS_COLUMNS = ("process_id", "process_name", "bundle_id", "first_timestamp", "timestamp",
+                    "live_id", "live_timestamp", "wifi_in", "wifi_out", "wwan_in", "wwan_out")
+
+
 def _processes(db: sqlite3.Connection, found: Mapping[str, set[str]], source: str
                ) -> Iterator[Record]:
-    for row in db.execute(process_query(found)):
+    cursor = db.cursor()
+    cursor.row_factory = None  # plain tuples for the one large query
+    cursor.execute(process_query(found))
+    # Each column by the first result column of its name (as sqlite3.Row finds it).
+    position = [column[0].lower() for column in cursor.description or ()].index
+    (process_id, name, bundle_id, first, latest, live_id, live, wifi_in, wifi_out, wwan_in,
+     wwan_out) = map(position, _PROCESS_COLUMNS)
+    for row in cursor:
         yield DataUsageProcess(
-            source=source, process_id=_int(row["process_id"]),
-            process_name=_text(row["process_name"]), bundle_id=_text(row["bundle_id"]),
-            first_timestamp=timestamp(row["first_timestamp"], Encoding.COCOA_S),
-            timestamp=timestamp(row["timestamp"], Encoding.COCOA_S),
-            live_id=_int(row["live_id"]),
-            live_timestamp=timestamp(row["live_timestamp"], Encoding.COCOA_S),
-            **_counters(row))
+            source=source, process_id=_int(row[process_id]),
+            process_name=_text(row[name]), bundle_id=_text(row[bundle_id]),
+            first_timestamp=_time(row[first]), timestamp=_time(row[latest]),
+            live_id=_int(row[live_id]), live_timestamp=_time(row[live]),
+            wifi_in=_number(row[wifi_in]), wifi_out=_number(row[wifi_out]),
+            wwan_in=_number(row[wwan_in]), wwan_out=_number(row[wwan_out]))
 
 
 def _orphans(db: sqlite3.Connection, found: Mapping[str, set[str]], source: str

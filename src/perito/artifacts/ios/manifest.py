@@ -19,7 +19,7 @@ from perito.records import Kind, Record, observable, register_record, shareable,
 from perito.sources.ios_backup import IosBackup, decode_mbfile, device_path
 from perito.sources.locations import BackupRoot
 from perito.sources.plist import PlistError
-from perito.timestamps import Encoding, Timestamp, decode, from_datetime, unset
+from perito.timestamps import Encoding, Timestamp, decode, decoder, from_datetime, unset
 
 # LocalStorage keeps `<origin>.localstorage` with its -shm and -wal beside it.
 _ORIGIN = re.compile(r"^(https?)_([A-Za-z0-9.-]+)_(\d+)"
@@ -70,12 +70,16 @@ def origin_urls(relative_path: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _time(value: Any) -> Timestamp:
+def _other_time(value: Any) -> Timestamp:
     if isinstance(value, dt.datetime):
         return from_datetime(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return decode(value, Encoding.UNIX_S)
     return unset(Encoding.UNIX_S)
+
+
+# An MBFile time: unix seconds (as an int, or a float), a plist date, or nothing.
+_time = decoder(Encoding.UNIX_S, _other_time)
 
 
 def _int(value: Any) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from perito.artifacts.base import Artifact, Context, build_record, sqlite_rows, table_rows
+from perito.artifacts.base import Artifact, Context, _executed, row_mapper, table_rows
 from perito.artifacts.sql import col
 from perito.records import Kind, Record, observable, register_record, timeline
 from perito.sources.locations import BackupFile, BackupGlob, FsGlob
@@ -71,11 +71,15 @@ def extract(ctx: Context) -> Iterator[Record]:
     """One record per visit of a history item; visits without their item are only counted
     (they have no URL)."""
     orphans = 0
-    for row in sqlite_rows(ctx, IDENTIFY, _query):
-        if row["orphan"]:
-            orphans += 1
-            continue
-        yield build_record(SafariVisit, row, ENCODINGS, ctx.evidence.address)
+    with _executed(ctx, IDENTIFY, _query, None) as cursor:
+        columns = [column[0] for column in cursor.description or ()]
+        make = row_mapper(SafariVisit, columns, ENCODINGS, ctx.evidence.address)
+        orphan = columns.index("orphan")
+        for row in cursor:
+            if row[orphan]:
+                orphans += 1
+                continue
+            yield make(row)
     ctx.tally("{count} visits point to no history item (deleted, or a damaged "
               "history_item): not read", orphans)
 

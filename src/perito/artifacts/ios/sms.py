@@ -22,13 +22,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from perito.artifacts.base import Artifact, Context, sqlite_rows, table_rows, timestamp
+from perito.artifacts.base import Artifact, Context, _executed, table_rows, timestamp
 from perito.artifacts.ios.attributed_body import decode_attributed_body
 from perito.artifacts.sql import col, has
 from perito.indicators.normalise import extract_links
 from perito.records import Kind, Record, observable, register_record, shareable, timeline
 from perito.sources.locations import BackupFile, FsGlob
-from perito.timestamps import Encoding, Timestamp, unset
+from perito.timestamps import Encoding, Timestamp, decoder, unset
 
 _NUMBER_LIKE = re.compile(r"\+?[0-9][0-9 ().\-]*")
 
@@ -127,44 +127,65 @@ def classify_handle(handle: str | None) -> tuple[str, str]:
     return "", ""
 
 
+def _other_date(value: object) -> Timestamp:
+    return timestamp(value, Encoding.COCOA_AUTO)
+
+
+_date = decoder(Encoding.COCOA_AUTO, _other_date)
+_COLUMNS = ("rowid", "guid", "text", "attributed_body", "service", "account", "handle_id",
+            "is_from_me", "date", "date_read", "date_delivered", "cache_has_attachments",
+            "handle", "chat_identifier")
+
+
 def extract(ctx: Context) -> Iterator[SmsMessage]:
     """Every message of one sms.db."""
     undecodable = 0
     identify = {"message": ["guid", "handle_id", "date", "is_from_me"], "handle": ["id"]}
-    for row in sqlite_rows(ctx, identify, _query):
-        text = _text(row["text"])
-        source = "text" if text else ""
-        if not text:
-            blob = row["attributed_body"]
-            decoded = decode_attributed_body(blob)
-            if decoded:
-                text, source = decoded, "attributedBody"
-            elif isinstance(blob, bytes) and blob and decoded is None:
-                undecodable += 1
-        handle = _text(row["handle"])
-        email, phone = classify_handle(handle)
-        from_me = _int(row["is_from_me"])
-        yield SmsMessage(
-            source=ctx.evidence.address,
-            rowid=_int(row["rowid"]),
-            guid=_text(row["guid"]),
-            service=_text(row["service"]),
-            account=_text(row["account"]),
-            handle_id=_int(row["handle_id"]),
-            handle=handle,
-            handle_email=email,
-            handle_phone=phone,
-            chat_identifier=_text(row["chat_identifier"]),
-            is_from_me=from_me,
-            direction="sent" if from_me == 1 else "received" if from_me == 0 else "",
-            date=timestamp(row["date"], Encoding.COCOA_AUTO),
-            date_read=timestamp(row["date_read"], Encoding.COCOA_AUTO),
-            date_delivered=timestamp(row["date_delivered"], Encoding.COCOA_AUTO),
-            text=text or None,
-            text_source=source,
-            links=_unique(extract_links(text)) if text else (),
-            cache_has_attachments=_int(row["cache_has_attachments"]),
-        )
+    address = ctx.evidence.address
+    handles: dict[str | None, tuple[str, str]] = {}  # classify_handle, once per handle
+    with _executed(ctx, identify, _query, None) as cursor:
+        # Each column by the first result column of its name (as sqlite3.Row finds it).
+        position = [column[0].lower() for column in cursor.description or ()].index
+        (rowid, guid, text_at, body_at, service, account, handle_id, from_me_at, date,
+         date_read, date_delivered, attachments, handle_at, chat) = map(position, _COLUMNS)
+        for row in cursor:
+            text = _text(row[text_at])
+            source = "text" if text else ""
+            if not text:
+                blob = row[body_at]
+                decoded = decode_attributed_body(blob)
+                if decoded:
+                    text, source = decoded, "attributedBody"
+                elif isinstance(blob, bytes) and blob and decoded is None:
+                    undecodable += 1
+            handle = _text(row[handle_at])
+            kinds = handles.get(handle)
+            if kinds is None:
+                if len(handles) >= 10_000:
+                    handles.clear()
+                kinds = handles[handle] = classify_handle(handle)
+            from_me = _int(row[from_me_at])
+            yield SmsMessage(
+                source=address,
+                rowid=_int(row[rowid]),
+                guid=_text(row[guid]),
+                service=_text(row[service]),
+                account=_text(row[account]),
+                handle_id=_int(row[handle_id]),
+                handle=handle,
+                handle_email=kinds[0],
+                handle_phone=kinds[1],
+                chat_identifier=_text(row[chat]),
+                is_from_me=from_me,
+                direction="sent" if from_me == 1 else "received" if from_me == 0 else "",
+                date=_date(row[date]),
+                date_read=_date(row[date_read]),
+                date_delivered=_date(row[date_delivered]),
+                text=text or None,
+                text_source=source,
+                links=_unique(extract_links(text)) if text else (),
+                cache_has_attachments=_int(row[attachments]),
+            )
     ctx.tally("{count} message bodies stored only in attributedBody could not be decoded; "
               "their links are not checked", undecodable)
 
