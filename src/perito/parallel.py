@@ -23,6 +23,7 @@ available the scan runs in one process.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -60,7 +61,7 @@ PART_BYTES = 4 << 20  # a file that may be split is read in parts of about this 
 MAX_PARTS = 16  # parts of one file at most
 MIN_PART_ROWS = 500  # fewer rows per part are not worth a part
 _SLOTS = 256  # parts announced in one scan at most (the rest of a file is read whole)
-_FIELDS = 6  # per announced part: unit, number, of, offset, limit, taken
+_FIELDS = 7  # per announced part: unit, number, of, offset, limit, taken, rows
 
 
 def default_jobs() -> int:
@@ -86,6 +87,7 @@ class _Job:
     order: Sequence[int]  # unit positions, in the order workers take them
     counters: Any  # shared: [units taken, parts announced]
     slots: Any  # shared: _FIELDS integers per announced part
+    rates: Any  # shared: per unit, seconds per row its parts took so far (0: not known yet)
     index: IndicatorIndex | None
     parts: Path  # records of each unit: parts/<unit>-<part>/<artifact>.jsonl
     work: Path
@@ -151,20 +153,26 @@ def _take(job: _Job) -> tuple[int, Part | None] | None:
         if counters[0] < len(job.order):
             counters[0] += 1
             return job.order[counters[0] - 1], None
-        best = None
-        for slot in range(counters[1]):
-            base = slot * _FIELDS
-            if slots[base + 5]:
-                continue
-            weight = job.units[slots[base]].size // slots[base + 2]
-            if best is None or weight > best[0]:
-                best = (weight, slot)
-        if best is None:
+        left = [slot for slot in range(counters[1]) if not slots[slot * _FIELDS + 5]]
+        if not left:
             return None
-        base = best[1] * _FIELDS
+        best = max(left, key=lambda slot: (_cost(job, slot), -slot))
+        base = best * _FIELDS
         slots[base + 5] = 1
         return slots[base], Part(slots[base + 1], slots[base + 2], slots[base + 3],
-                                 slots[base + 4])
+                                 slots[base + 4], slots[base + 6])
+
+
+def _cost(job: _Job, slot: int) -> float:
+    """What reading an announced part should take: its rows at the rate its file's parts
+    have shown (the highest rate seen, while its file has none yet); by bytes until any
+    part is done."""
+    base = slot * _FIELDS
+    unit, rows = job.slots[base], job.slots[base + 6]
+    rate = job.rates[unit] or max(job.rates)
+    if rate:
+        return float(rate * rows)
+    return float(job.units[unit].size // job.slots[base + 2]) * 1e-12
 
 
 def _announce(job: _Job, unit: int, planned: Sequence[Part]) -> list[Part]:
@@ -175,7 +183,8 @@ def _announce(job: _Job, unit: int, planned: Sequence[Part]) -> list[Part]:
         room = max(0, _SLOTS - counters[1])
         for part in planned[:room]:
             base = counters[1] * _FIELDS
-            slots[base:base + _FIELDS] = [unit, part.number, part.of, part.offset, part.limit, 0]
+            slots[base:base + _FIELDS] = [unit, part.number, part.of, part.offset, part.limit, 0,
+                                          part.rows]
             counters[1] += 1
     return list(planned[room:])
 
@@ -202,6 +211,10 @@ def _scan_unit(job: _Job, source: Source, files: dict[int, list[EvidenceFile]], 
             done = scan_file(source, artifact, evidence, job.index, records, timeline, piece)
         finally:
             records.close()
+        if piece is not None and piece.rows:
+            job.rates[position] = done.seconds / piece.rows
+        if timeline.events:  # rendered now, a part at a time, not all at the end
+            timeline.spill(job.work / f"timeline-{position}-{done.part.number if done.part else 0}")
         messages.put(("unit", number, position, done))
 
 
@@ -215,7 +228,6 @@ def _work(number: int, messages: Any) -> None:
             files: dict[int, list[EvidenceFile]] = {}
             while (taken := _take(job)) is not None:
                 _scan_unit(job, source, files, taken[0], taken[1], timeline, messages, number)
-            timeline.spill(job.work / f"timeline-{number}.jsonl")
             messages.put(("done", number, (dict(source.custody.hashes), timeline.spilled)))
         finally:
             source.close()
@@ -259,7 +271,11 @@ def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
     _JOB = _Job(open_source, artifacts, units, unit_order(units), context.Array("i", 2),
-                context.Array("q", _SLOTS * _FIELDS), index, pieces, work)
+                context.Array("q", _SLOTS * _FIELDS), context.Array("d", len(units), lock=False),
+                index, pieces, work)
+    # What the parent holds (the indicator index above all) is never collected in a worker:
+    # frozen, the workers' collections do not walk it, nor copy its pages.
+    gc.freeze()
     try:
         workers = [context.Process(target=_work, args=(n, messages), daemon=True)
                    for n in range(min(jobs, len(units)))]
@@ -267,6 +283,7 @@ def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[
             worker.start()
     finally:
         _JOB = None
+        gc.unfreeze()
     collected = _collect(workers, messages, len(units), progress)
     if records is not None:
         _join_records(artifacts, units, collected.scans, pieces, records)

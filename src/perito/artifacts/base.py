@@ -38,6 +38,7 @@ class Part:
     of: int
     offset: int
     limit: int
+    rows: int = 0  # how many rows the part should have, as counted when it was planned
 
     def clause(self) -> str:
         return f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
@@ -51,7 +52,9 @@ def parts(rows: int, count: int) -> list[Part]:
     count that grew or shrank since it was taken still reads every row once)."""
     count = max(1, min(count, rows))
     size = -(-rows // count)
-    return [Part(k, count, k * size, size if k < count - 1 else -1) for k in range(count)]
+    return [Part(k, count, k * size, size if k < count - 1 else -1,
+                 min(size, rows - k * size) if k < count - 1 else rows - k * size)
+            for k in range(count)]
 
 
 @dataclass
