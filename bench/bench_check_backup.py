@@ -4,8 +4,10 @@ Both tools get the same backup and the same indicator files, run offline: inside
 namespace (`unshare -n`, so nothing can reach the network) and, for MVT, with its settings
 pointed at an empty private folder (no downloaded indicators, no update checks, no short-URL
 expansion). Each repetition starts from an empty output folder. Wall time is measured around
-the process; peak RSS comes from `/usr/bin/time -v`. Detections are compared as sets of
-(module, matched indicator value) pairs read from each tool's alerts.json.
+the process; peak RSS comes from `/usr/bin/time -v`; the summed PSS of all processes from one
+more run per tool, not timed (sampling it every 0.1 s costs the machine CPU and stalls the
+measured processes, which would count against a tool that uses every core). Detections are
+compared as sets of (module, matched indicator value) pairs read from each tool's alerts.json.
 
 Usage (from the project root, after `bash bench/setup_mvt.sh` and
 `.venv/bin/python -m bench.make_large_backup`):
@@ -184,7 +186,10 @@ _CPU = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
 
 
 def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
-             isolation: list[str], out: Path, logs: Path) -> Run:
+             isolation: list[str], out: Path, logs: Path, *, sample: bool = False) -> Run:
+    """One run; with `sample`, the summed PSS of the process tree is sampled every 0.1 s
+    (which costs the machine CPU and stalls the measured processes' memory mappings, so
+    timed runs are not sampled)."""
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -196,11 +201,13 @@ def run_once(tool: str, repetition: int, argv: list[str], env: dict[str, str],
         started = time.perf_counter()
         process = subprocess.Popen(timed, stdout=so, stderr=se, env=env, cwd=ROOT)
         sampler = TreeMemory(process.pid)
-        sampler.start()
+        if sample:
+            sampler.start()
         returncode = process.wait()
         seconds = time.perf_counter() - started
-        sampler.done.set()
-        sampler.join()
+        if sample:
+            sampler.done.set()
+            sampler.join()
     report = stderr.read_text(encoding="utf-8", errors="replace")
     matched = _RSS.search(report)
     rss = int(matched.group(1)) / 1024 if matched else None
@@ -398,9 +405,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs.append(run)
             print(f"{tool} run {repetition}: {run.seconds:.2f} s (CPU {run.cpu_seconds} s), "
                   f"peak RSS {run.peak_rss_mb or float('nan'):.0f} MB, "
-                  f"PSS {run.peak_pss_mb:.0f} MB, exit {run.exit_code}, "
+                  f"exit {run.exit_code}, "
                   f"load before {run.load_before:.2f}",
                   file=sys.stderr)
+
+    sampled: dict[str, Run] = {}
+    for tool in tools:  # one more run each, untimed, for the summed PSS of all processes
+        out = runs_dir / f"{tool}-memory"
+        sampled[tool] = run_once(tool, 0, commands(tool, backup, iocs, out), envs[tool],
+                                 isolation, out, logs, sample=True)
+        print(f"{tool} memory run: peak PSS {sampled[tool].peak_pss_mb:.0f} MB "
+              f"({sampled[tool].seconds:.2f} s, not counted)", file=sys.stderr)
 
     last = {t: Path([r for r in runs if r.tool == t][-1].output) for t in tools}
     found = {t: detections(last[t]) for t in tools}
@@ -417,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         times = [r.seconds for r in runs if r.tool == tool]
         rss = [r.peak_rss_mb for r in runs if r.tool == tool and r.peak_rss_mb is not None]
         cpu = [r.cpu_seconds for r in runs if r.tool == tool and r.cpu_seconds is not None]
-        pss = [r.peak_pss_mb for r in runs if r.tool == tool]
+        pss = [sampled[tool].peak_pss_mb]
         summary["tools"][tool] = {
             "median_s": round(median(times), 2), "min_s": round(min(times), 2),
             "max_s": round(max(times), 2), "median_cpu_s": round(median(cpu), 2) if cpu else None,
