@@ -140,3 +140,21 @@ def test_hostile_events_give_the_same_safe_page_from_memory_and_from_the_file(
     assert sorted(row[2] for row in data["events"]) \
         == sorted(json.loads(json.dumps(text)) for text in hostile)
     assert b"<script>alert(1)" not in from_file
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_report_is_prepared_while_workers_scan(tmp_path: Path, jobs: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, the parent prepares the report (imports, template) beside them; a
+    failure to prepare changes nothing (the report is written all the same)."""
+    asked: list[str] = []
+
+    def failing(language: str) -> None:
+        asked.append(language)
+        raise RuntimeError("cannot prepare")
+
+    monkeypatch.setattr(report, "prepare", failing)
+    out = tmp_path / "out"
+    assert _check(out, "-j", jobs, "--lang", "es") == FOUND
+    assert asked == (["es"] if jobs == "2" else [])
+    assert '<html lang="es">' in (out / "report.html").read_text("utf-8")

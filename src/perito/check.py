@@ -86,7 +86,8 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
         folder = prepare_output(output, source.root)
         with tempfile.TemporaryDirectory(prefix="perito-work-") as work:
             result = scan_parallel(source, open_source, artifacts, index, folder / "records",
-                                   Path(work), progress, jobs)
+                                   Path(work), progress, jobs,
+                                   while_scanning=lambda: prepare_report(language))
             result.detections = apply_allowlist(result.detections, allowlist)
             write_alerts(folder / "alerts.json", result.detections)
             # `finished`: the results are complete; the timeline files and the report (which
@@ -104,6 +105,12 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
     finally:
         source.close()
     return CheckOutcome(result, indicators, folder, digest, report)
+
+
+def prepare_report(language: str) -> None:
+    from perito.output.report import prepare  # jinja2, babel: only for the report
+
+    prepare(language)
 
 
 def write_report_safely(folder: Path, language: str, redact: bool,

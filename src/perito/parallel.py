@@ -30,6 +30,7 @@ import os
 import queue
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -240,8 +241,12 @@ def _work(number: int, messages: Any) -> None:
 def scan_parallel(source: Source, open_source: Callable[[], Source],
                   artifacts: Sequence[Artifact], index: IndicatorIndex | None,
                   records: Path | None, work: Path, progress: Progress | None = None,
-                  jobs: int | None = None) -> ScanResult:
-    """Like `pipeline.scan`, with `jobs` worker processes (`source` is the parent's copy)."""
+                  jobs: int | None = None, *,
+                  while_scanning: Callable[[], None] | None = None) -> ScanResult:
+    """Like `pipeline.scan`, with `jobs` worker processes (`source` is the parent's copy).
+
+    `while_scanning` runs in a thread of this process while the workers scan (never in one
+    process: it would only slow the scan); its failures are logged and end nothing."""
     jobs = default_jobs() if jobs is None else jobs
     units = plan_units(source, artifacts) if jobs > 1 else []
     if len(units) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -257,7 +262,7 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
         if records is not None else work / "records"
     try:
         return _run(source, open_source, artifacts, units, index, records, pieces, work,
-                    progress, jobs, started)
+                    progress, jobs, started, while_scanning)
     finally:
         if records is not None:
             shutil.rmtree(pieces, ignore_errors=True)
@@ -265,8 +270,8 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
 
 def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[Artifact],
          units: Sequence[Unit], index: IndicatorIndex | None, records: Path | None,
-         pieces: Path, work: Path, progress: Progress | None, jobs: int, started: float
-         ) -> ScanResult:
+         pieces: Path, work: Path, progress: Progress | None, jobs: int, started: float,
+         while_scanning: Callable[[], None] | None) -> ScanResult:
     global _JOB
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
@@ -284,10 +289,24 @@ def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[
     finally:
         _JOB = None
         gc.unfreeze()
+    # Started after the fork: a forked worker must not inherit a thread's locks.
+    helper = threading.Thread(target=_quietly, args=(while_scanning,), daemon=True) \
+        if while_scanning is not None else None
+    if helper is not None:
+        helper.start()
     collected = _collect(workers, messages, len(units), progress)
+    if helper is not None:
+        helper.join()
     if records is not None:
         _join_records(artifacts, units, collected.scans, pieces, records)
     return _merge(source, artifacts, units, collected, time.perf_counter() - started)
+
+
+def _quietly(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:  # only preparation: what it prepares fails again, and is reported, later
+        log.debug("work beside the scan failed", exc_info=True)
 
 
 @dataclass

@@ -26,7 +26,6 @@ REDACTED_NAME = "report-redacted.html"
 CARD_LIMIT = 100  # detections shown in full; the others as one table row each
 
 
-@functools.cache
 def _environment() -> jinja2.Environment:
     import jinja2
 
@@ -36,18 +35,36 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True)
 
 
+@functools.cache
 def _asset(name: str) -> str:
     return resources.files(__package__).joinpath("templates", name).read_text("utf-8")
+
+
+@functools.cache
+def _template(t: gettext.NullTranslations) -> jinja2.Template:
+    """The page's template, compiled once per catalogue (`translations` gives one per
+    language), each in its own environment (overlays would share the installed gettext)."""
+    environment = _environment()
+    environment.install_gettext_translations(t, newstyle=True)  # type: ignore[attr-defined]
+    return environment.get_template("report.html.j2")
+
+
+def prepare(language: str) -> None:
+    """Import, load and compile what writing a report in `language` needs, ahead of time
+    (a check does it while its workers scan, so that the report costs less at the end)."""
+    from perito.output.report import content, labels, saved  # noqa: F401
+    from perito.output.report.i18n import translations
+
+    _template(translations(language))
+    for name in ("report.css", "report.js"):
+        _asset(name)
 
 
 def render(content: ReportContent, t: gettext.NullTranslations) -> str:
     from perito.output.report import labels
     from perito.output.report.content import LEVELS, NEAR_NS
 
-    environment = _environment().overlay()
-    environment.install_gettext_translations(t, newstyle=True)  # type: ignore[attr-defined]
-    template = environment.get_template("report.html.j2")
-    return template.render(
+    return _template(t).render(
         c=content, levels=LEVELS, version=__version__, css=_asset("report.css"),
         script=_asset("report.js"), level_names=labels.level_names(t),
         state_names=labels.state_names(t), kind_names=labels.kind_names(t),

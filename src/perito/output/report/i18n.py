@@ -49,6 +49,7 @@ def choose_language(option: str | None, environ: Mapping[str, str]) -> str:
 
 
 @functools.cache
+@functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The catalogue of a language; English (or an unknown language) is the identity."""
     from babel.messages.mofile import write_mo  # Babel only once a text is translated
