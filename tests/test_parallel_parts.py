@@ -156,3 +156,29 @@ def test_a_damaged_database_is_read_whole_and_salvaged(tmp_path: Path,
     assert safari["state"] == "partial" and "salvaged copy" in safari["problems"][0]
     # the damaged file was not split; the profile database and sms.db were
     assert len(small_parts.read_text().splitlines()) == 3
+
+
+def test_only_splittable_artifacts_are_shared_out_file_by_file(tmp_path: Path) -> None:
+    """An artifact without `split` is one unit, all its files read in order by one worker
+    (its source or extractor may carry state across them: intrusion logs drop events read
+    from an earlier export); a splittable one is one unit per file."""
+    from perito.artifacts.android.catalogue import ANDROID_INTRUSION_LOGS
+    from perito.artifacts.ios.catalogue import IOS_BACKUP
+    from perito.commands.android import open_intrusion_logs
+    from perito.parallel import plan_units
+    from perito.sources.ios_backup import IosBackup
+    from tests.test_intrusion_logs import _export
+
+    builder = BackupBuilder()
+    builder.add_file(*SAFARI, _history(50, orphans=False))
+    builder.add_file(*PROFILE, _history(50, orphans=False))
+    with IosBackup(builder.write(tmp_path / "backup")) as backup:
+        units = plan_units(backup, IOS_BACKUP)
+    assert [u.addresses for u in units if IOS_BACKUP[u.artifact].id == "ios.safari.history"] \
+        == [("HomeDomain/Library/Safari/History.db",),
+            ("HomeDomain/Library/Safari/Profiles/7F1C/History.db",)]
+    with open_intrusion_logs(_export(tmp_path)) as logs:
+        units = plan_units(logs, ANDROID_INTRUSION_LOGS)  # type: ignore[arg-type]
+    several = [u.addresses for u in units if len(u.addresses) > 1]
+    assert several and all(not u.splittable for u in units)
+    assert len({u.artifact for u in units}) == len(units)  # one unit per artifact

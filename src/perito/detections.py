@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -101,13 +102,30 @@ def correlation(name: str, wants: tuple[type[Record], ...],
     return register
 
 
-def kept_by_correlations(record: Record) -> bool:
-    """Whether any correlation reads the record (the pipeline keeps it for them)."""
-    rules = _RULES_BY_TYPE.get(type(record))
-    if rules is None:
-        rules = _RULES_BY_TYPE[type(record)] = tuple(
-            c for c in CORRELATIONS if isinstance(record, c.wants))
-    return any(rule.keeps is None or rule.keeps(record) for rule in rules)
+def correlation_filter(kind: type[Record]) -> Callable[[Record], bool] | None:
+    """For records of one type: None when no correlation reads them, else whether one reads
+    a given record (remembered per type: the correlations are registered at import)."""
+    found = _FILTERS.get(kind, _UNKNOWN)
+    if found is _UNKNOWN:
+        rules = [c for c in CORRELATIONS if issubclass(kind, c.wants)]
+        if not rules:
+            found = None
+        elif any(rule.keeps is None for rule in rules):
+            found = _every
+        else:
+            tests = tuple(rule.keeps for rule in rules if rule.keeps is not None)
+            found = functools.partial(_any_of, tests)
+        _FILTERS[kind] = found
+    return found  # type: ignore[return-value]
 
 
-_RULES_BY_TYPE: dict[type[Record], tuple[Correlation, ...]] = {}
+def _every(_record: Record) -> bool:
+    return True
+
+
+def _any_of(tests: tuple[Callable[[Record], bool], ...], record: Record) -> bool:
+    return any(test(record) for test in tests)
+
+
+_UNKNOWN = object()
+_FILTERS: dict[type[Record], object] = {}

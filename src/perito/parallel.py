@@ -1,8 +1,10 @@
 """Scan with several worker processes that share the acquisition's files, largest first.
 
-The unit of work is one file of one artifact. The parent lists every artifact's files and
-orders them: files that may be read in parts first (the largest first, so they are planned
-early), then the others by size. Each worker opens the acquisition itself (through the same
+The unit of work is one file of an artifact that declares `Artifact.split`, or all the files
+of any other artifact (its extractor, or the source, may carry state from one file to the
+next: intrusion logs drop events already read from another export). The parent lists the
+units and orders them: files that may be read in parts first (the largest first, so they are
+planned early), then the others by size. Each worker opens the acquisition itself (through the same
 factory) and takes the next file not yet taken. A file of an artifact that declares
 `Artifact.split`, large enough and whose database passes `PRAGMA quick_check`, is cut into
 row-range parts (`artifacts.base.Part`) by the worker that takes it: it announces the other
@@ -71,11 +73,12 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class Unit:
-    """One file of one artifact."""
+    """One file of an artifact that declares `split`, or every file of any other artifact
+    (whose extractor, or source, may keep state from one of its files to the next)."""
 
     artifact: int  # position in the scan's artifacts
-    file: int  # position in `files_of(source, artifact)`
-    address: str
+    first: int  # position of its first file in `files_of(source, artifact)`
+    addresses: tuple[str, ...]  # of its files, in order
     size: int
     splittable: bool
 
@@ -90,7 +93,7 @@ class _Job:
     slots: Any  # shared: _FIELDS integers per announced part
     rates: Any  # shared: per unit, seconds per row its parts took so far (0: not known yet)
     index: IndicatorIndex | None
-    parts: Path  # records of each unit: parts/<unit>-<part>/<artifact>.jsonl
+    parts: Path  # records of each piece: <unit>-<file of the unit>-<part>/<artifact>.jsonl
     work: Path
 
 
@@ -111,13 +114,19 @@ def _size(evidence: EvidenceFile) -> int:
 
 
 def plan_units(source: Source, artifacts: Sequence[Artifact]) -> list[Unit]:
-    """Every file of every artifact, in artifact and file order."""
+    """The units of every artifact, in artifact and file order."""
     units = []
     for position, artifact in enumerate(artifacts):
-        for number, evidence in enumerate(files_of(source, artifact)):
+        found = files_of(source, artifact)
+        if artifact.split is None:
+            if found:
+                units.append(Unit(position, 0, tuple(e.address for e in found),
+                                  sum(map(_size, found)), False))
+            continue
+        for number, evidence in enumerate(found):
             size = _size(evidence)
-            units.append(Unit(position, number, evidence.address, size,
-                              artifact.split is not None and size >= 2 * PART_BYTES))
+            units.append(Unit(position, number, (evidence.address,), size,
+                              size >= 2 * PART_BYTES))
     return units
 
 
@@ -197,26 +206,45 @@ def _scan_unit(job: _Job, source: Source, files: dict[int, list[EvidenceFile]], 
     found = files.get(unit.artifact)
     if found is None:
         found = files[unit.artifact] = files_of(source, artifact)
-    evidence = found[unit.file]
+    if part is None:
+        messages.put(("progress", artifact.title))
+    if not unit.splittable:
+        for number_in_unit in range(len(unit.addresses)):
+            _scan_piece(job, source, found[unit.first + number_in_unit], position,
+                        number_in_unit, None, timeline, messages, number)
+        return
+    evidence = found[unit.first]
     pending: list[Part] = []
-    if part is None and unit.splittable:
+    if part is None:
         planned = split_file(source, artifact, evidence, unit.size)
         if planned:
             part = planned[0]
             pending = _announce(job, position, planned[1:])
-    if part is None or part.number == 0:
-        messages.put(("progress", artifact.title))
     for piece in [part, *pending]:
-        records = RecordFiles(job.parts / f"{position}-{piece.number if piece else 0}")
-        try:
-            done = scan_file(source, artifact, evidence, job.index, records, timeline, piece)
-        finally:
-            records.close()
-        if piece is not None and piece.rows:
-            job.rates[position] = done.seconds / piece.rows
-        if timeline.events:  # rendered now, a part at a time, not all at the end
-            timeline.spill(job.work / f"timeline-{position}-{done.part.number if done.part else 0}")
-        messages.put(("unit", number, position, done))
+        _scan_piece(job, source, evidence, position, 0, piece, timeline, messages, number)
+
+
+def _piece_name(position: int, number_in_unit: int, part: Part | None) -> str:
+    return f"{position}-{number_in_unit}-{part.number if part else 0}"
+
+
+def _scan_piece(job: _Job, source: Source, evidence: EvidenceFile, position: int,
+                number_in_unit: int, part: Part | None, timeline: Timeline, messages: Any,
+                number: int) -> None:
+    """One file of a unit, or one part of it: records into its own piece, the timeline
+    rendered and spilled now (a piece at a time, not all at the end), the result sent."""
+    artifact = job.artifacts[job.units[position].artifact]
+    name = _piece_name(position, number_in_unit, part)
+    records = RecordFiles(job.parts / name)
+    try:
+        done = scan_file(source, artifact, evidence, job.index, records, timeline, part)
+    finally:
+        records.close()
+    if part is not None and part.rows:
+        job.rates[position] = done.seconds / part.rows
+    if timeline.events:
+        timeline.spill(job.work / f"timeline-{name}")
+    messages.put(("unit", number, (position, number_in_unit), done))
 
 
 def _work(number: int, messages: Any) -> None:
@@ -311,7 +339,8 @@ def _quietly(work: Callable[[], None]) -> None:
 
 @dataclass
 class _Collected:
-    scans: dict[int, list[FileScan]] = field(default_factory=dict)  # unit → its parts' scans
+    # (unit, file of the unit) → the scans of its parts
+    scans: dict[tuple[int, int], list[FileScan]] = field(default_factory=dict)
     hashes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     spilled: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -354,26 +383,28 @@ def _collect(workers: list[Any], messages: Any, total: int, progress: Progress |
     return collected
 
 
-def _complete(unit: Unit, scans: list[FileScan], reason: str) -> list[FileScan]:
-    """A unit's scans, with a failed one for what a failed worker took and never gave."""
+def _complete(address: str, scans: list[FileScan], reason: str) -> list[FileScan]:
+    """A file's scans, with a failed one for what a failed worker took and never gave."""
     expected = scans[0].part.of if scans and scans[0].part else 1
     if len(scans) == expected:
         return scans
-    lost = FileScan(unit.address, failed=True,
-                    problems=[f"{unit.address}: internal error while reading ({reason})"])
+    lost = FileScan(address, failed=True,
+                    problems=[f"{address}: internal error while reading ({reason})"])
     return [*scans, lost]
 
 
 def _join_records(artifacts: Sequence[Artifact], units: Sequence[Unit],
-                  scans: dict[int, list[FileScan]], pieces: Path, records: Path) -> None:
+                  scans: dict[tuple[int, int], list[FileScan]], pieces: Path,
+                  records: Path) -> None:
     """Each artifact's records file: its units' files, in file and part order."""
     by_artifact: dict[int, list[Path]] = {}
     for position, unit in enumerate(units):
-        for done in scans.get(position, []):
-            path = (pieces / f"{position}-{done.part.number if done.part else 0}"
-                    / f"{artifacts[unit.artifact].id}.jsonl")
-            if path.is_file():
-                by_artifact.setdefault(unit.artifact, []).append(path)
+        for number_in_unit in range(len(unit.addresses)):
+            for done in scans.get((position, number_in_unit), []):
+                path = (pieces / _piece_name(position, number_in_unit, done.part)
+                        / f"{artifacts[unit.artifact].id}.jsonl")
+                if path.is_file():
+                    by_artifact.setdefault(unit.artifact, []).append(path)
     if by_artifact:
         records.mkdir(parents=True, exist_ok=True)
     for artifact, paths in by_artifact.items():
@@ -413,11 +444,13 @@ def _merge(source: Source, artifacts: Sequence[Artifact], units: Sequence[Unit],
     detections: list[Detection] = []
     kept: list[tuple[str, Record]] = []
     for position, unit in enumerate(units):  # artifact, file, part order
-        scans = _complete(unit, collected.scans.get(position, []), reason)
-        by_artifact.setdefault(unit.artifact, []).append(scans)
-        for done in scans:
-            detections.extend(done.detections)
-            kept.extend(done.kept)
+        for number_in_unit, address in enumerate(unit.addresses):
+            scans = _complete(address, collected.scans.get((position, number_in_unit), []),
+                              reason)
+            by_artifact.setdefault(unit.artifact, []).append(scans)
+            for done in scans:
+                detections.extend(done.detections)
+                kept.extend(done.kept)
     statuses = [combine(source, artifact, by_artifact.get(position, []))
                 for position, artifact in enumerate(artifacts)]
     source.custody.hashes.update(collected.hashes)

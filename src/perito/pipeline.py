@@ -13,10 +13,16 @@ from pathlib import Path
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
 from perito.artifacts.base import Artifact, Context, Part, SchemaMismatch, extract_salvaging
-from perito.detections import CORRELATIONS, Detection, analyse, kept_by_correlations
+from perito.detections import (
+    CORRELATIONS,
+    HEURISTICS,
+    Detection,
+    analyse,
+    correlation_filter,
+)
 from perito.errors import DamagedFile
 from perito.indicators.index import IndicatorIndex
-from perito.indicators.match import match_record
+from perito.indicators.match import Match, match_record
 from perito.indicators.model import IndicatorSet
 from perito.levels import Level
 from perito.output.jsonl import RecordFiles
@@ -133,21 +139,33 @@ def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
     done = FileScan(evidence.address, part)
     ctx = Context(source, evidence, part=part)
     unchecked = 0
+    # The loop runs once per record: what it calls is looked up once, and the checks that
+    # find nothing for a record type (no heuristic, no correlation) cost a dict lookup.
+    name, plugin, platform = artifact.id, artifact.plugin, source.platform
+    write = record_files.write if record_files is not None else None
+    add, kept, detections = timeline.add, done.kept, done.detections
+    filters: dict[type[Record], Callable[[Record], bool] | None] = {}
     try:
         for record in extract_salvaging(artifact.extract, ctx):
             done.records += 1
-            if record_files is not None:
-                record_files.write(artifact.id, record)
-            timeline.add(record, artifact.id, artifact.plugin)
-            if kept_by_correlations(record):
-                done.kept.append((artifact.id, record))
+            if write is not None:
+                write(name, record)
+            add(record, name, plugin)
+            kind = type(record)
+            keep = filters[kind] if kind in filters else \
+                filters.setdefault(kind, correlation_filter(kind))
+            if keep is not None and keep(record):
+                kept.append((name, record))
             try:
-                done.detections.extend(analyse(record, artifact.id, artifact.slug))
+                if kind in HEURISTICS:
+                    detections.extend(analyse(record, name, artifact.slug))
                 if indicators is not None:
-                    done.detections.extend(_matches(indicators, record, artifact, source))
+                    found = match_record(indicators, record, platform=platform)
+                    if found:
+                        detections.extend(_matches(found, record, artifact))
             except Exception:  # a checking bug must not hide the other records
                 unchecked += 1
-                log.exception("%s: checking one record failed", artifact.id)
+                log.exception("%s: checking one record failed", name)
     except Exception as error:  # one bad file never ends the scan
         done.failed = True
         reason = describe_error(error)
@@ -238,11 +256,11 @@ def correlate_records(records: list[Record]) -> Iterator[Detection]:
             log.exception("correlation %s failed", rule.name)
 
 
-def _matches(index: IndicatorIndex, record: Record, artifact: Artifact,
-             source: Source) -> Iterable[Detection]:
+def _matches(found: Sequence[Match], record: Record, artifact: Artifact
+             ) -> Iterable[Detection]:
     """One detection per indicator per record, however many fields carry it."""
     seen: set[tuple[str, str]] = set()
-    for match in match_record(index, record, platform=source.platform):
+    for match in found:
         key = (match.indicator.kind, match.indicator.value)
         if key in seen:
             continue
