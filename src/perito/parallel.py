@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from perito.artifacts.base import Artifact, Context, Part, parts
+from perito.collector import collector_paused
 from perito.detections import Detection
 from perito.indicators.index import IndicatorIndex
 from perito.output.jsonl import RecordFiles
@@ -250,6 +251,7 @@ def _scan_piece(job: _Job, source: Source, evidence: EvidenceFile, position: int
 def _work(number: int, messages: Any) -> None:
     job = _JOB
     assert job is not None
+    gc.disable()  # short-lived, and what it makes holds no cycles (perito.collector)
     try:
         source = job.open_source()
         try:
@@ -280,7 +282,8 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
     if len(units) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         files = RecordFiles(records) if records is not None else None
         try:
-            return scan(source, artifacts, index, files, progress)
+            with collector_paused():
+                return scan(source, artifacts, index, files, progress)
         finally:
             if files is not None:
                 files.close()

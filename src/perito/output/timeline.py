@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from perito.collector import collector_paused
 from perito.output.timeline_lines import (
     Item,
     Lines,
-    collector_paused,
     csv_row,
     csv_text,
     jsonl_text,

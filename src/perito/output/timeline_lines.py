@@ -10,8 +10,6 @@ relies on being absent.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import itertools
 import os
 import pickle
@@ -22,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from perito.collector import collector_paused
 from perito.output.jsonl import dumps_bytes
 
 # An event's fields in `Event` order, then (once rendered) its CSV row and JSONL line as bytes,
@@ -33,19 +32,6 @@ _FIELD, _ROW = "\x00", "\x01"  # placeholders, checked absent from the chunk's t
 _OBJECT = b'{"message":'  # how every JSONL line starts
 _NEXT_OBJECT = b'},{"message":'  # only ever between two objects (quotes in strings are \")
 _FRAME = struct.Struct("<QQ")  # sizes of a chunk's pickled events and of its lines
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No garbage collection meanwhile: rendering makes (and frees) millions of containers in
-    no cycle, and they would trigger full collections that walk every object of the scan."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def csv_row(fields: Iterable[str]) -> str:
