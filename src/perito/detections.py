@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,13 +59,12 @@ def heuristic(record_type: type[Record], name: str, level: Level, rationale: str
     return register
 
 
-def analyse(record: Record, artifact: str, module: str) -> Iterator[Detection]:
+def analyse(record: Record, artifact: str, module: str) -> list[Detection]:
     """Every heuristic finding for a record."""
-    for rule in HEURISTICS.get(type(record), ()):
-        for message in rule.check(record):
-            yield Detection(level=rule.level, artifact=artifact, module=module,
-                            message=message, record=record, finding=rule.name,
-                            rationale=rule.rationale, event_time=first_time(record))
+    return [Detection(level=rule.level, artifact=artifact, module=module, message=message,
+                      record=record, finding=rule.name, rationale=rule.rationale,
+                      event_time=first_time(record))
+            for rule in HEURISTICS.get(type(record), ()) for message in rule.check(record)]
 
 
 @dataclass(frozen=True, slots=True)
