@@ -182,3 +182,43 @@ def test_only_splittable_artifacts_are_shared_out_file_by_file(tmp_path: Path) -
     several = [u.addresses for u in units if len(u.addresses) > 1]
     assert several and all(not u.splittable for u in units)
     assert len({u.artifact for u in units}) == len(units)  # one unit per artifact
+
+
+def test_the_manifest_is_read_in_stored_order_also_without_rowid(tmp_path: Path) -> None:
+    """The Manifest artifact lists rows as Manifest.db stores them (rowid, or the primary key
+    of a WITHOUT ROWID table), so parts need no sort to skip to their rows."""
+    from perito.artifacts.ios.manifest import ARTIFACT as MANIFEST
+    from perito.sources.ios_backup import IosBackup
+    from tests.helpers import extract
+
+    builder = BackupBuilder()
+    for name in ("zeta", "alpha", "mid"):
+        builder.add_file("HomeDomain", f"Library/{name}.plist", b"x")
+    root = builder.write(tmp_path / "backup")
+    records, _notes = extract(root, MANIFEST)
+    paths = [r.relative_path for r in records]  # type: ignore[attr-defined]
+    with IosBackup(root) as backup:
+        stored = [row.relative_path for row in backup.stored_rows()]
+        part = [row.relative_path for row in backup.stored_rows(Part(1, 2, 1, -1).clause())]
+    assert paths == stored and part == stored[1:]
+    assert paths.index("Library/zeta.plist") < paths.index("Library/alpha.plist")
+    copy = tmp_path / "without-rowid"
+    copy.mkdir()
+    for item in root.iterdir():
+        if item.is_file():
+            (copy / item.name).write_bytes(item.read_bytes())
+        else:
+            (copy / item.name).mkdir()
+            for child in item.iterdir():
+                (copy / item.name / child.name).write_bytes(child.read_bytes())
+    db = sqlite3.connect(copy / "Manifest.db")
+    db.executescript("ALTER TABLE Files RENAME TO Old; CREATE TABLE Files (fileID TEXT PRIMARY "
+                     "KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB) WITHOUT "
+                     "ROWID; INSERT INTO Files SELECT * FROM Old; DROP TABLE Old;")
+    db.commit()
+    db.close()
+    records, _notes = extract(copy, MANIFEST)
+    assert sorted(r.relative_path for r in records) == sorted(paths)  # type: ignore[attr-defined]
+    with IosBackup(copy) as backup:
+        assert [row.file_id for row in backup.stored_rows()] == sorted(
+            row.file_id for row in backup.stored_rows())

@@ -3,6 +3,8 @@
 Paths are made device-absolute (domain → device root) so that absolute file-path indicators
 can match; the incumbent prepends "/" to the domain-relative path instead, so they rarely do.
 WebKit and cache folders embed origins in names (`https_example.com_0`), which yields URLs.
+Entries come in the order Manifest.db stores them (as the incumbent reads them), which a
+large Manifest can be read in parts by (see docs/sources.md).
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def extract(ctx: Context) -> Iterator[Record]:
         return
     ctx.source.custody.record(ctx.evidence.address, ctx.evidence.path)
     undecodable = 0
-    for row in backup.rows(limits=ctx.part.clause() if ctx.part is not None else ""):
+    for row in backup.stored_rows(ctx.part.clause() if ctx.part is not None else ""):
         try:
             meta = decode_mbfile(row.blob)
         except PlistError:
