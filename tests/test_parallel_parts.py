@@ -89,7 +89,9 @@ def _outputs(out: Path) -> dict[str, object]:
     for artifact in info["artifacts"]:
         artifact.pop("seconds")
     found["artifacts"] = info["artifacts"]
-    found["hashes"] = info["hashes"]
+    # an archive's members are hashed from private copies, whose folder differs per run
+    found["hashes"] = [{k: v for k, v in row.items() if k != "local_path"}
+                       for row in info["hashes"]]
     return found
 
 
@@ -222,3 +224,51 @@ def test_the_manifest_is_read_in_stored_order_also_without_rowid(tmp_path: Path)
     with IosBackup(copy) as backup:
         assert [row.file_id for row in backup.stored_rows()] == sorted(
             row.file_id for row in backup.stored_rows())
+
+
+@pytest.mark.parametrize("form", ["folder", "gz"])
+def test_parts_of_a_filesystem_dump(tmp_path: Path, small_parts: Path, form: str) -> None:
+    """A dump (folder, or archive read through private copies) read in parts by two workers
+    gives what one process gives."""
+    from tests.builders.ios_fs import APP_DATA, DumpBuilder
+    from tests.test_ios_fs import _write
+
+    dump = DumpBuilder()
+    safari = dump.container(APP_DATA, "5E6F7A8B-0000-4000-8000-000000000003",
+                            "com.apple.mobilesafari")
+
+    def fill(db: sqlite3.Connection) -> None:
+        history_db([Visit(f"https://news{i % 7}.example.org/{i}", T0 + i, f"Nota {i}")
+                    for i in range(400)])(db)
+
+    dump.add_sqlite(f"{safari}/Library/Safari/History.db", fill)
+    dump.add_sqlite("private/var/mobile/Library/SMS/sms.db", sms_db(_messages(300)))
+    target = _write(dump, tmp_path, form)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        assert main(["ios", "check-fs", str(target), "-i", str(PEGASUS), "-o", str(out),
+                     "-j", jobs]) == 2
+        outputs.append(_outputs(out))
+    assert outputs[0] == outputs[1]
+    assert len(small_parts.read_text().splitlines()) == 2  # Safari and SMS were split
+
+
+def test_parts_of_an_encrypted_backup(tmp_path: Path, small_parts: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part decrypts its file in place: the encrypted backup read in parts gives the
+    records of its plaintext twin read in one process."""
+    from tests.builders.ios_encrypted import Encryption, write_encrypted
+
+    builder = BackupBuilder()
+    builder.add_file(*SAFARI, _history(300, orphans=True))
+    builder.add_sqlite(*SMS, sms_db(_messages(200)))
+    encrypted = write_encrypted(builder, tmp_path / "encrypted", Encryption(password="1234"))
+    twin = builder.write(tmp_path / "plain")
+    monkeypatch.setenv("PERITO_BACKUP_PASSWORD", "1234")
+    _code, plain = _scan(twin, tmp_path / "one", "1")
+    _code, parted = _scan(encrypted.root, tmp_path / "two", "2")
+    assert len(small_parts.read_text().splitlines()) >= 2
+    for name in ("records/ios.safari.history.jsonl", "records/ios.sms.messages.jsonl",
+                 "alerts.json", "timeline.csv"):
+        assert parted[name] == plain[name], name
