@@ -6,7 +6,8 @@ the same shape (ios.md §2.4): a keyed archive whose `$objects[1]` is a flat dic
 and UIDs pointing at a string (RelativePath, Target), data (Digest) or an NSMutableData
 (EncryptionKey). This reader decodes just that, straight from the bytes, and returns exactly
 what the generic route returns (the tests compare both); any other shape returns None, and the
-caller takes the generic route.
+caller takes the generic route. On damaged bytes it checks only the parts it reads, so it may
+still read a blob the generic route refuses.
 """
 
 from __future__ import annotations
