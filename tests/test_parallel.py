@@ -8,7 +8,7 @@ from pathlib import Path
 from samples.build_sample import DEFAULT_DEST
 
 from perito.cli import main
-from perito.parallel import take_order
+from perito.parallel import Unit, unit_order
 from tests.paths import ROOT
 
 IOCS = ROOT / "samples" / "iocs"
@@ -34,10 +34,14 @@ def test_one_or_several_workers_same_outputs(tmp_path: Path) -> None:
     assert b"tookcheckout.com" in results[0]["alerts.json"]
 
 
-def test_workers_take_the_heaviest_artifacts_first() -> None:
-    assert take_order([100, 1, 1, 60, 50]) == [0, 3, 4, 1, 2]
-    assert take_order([5, 5, 5]) == [0, 1, 2]
-    assert take_order([]) == []
+def test_workers_take_splittable_files_then_the_heaviest_units_first() -> None:
+    def unit(size: int, splittable: bool = False) -> Unit:
+        return Unit(0, 0, ("a",), size, splittable)
+
+    assert unit_order([unit(100), unit(1), unit(1), unit(60), unit(50)]) == [0, 3, 4, 1, 2]
+    assert unit_order([unit(100), unit(20, True), unit(30, True)]) == [2, 1, 0]
+    assert unit_order([unit(5), unit(5), unit(5)]) == [0, 1, 2]
+    assert unit_order([]) == []
 
 
 def test_a_worker_that_cannot_open_the_source_fails_its_artifacts(tmp_path: Path) -> None:

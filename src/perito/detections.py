@@ -104,18 +104,19 @@ def correlation(name: str, wants: tuple[type[Record], ...],
 def correlation_filter(kind: type[Record]) -> Callable[[Record], bool] | None:
     """For records of one type: None when no correlation reads them, else whether one reads
     a given record (remembered per type: the correlations are registered at import)."""
-    found = _FILTERS.get(kind, _UNKNOWN)
-    if found is _UNKNOWN:
-        rules = [c for c in CORRELATIONS if issubclass(kind, c.wants)]
-        if not rules:
-            found = None
-        elif any(rule.keeps is None for rule in rules):
-            found = _every
-        else:
-            tests = tuple(rule.keeps for rule in rules if rule.keeps is not None)
-            found = functools.partial(_any_of, tests)
-        _FILTERS[kind] = found
-    return found  # type: ignore[return-value]
+    if kind in _FILTERS:
+        return _FILTERS[kind]
+    rules = [c for c in CORRELATIONS if issubclass(kind, c.wants)]
+    found: Callable[[Record], bool] | None = None
+    if any(rule.keeps is None for rule in rules):
+        found = _every
+    elif rules:
+        found = functools.partial(_any_of, tuple(rule.keeps for rule in rules if rule.keeps))
+    _FILTERS[kind] = found
+    return found
+
+
+_FILTERS: dict[type[Record], Callable[[Record], bool] | None] = {}
 
 
 def _every(_record: Record) -> bool:
@@ -124,7 +125,3 @@ def _every(_record: Record) -> bool:
 
 def _any_of(tests: tuple[Callable[[Record], bool], ...], record: Record) -> bool:
     return any(test(record) for test in tests)
-
-
-_UNKNOWN = object()
-_FILTERS: dict[type[Record], object] = {}

@@ -101,11 +101,6 @@ class _Job:
 _JOB: _Job | None = None  # set in the parent just before forking
 
 
-def take_order(weights: Sequence[int]) -> list[int]:
-    """Positions by weight, heaviest first (ties in declaration order)."""
-    return sorted(range(len(weights)), key=lambda i: (-weights[i], i))
-
-
 def _size(evidence: EvidenceFile) -> int:
     if evidence.size:
         return evidence.size

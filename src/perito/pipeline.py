@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import perito.analysis  # noqa: F401  (registers the heuristics)
-from perito.artifacts.base import Artifact, Context, Part, SchemaMismatch, extract_salvaging
+from perito.artifacts.base import (
+    Artifact,
+    Context,
+    Part,
+    SchemaMismatch,
+    extract_salvaging,
+    tally_note,
+)
 from perito.detections import (
     CORRELATIONS,
     HEURISTICS,
@@ -144,7 +151,6 @@ def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
     name, plugin, platform = artifact.id, artifact.plugin, source.platform
     write = record_files.write if record_files is not None else None
     add, kept, detections = timeline.add, done.kept, done.detections
-    filters: dict[type[Record], Callable[[Record], bool] | None] = {}
     try:
         for record in extract_salvaging(artifact.extract, ctx):
             done.records += 1
@@ -152,8 +158,7 @@ def scan_file(source: Source, artifact: Artifact, evidence: EvidenceFile,
                 write(name, record)
             add(record, name, plugin)
             kind = type(record)
-            keep = filters[kind] if kind in filters else \
-                filters.setdefault(kind, correlation_filter(kind))
+            keep = correlation_filter(kind)
             if keep is not None and keep(record):
                 kept.append((name, record))
             try:
@@ -205,7 +210,7 @@ def combine(source: Source, artifact: Artifact, files: Sequence[Sequence[FileSca
             for message, count in piece.tallies.items():
                 tallies[message] = tallies.get(message, 0) + count
         status.notes.extend(notes)
-        status.notes.extend(f"{address}: {message.replace('{count}', str(count))}"
+        status.notes.extend(f"{address}: {tally_note(message, count)}"
                             for message, count in tallies.items())
         status.problems.extend(problems)
         if any(piece.failed for piece in pieces):

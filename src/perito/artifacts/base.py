@@ -43,9 +43,6 @@ class Part:
     def clause(self) -> str:
         return f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
 
-    def label(self) -> str:
-        return f"part {self.number + 1} of {self.of}"
-
 
 def parts(rows: int, count: int) -> list[Part]:
     """`count` parts of about equal size over `rows` rows (the last takes what is left, so a
@@ -79,7 +76,12 @@ class Context:
             self.tallies[message] = self.tallies.get(message, 0) + count
 
     def tallied(self) -> list[str]:
-        return [message.replace("{count}", str(count)) for message, count in self.tallies.items()]
+        return [tally_note(message, count) for message, count in self.tallies.items()]
+
+
+def tally_note(message: str, count: int) -> str:
+    """The note a `Context.tally` message gives for a count."""
+    return message.replace("{count}", str(count))
 
 
 Extractor = Callable[[Context], Iterator[Record]]
