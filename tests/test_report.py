@@ -435,3 +435,22 @@ def test_table_of_a_huge_scan_keeps_the_events_around_detections(
     times = [event[0] for event in data["events"]]
     assert times == sorted(times)
     assert set(data["near"]) <= set(times)  # the detections' own events are kept
+
+
+@pytest.mark.parametrize("value", [
+    {"b": [1, "é", "</script><!--"], "a": {"z": None, "y": 2.5}},
+    {"events": [[1, 0, "lone \ud800 surrogate", 0]]},  # orjson refuses: the standard library
+    {"big": 2 ** 70},
+])
+def test_embedded_json_is_the_standard_librarys_data(value: dict[str, object]) -> None:
+    """The page's `tojson` goes through orjson, falling back to the standard library; either
+    way the data read back are the same, keys sorted as Jinja asks, and the text is safe in a
+    <script> element and encodable as UTF-8."""
+    from perito.output.report import _environment, json_text
+
+    text = json_text(value, sort_keys=True)
+    assert json.loads(text) == value
+    assert text.encode("utf-8")
+    assert list(json.loads(text)) == sorted(value)
+    rendered = _environment().from_string("{{ v | tojson }}").render(v=value)
+    assert "<" not in rendered and json.loads(rendered) == value
