@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import sqlite3
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,13 +46,18 @@ class Part:
 
 
 def parts(rows: int, count: int) -> list[Part]:
-    """`count` parts of about equal size over `rows` rows (the last takes what is left, so a
-    count that grew or shrank since it was taken still reads every row once)."""
+    """`count` parts over `rows` rows, the last two half the size of the others (so that
+    the last pieces workers take are small and they finish close together); the last takes
+    what is left, so a count that grew or shrank since it was taken still reads every row
+    once."""
     count = max(1, min(count, rows))
-    size = -(-rows // count)
-    return [Part(k, count, k * size, size if k < count - 1 else -1,
-                 min(size, rows - k * size) if k < count - 1 else rows - k * size)
-            for k in range(count)]
+    weights = [2] * (count - 2) + [1, 1] if count >= 3 else [1] * count
+    total = sum(weights)
+    ends = list(itertools.accumulate(weights))
+    starts = [0] + [rows * end // total for end in ends[:-1]]
+    bounds = [*starts, rows]
+    return [Part(k, count, bounds[k], bounds[k + 1] - bounds[k] if k < count - 1 else -1,
+                 bounds[k + 1] - bounds[k]) for k in range(count)]
 
 
 @dataclass
