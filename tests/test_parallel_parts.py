@@ -256,8 +256,8 @@ def test_parts_of_a_filesystem_dump(tmp_path: Path, small_parts: Path, form: str
 
 def test_parts_of_an_encrypted_backup(tmp_path: Path, small_parts: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each part decrypts its file in place: the encrypted backup read in parts gives the
-    records of its plaintext twin read in one process."""
+    """Each worker decrypts a file once for all the parts it reads: the encrypted backup read
+    in parts gives the records of its plaintext twin read in one process."""
     from tests.builders.ios_encrypted import Encryption, write_encrypted
 
     builder = BackupBuilder()

@@ -20,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,15 +46,15 @@ from perito.sources.plist import PlistError, load_plist, unarchive
 from perito.sources.sqlite import (
     NotADatabase,
     OpenedDatabase,
-    check_header,
     checked_count,
+    open_private_copy,
     open_sqlite,
 )
-from perito.sources.sqlite import _harden as harden  # same hardening as every evidence db
 
 log = logging.getLogger(__name__)
 
 _FILE_ID = re.compile(r"[0-9a-f]{40}")
+_KEPT_COPIES = 4  # private copies of databases kept for the next open
 _SIDECARS = ("-wal", "-journal", "-shm")
 
 DOMAIN_ROOTS: dict[str, str] = {
@@ -188,6 +189,9 @@ class IosBackup:
         self.encrypted = False  # True when files are decrypted while they are read
         self._keys: ClassKeys | None = None
         self._private: Path | None = None
+        # private copies of databases, oldest first: path → (folder, database, sidecars)
+        self._copies: OrderedDict[Path, tuple[Path, Path, dict[str, Path]]] = OrderedDict()
+        self._in_use: Counter[Path] = Counter()
         self._stack = contextlib.ExitStack()
         try:
             self._open(key, password)
@@ -417,24 +421,19 @@ class IosBackup:
         self.custody.record(evidence.address, evidence.path)
         for suffix, path in sidecars.items():
             self.custody.record(evidence.address + suffix, path)
-        if not self.encrypted:
-            with open_sqlite(evidence.path, sidecars) as opened:
+        if not self.encrypted and not sidecars.keys() & {"-wal", "-journal"}:
+            with open_sqlite(evidence.path, sidecars) as opened:  # in place, immutable
                 yield opened
             return
-        with self._decrypted_database(evidence) as (database, plain_sidecars):
-            if not plain_sidecars.keys() & {"-wal", "-journal"}:
+        with self._private_database(evidence) as (database, private_sidecars):
+            if not private_sidecars.keys() & {"-wal", "-journal"}:
                 with open_sqlite(database) as opened:
                     yield opened
                 return
-            # The decrypted copy is already private and named as SQLite expects: open it
-            # read-write in place (which applies the WAL) rather than copy plaintext again.
-            check_header(database)
-            connection = sqlite3.connect(str(database), check_same_thread=False)
-            harden(connection)
-            try:
-                yield OpenedDatabase(connection, wal_applied=True)
-            finally:
-                connection.close()
+            # The copy is already private and named as SQLite expects: open it read-write
+            # in place (which applies the WAL) rather than copy it again.
+            with open_private_copy(database) as opened:
+                yield opened
 
     # Decryption ---------------------------------------------------------------------------
 
@@ -471,29 +470,57 @@ class IosBackup:
         return target
 
     @contextlib.contextmanager
-    def _decrypted_database(self, evidence: EvidenceFile
-                            ) -> Iterator[tuple[Path, dict[str, Path]]]:
-        """A plaintext copy of a database and its sidecars in the private folder, removed
-        when the block ends."""
+    def _private_database(self, evidence: EvidenceFile
+                          ) -> Iterator[tuple[Path, dict[str, Path]]]:
+        """A private plaintext copy of a database and its sidecars (decrypted, or copied for
+        its WAL to be applied). The last few copies are kept until the backup is closed, so
+        the parts of a file read one after another, and the artifacts that share a database,
+        decrypt or copy it once (a large sms.db is read in up to 16 parts)."""
         if evidence.path == self.root / "Manifest.db" and self._private is not None:
             decrypted = self._private / "Manifest.db"
             yield (decrypted if decrypted.is_file() else evidence.path), {}
             return
-        assert self._private is not None
+        key = evidence.path
+        copy = self._copies.get(key)
+        if copy is None:
+            copy = self._copies[key] = self._private_copy(evidence)
+        self._copies.move_to_end(key)
+        self._in_use[key] += 1
+        try:
+            yield copy[1], copy[2]
+        finally:
+            self._in_use[key] -= 1
+            self._forget_copies()
+
+    def _private_copy(self, evidence: EvidenceFile) -> tuple[Path, Path, dict[str, Path]]:
+        """(folder, database, sidecars) of a new private copy in the private folder."""
+        if self._private is None:  # a plain backup: a folder for the copies of WAL databases
+            self._private = Path(tempfile.mkdtemp(prefix="perito-private-"))
+            self._stack.callback(shutil.rmtree, self._private, ignore_errors=True)
         folder = Path(tempfile.mkdtemp(prefix="db-", dir=self._private))
         try:
             database = self._decrypt_into(folder, "evidence.db", evidence)
             sidecars: dict[str, Path] = {}
             for suffix, (row, stored) in self._sidecar_rows(evidence).items():
-                if suffix == "-shm":
+                if suffix == "-shm" and self.encrypted:
                     continue  # only an index of the WAL: SQLite rebuilds it
                 sidecar = EvidenceFile(address=evidence.address + suffix, path=stored,
                                        domain=row.domain, relative_path=row.relative_path,
                                        file_id=row.file_id)
                 sidecars[suffix] = self._decrypt_into(folder, f"evidence.db{suffix}", sidecar)
-            yield database, sidecars
-        finally:
+        except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return folder, database, sidecars
+
+    def _forget_copies(self) -> None:
+        """Remove the oldest copies beyond `_KEPT_COPIES` that no open connection uses."""
+        for key in list(self._copies):
+            if len(self._copies) <= _KEPT_COPIES:
+                return
+            if not self._in_use[key]:
+                shutil.rmtree(self._copies.pop(key)[0], ignore_errors=True)
+                del self._in_use[key]
 
     def write_decrypted_copy(self, destination: Path,
                              progress: Callable[[int, int], None] | None = None

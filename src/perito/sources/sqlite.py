@@ -82,13 +82,22 @@ def open_sqlite(path: Path, sidecars: Mapping[str, Path] | None = None
         shutil.copyfile(path, copy)
         for suffix, source in sidecars.items():
             shutil.copyfile(source, Path(tmp) / f"evidence.db{suffix}")
-        # A private copy may be opened read-write: that is how SQLite applies the WAL.
-        connection = sqlite3.connect(str(copy), check_same_thread=False)
-        _harden(connection)
-        try:
-            yield OpenedDatabase(connection, wal_applied=True)
-        finally:
-            connection.close()
+        with open_private_copy(copy) as opened:
+            yield opened
+
+
+@contextmanager
+def open_private_copy(database: Path) -> Iterator[OpenedDatabase]:
+    """A private copy of a database (never the evidence), its sidecars beside it under
+    matching names, opened read-write: that is how SQLite applies a WAL. On closing, SQLite
+    folds the WAL into the copy, which then holds the same rows without it."""
+    check_header(database)
+    connection = sqlite3.connect(str(database), check_same_thread=False)
+    _harden(connection)
+    try:
+        yield OpenedDatabase(connection, wal_applied=True)
+    finally:
+        connection.close()
 
 
 def schema(connection: sqlite3.Connection) -> dict[str, set[str]]:
