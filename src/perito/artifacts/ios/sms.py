@@ -189,7 +189,8 @@ def extract(ctx: Context) -> Iterator[SmsMessage]:
                 _text(row[chat]), from_me,
                 "sent" if from_me == 1 else "received" if from_me == 0 else "",
                 _date(row[date]), _date(row[date_read]), _date(row[date_delivered]),
-                text or None, source, _unique(extract_links(text)) if text else (),
+                text or None, source,
+                _unique(extract_links(text)) if text and "://" in text else (),
                 _int(row[attachments])))
     ctx.tally("{count} message bodies stored only in attributedBody could not be decoded; "
               "their links are not checked", undecodable)
