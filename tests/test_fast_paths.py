@@ -335,3 +335,30 @@ def test_every_record_type_is_built_by_the_dataclass_init() -> None:
     assert len(RECORD_TYPES) > 50
     for cls in RECORD_TYPES.values():
         assert cls.__init__.__code__.co_filename == "<string>", cls  # dataclasses' own
+
+
+def test_assembler_builds_what_init_builds() -> None:
+    from perito.records import assembler
+
+    names = ("source", "url", "tags")
+    values = ("x", "https://a.example/", ("a",))
+    assert assembler(_Checked, names)(values) == _Checked(source="x", url="https://a.example/",
+                                                          tags=("a",))
+    with pytest.raises(ValueError, match="refused"):  # a `__post_init__` still runs
+        assembler(_Checked, names)(("x", "refused", ()))
+    made = assembler(_Defaulted, ("source", "url", "extra"))(("x", "u", 3))
+    assert made == _Defaulted(source="x", url="u", extra=3) and hash(made) == hash(
+        _Defaulted(source="x", url="u", extra=3))
+    with pytest.raises(TypeError):  # every field, in declaration order
+        assembler(_Defaulted, ("source", "extra", "url"))
+    with pytest.raises(ValueError, match="zip"):  # one value per field
+        assembler(_Defaulted, ("source", "url", "extra"))(("x", "u"))
+
+
+def test_planned_decoder_remembers_unset_but_not_signed_zeros() -> None:
+    one = decoder(Encoding.COCOA_AUTO)
+    assert one(0) is one(0) and one(0) == decode(0, Encoding.COCOA_AUTO)
+    assert one(0.0).to_json()["raw"] == 0.0
+    minus = one(-0.0).to_json()["raw"]
+    assert isinstance(minus, float) and str(minus) == "-0.0"
+    assert str(one(0.0).to_json()["raw"]) == "0.0"

@@ -319,21 +319,28 @@ def decoder(encoding: Encoding, other: Decoder | None = None) -> Decoder:
             return slow(raw)
         # 0 and -1 are decided by `decode` (unset, or a time, by encoding); so are NaN,
         # infinities and values out of range (invalid).
+        ns = None
         if raw and raw != -1 and -_HUGE < raw < _HUGE:
             unit = (1 if abs(raw) >= 1e14 else _NS) if auto else fixed_unit
             ns = (raw * unit if kind is int else round(raw * unit)) + offset_ns
-            if _MIN_NS <= ns <= _MAX_NS:
-                stamp: Timestamp = _new(Timestamp)
-                _set_raw(stamp, raw)
-                _set_encoding(stamp, encoding)
-                _set_ns(stamp, ns)
-                _set_state(stamp, _OK)
-                _set_utc(stamp, _iso_text(ns))
-                if len(seen) >= _RECENT_LIMIT:
-                    seen.clear()
-                seen[raw] = stamp
+        if ns is not None and _MIN_NS <= ns <= _MAX_NS:
+            stamp: Timestamp = _new(Timestamp)
+            _set_raw(stamp, raw)
+            _set_encoding(stamp, encoding)
+            _set_ns(stamp, ns)
+            _set_state(stamp, _OK)
+            _set_utc(stamp, _iso_text(ns))
+        else:
+            stamp = decode(raw, encoding)
+            # Unset and invalid values are remembered too (0 is common: a message never
+            # read), but not ±0.0 (one key for two raws that print differently) nor NaN
+            # (never found again).
+            if kind is float and not (raw and raw == raw):
                 return stamp
-        return decode(raw, encoding)
+        if len(seen) >= _RECENT_LIMIT:
+            seen.clear()
+        seen[raw] = stamp
+        return stamp
 
     return decode_one
 

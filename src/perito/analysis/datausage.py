@@ -63,8 +63,10 @@ def missing_process(record: Record) -> Iterator[str]:
 @heuristic(DataUsageProcess, "datausage-backupagent", Level.HIGH,
            "BackupAgent is a deprecated binary that should not use the network; Operation "
            "Triangulation's implant ran under that name (Kaspersky, 2023).")
-def backup_agent(record: Record) -> Iterator[str]:
+def backup_agent(record: Record) -> tuple[str, ...]:
+    """A plain function, not a generator: it runs for every process row."""
     assert isinstance(record, DataUsageProcess)
-    if record.process_name.split("/", 1)[0].strip() == BACKUP_AGENT:
-        yield (f"Process {record.process_name} used the network "
-               "(Operation Triangulation indicator)")
+    name = record.process_name
+    if BACKUP_AGENT in name and name.split("/", 1)[0].strip() == BACKUP_AGENT:
+        return (f"Process {name} used the network (Operation Triangulation indicator)",)
+    return ()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from perito.artifacts.ios.sms import SmsMessage
 from perito.detections import heuristic
 from perito.levels import Level
@@ -19,13 +17,15 @@ THREAT_NOTIFICATION_PREFIXES = (
 @heuristic(SmsMessage, "apple-threat-notification", Level.HIGH,
            "Apple sends these texts to users it believes were individually targeted by "
            "state-sponsored or mercenary spyware; it alerts only on high-confidence telemetry.")
-def apple_threat_notification(record: Record) -> Iterator[str]:
+def apple_threat_notification(record: Record) -> tuple[str, ...]:
+    """A plain function, not a generator: it runs for every message and finds almost nothing."""
     assert isinstance(record, SmsMessage)
     text = (record.text or "").lstrip()
-    if text.startswith(THREAT_NOTIFICATION_PREFIXES):
-        details = ", ".join(part for part in (
-            f"message {record.guid or record.rowid}", record.service or "",
-            "text from attributedBody" if record.text_source == "attributedBody" else "") if part)
-        counterpart = record.handle or record.chat_identifier or "an unknown sender"
-        verb = "sent to" if record.direction == "sent" else "received from"
-        yield f"Apple threat notification {verb} {counterpart} ({details})"
+    if not text.startswith(THREAT_NOTIFICATION_PREFIXES):
+        return ()
+    details = ", ".join(part for part in (
+        f"message {record.guid or record.rowid}", record.service or "",
+        "text from attributedBody" if record.text_source == "attributedBody" else "") if part)
+    counterpart = record.handle or record.chat_identifier or "an unknown sender"
+    verb = "sent to" if record.direction == "sent" else "received from"
+    return (f"Apple threat notification {verb} {counterpart} ({details})",)

@@ -32,7 +32,7 @@ from typing import Any
 
 from perito.artifacts.base import Artifact, Context, SchemaMismatch, timestamp
 from perito.artifacts.sql import col, has
-from perito.records import Kind, Record, observable, register_record, timeline
+from perito.records import Kind, Record, assembler, observable, register_record, timeline
 from perito.sources.locations import BackupFile, FsGlob
 from perito.sources.sqlite import missing_from, schema
 from perito.timestamps import Encoding, Timestamp, decoder, unset
@@ -224,10 +224,14 @@ def _primary_key_max(db: sqlite3.Connection, found: Mapping[str, set[str]]) -> i
 
 
 def _int(value: Any) -> int | None:
+    if type(value) is int:
+        return value
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _number(value: Any) -> Number | None:
+    if type(value) is float or value is None:  # the common cases first
+        return value
     if isinstance(value, bool):
         return int(value)
     return value if isinstance(value, int | float) else None
@@ -250,6 +254,9 @@ def _other_time(value: Any) -> Timestamp:
 
 
 _time = decoder(Encoding.COCOA_S, _other_time)
+_process = assembler(DataUsageProcess, (
+    "source", "process_id", "process_name", "bundle_id", "first_timestamp", "timestamp",
+    "live_id", "live_timestamp", "wifi_in", "wifi_out", "wwan_in", "wwan_out"))
 _PROCESS_COLUMNS = ("process_id", "process_name", "bundle_id", "first_timestamp", "timestamp",
                     "live_id", "live_timestamp", "wifi_in", "wifi_out", "wwan_in", "wwan_out")
 
@@ -264,13 +271,11 @@ def _processes(db: sqlite3.Connection, found: Mapping[str, set[str]], source: st
     (process_id, name, bundle_id, first, latest, live_id, live, wifi_in, wifi_out, wwan_in,
      wwan_out) = map(position, _PROCESS_COLUMNS)
     for row in cursor:
-        yield DataUsageProcess(
-            source=source, process_id=_int(row[process_id]),
-            process_name=_text(row[name]), bundle_id=_text(row[bundle_id]),
-            first_timestamp=_time(row[first]), timestamp=_time(row[latest]),
-            live_id=_int(row[live_id]), live_timestamp=_time(row[live]),
-            wifi_in=_number(row[wifi_in]), wifi_out=_number(row[wifi_out]),
-            wwan_in=_number(row[wwan_in]), wwan_out=_number(row[wwan_out]))
+        yield _process((
+            source, _int(row[process_id]), _text(row[name]), _text(row[bundle_id]),
+            _time(row[first]), _time(row[latest]), _int(row[live_id]), _time(row[live]),
+            _number(row[wifi_in]), _number(row[wifi_out]), _number(row[wwan_in]),
+            _number(row[wwan_out])))
 
 
 def _orphans(db: sqlite3.Connection, found: Mapping[str, set[str]], source: str

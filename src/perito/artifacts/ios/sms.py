@@ -26,7 +26,15 @@ from perito.artifacts.base import Artifact, Context, _executed, table_rows, time
 from perito.artifacts.ios.attributed_body import decode_attributed_body
 from perito.artifacts.sql import col, has
 from perito.indicators.normalise import extract_links
-from perito.records import Kind, Record, observable, register_record, shareable, timeline
+from perito.records import (
+    Kind,
+    Record,
+    assembler,
+    observable,
+    register_record,
+    shareable,
+    timeline,
+)
 from perito.sources.locations import BackupFile, FsGlob
 from perito.timestamps import Encoding, Timestamp, decoder, unset
 
@@ -132,6 +140,10 @@ def _other_date(value: object) -> Timestamp:
 
 
 _date = decoder(Encoding.COCOA_AUTO, _other_date)
+_message = assembler(SmsMessage, (
+    "source", "rowid", "guid", "service", "account", "handle_id", "handle", "handle_email",
+    "handle_phone", "chat_identifier", "is_from_me", "direction", "date", "date_read",
+    "date_delivered", "text", "text_source", "links", "cache_has_attachments"))
 _COLUMNS = ("rowid", "guid", "text", "attributed_body", "service", "account", "handle_id",
             "is_from_me", "date", "date_read", "date_delivered", "cache_has_attachments",
             "handle", "chat_identifier")
@@ -149,7 +161,9 @@ def extract(ctx: Context) -> Iterator[SmsMessage]:
         (rowid, guid, text_at, body_at, service, account, handle_id, from_me_at, date,
          date_read, date_delivered, attachments, handle_at, chat) = map(position, _COLUMNS)
         for row in cursor:
-            text = _text(row[text_at])
+            text = row[text_at]
+            if type(text) is not str:
+                text = _text(text)
             source = "text" if text else ""
             if not text:
                 blob = row[body_at]
@@ -158,34 +172,26 @@ def extract(ctx: Context) -> Iterator[SmsMessage]:
                     text, source = decoded, "attributedBody"
                 elif isinstance(blob, bytes) and blob and decoded is None:
                     undecodable += 1
-            handle = _text(row[handle_at])
+            handle = row[handle_at]
+            if type(handle) is not str:
+                handle = _text(handle)
             kinds = handles.get(handle)
             if kinds is None:
                 if len(handles) >= 10_000:
                     handles.clear()
                 kinds = handles[handle] = classify_handle(handle)
-            from_me = _int(row[from_me_at])
-            yield SmsMessage(
-                source=address,
-                rowid=_int(row[rowid]),
-                guid=_text(row[guid]),
-                service=_text(row[service]),
-                account=_text(row[account]),
-                handle_id=_int(row[handle_id]),
-                handle=handle,
-                handle_email=kinds[0],
-                handle_phone=kinds[1],
-                chat_identifier=_text(row[chat]),
-                is_from_me=from_me,
-                direction="sent" if from_me == 1 else "received" if from_me == 0 else "",
-                date=_date(row[date]),
-                date_read=_date(row[date_read]),
-                date_delivered=_date(row[date_delivered]),
-                text=text or None,
-                text_source=source,
-                links=_unique(extract_links(text)) if text else (),
-                cache_has_attachments=_int(row[attachments]),
-            )
+            from_me = row[from_me_at]
+            if type(from_me) is not int:
+                from_me = _int(from_me)
+            yield _message((
+                address, _int(row[rowid]), _text(row[guid]), _text(row[service]),
+                _text(row[account]), _int(row[handle_id]), handle, kinds[0], kinds[1],
+                _text(row[chat]), from_me,
+                "sent" if from_me == 1 else "received" if from_me == 0 else "",
+                _date(row[date]), _date(row[date_read]), _date(row[date_delivered]),
+                text or None, source,
+                _unique(extract_links(text)) if text and "://" in text else (),
+                _int(row[attachments])))
     ctx.tally("{count} message bodies stored only in attributedBody could not be decoded; "
               "their links are not checked", undecodable)
 
