@@ -63,6 +63,18 @@ def _header(data: bytes, pos: int) -> tuple[int, int, int]:
     return kind, info, pos
 
 
+def _dict(data: bytes, pos: int, ref_size: int) -> tuple[int, tuple[int, ...]]:
+    """(length, key references then value references) of the dict object at `pos`."""
+    marker = data[pos]
+    if 0xD0 <= marker < 0xDF:  # the length in the marker: `_header` without the call
+        length, pos = marker & 0x0F, pos + 1
+    else:
+        kind, length, pos = _header(data, pos)
+        if kind != 0xD:
+            raise ValueError("not a dict")
+    return length, _table(2 * length, ref_size).unpack_from(data, pos)
+
+
 def _key(data: bytes, pos: int) -> str:
     """The string at `pos` when it is short ASCII (every MBFile key); else ValueError."""
     marker = data[pos]
@@ -83,6 +95,9 @@ def _key(data: bytes, pos: int) -> str:
 
 def _text(data: bytes, pos: int) -> str | None:
     """The string at `pos` (ASCII or UTF-16), or None for any other object."""
+    marker = data[pos]
+    if marker == 0x5F and data[pos + 1] == 0x10:  # ASCII with a 1-byte length (most paths)
+        return data[pos + 3: pos + 3 + data[pos + 2]].decode("ascii")
     kind, length, start = _header(data, pos)
     if kind == 0x5:
         return data[start: start + length].decode("ascii")
@@ -91,17 +106,15 @@ def _text(data: bytes, pos: int) -> str | None:
     return None
 
 
-def _entries(data: bytes, offsets: tuple[int, ...], pos: int, ref_size: int
-             ) -> dict[str, int] | None:
-    """A dict object's keys and the positions of their values, or None if not a dict."""
-    kind, length, start = _header(data, pos)
-    if kind != 0xD:
-        return None
-    both = _table(2 * length, ref_size).unpack_from(data, start)
-    entries = {}
-    for key_ref, value_ref in zip(both[:length], both[length:], strict=True):
-        entries[_key(data, offsets[key_ref])] = offsets[value_ref]
-    return entries
+def _find(data: bytes, offsets: tuple[int, ...], pos: int, ref_size: int, name: str
+          ) -> int | None:
+    """The position of the value of key `name` in the dict object at `pos` (of its last
+    occurrence, which a plist reader keeps), or None; ValueError if not a dict."""
+    length, both = _dict(data, pos, ref_size)
+    for index in range(length - 1, -1, -1):
+        if _key(data, offsets[both[index]]) == name:
+            return offsets[both[length + index]]
+    return None
 
 
 def _decode(data: bytes) -> dict[str, Any] | None:
@@ -111,31 +124,18 @@ def _decode(data: bytes) -> dict[str, Any] | None:
     if top >= count or offset_size not in _CODES or ref_size not in _CODES:
         return None
     offsets: tuple[int, ...] = _table(count, offset_size).unpack_from(data, table)
-    top_entries = _entries(data, offsets, offsets[top], ref_size)
-    if top_entries is None or "$objects" not in top_entries:
+    found = _find(data, offsets, offsets[top], ref_size, "$objects")
+    if found is None:
         return None
-    kind, length, pos = _header(data, top_entries["$objects"])
+    kind, length, pos = _header(data, found)
     if kind != 0xA or length < 2:
         return None
     objects: tuple[int, ...] = _table(length, ref_size).unpack_from(data, pos)
-    kind, length, pos = _header(data, offsets[objects[1]])
-    if kind != 0xD:
-        return None
-    both = _table(2 * length, ref_size).unpack_from(data, pos)
+    length, both = _dict(data, offsets[objects[1]], ref_size)
     result: dict[str, Any] = {}
-    keys, integers = _KEYS, _INTEGERS
+    integers = _INTEGERS
     for key_ref, value_ref in zip(both[:length], both[length:], strict=True):
-        pos = offsets[key_ref]
-        marker = data[pos]
-        if 0x50 <= marker < 0x5F:  # `_key`, inlined: these are most of the work
-            raw = data[pos: pos + 1 + (marker & 0x0F)]
-        elif marker == 0x5F and data[pos + 1] == 0x10:
-            raw = data[pos: pos + 3 + data[pos + 2]]
-        else:
-            return None
-        key = keys.get(raw)
-        if key is None:
-            key = _key(data, pos)
+        key = _key(data, offsets[key_ref])
         pos = offsets[value_ref]
         marker = data[pos]
         integer = integers.get(marker)
@@ -167,14 +167,13 @@ def _resolve(data: bytes, offsets: tuple[int, ...], pos: int, ref_size: int) -> 
     if kind == 0x4:
         _kind, length, start = _header(data, pos)
         return data[start: start + length]
-    entries = _entries(data, offsets, pos, ref_size)
-    if entries is None:
-        raise ValueError("unexpected object")
-    if "$classname" in entries:
-        return ("class", _text(data, entries["$classname"]))
-    if "NS.data" in entries:
-        kind, length, start = _header(data, entries["NS.data"])
-        if kind != 0x4:
-            raise ValueError("NS.data is not data")
-        return data[start: start + length]
-    raise ValueError("unexpected dict")
+    found = _find(data, offsets, pos, ref_size, "$classname")
+    if found is not None:
+        return ("class", _text(data, found))
+    found = _find(data, offsets, pos, ref_size, "NS.data")
+    if found is None:
+        raise ValueError("unexpected dict")
+    kind, length, start = _header(data, found)
+    if kind != 0x4:
+        raise ValueError("NS.data is not data")
+    return data[start: start + length]
