@@ -49,7 +49,8 @@ def _host_checks(host: str) -> Iterator[tuple[Kind, str]]:
 
 
 def _derivations(kind: Kind, value: str, platform: str) -> Iterator[tuple[Kind, str, str]]:
-    """(kind, value, forced rule or "") pairs to look up for one observed value."""
+    """(kind, value, forced rule or "") pairs to look up for one observed value (a file
+    path's are in `_match_path`)."""
     yield kind, value, ""
     if kind is Kind.URL:
         # Links cut out of prose may carry the sentence's punctuation; compare without it too.
@@ -79,11 +80,6 @@ def _derivations(kind: Kind, value: str, platform: str) -> Iterator[tuple[Kind, 
                 yield Kind.PROCESS, name.split("/", 1)[0], ""
         if platform == "android" and ":" in name:
             yield Kind.APP_ID, name.split(":", 1)[0], ""
-    elif kind is Kind.FILE_PATH:
-        yield Kind.FILE_NAME, normalise.basename(value), ""
-        for component in normalise.file_path(value).split("/"):
-            if component:
-                yield Kind.PROCESS, component, PATH_COMPONENT
     elif kind is Kind.FILE_NAME:
         if "/" in value:
             yield Kind.FILE_NAME, normalise.basename(value), ""
@@ -116,27 +112,76 @@ def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str 
 
 
 def _match_value(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> list[Match]:
-    field = ""
+    if kind is Kind.FILE_PATH:
+        return _match_path(index, value, platform)
     found: dict[tuple[Kind, str], Match] = {}
     present = index.present
-    lookups = index.lookups
     for derived_kind, derived, forced_rule in _derivations(kind, value, platform):
-        if derived_kind not in present:
+        if derived_kind in present:
+            _merge(found, _lookup(index, derived_kind, derived, platform), value, forced_rule)
+    return list(found.values())
+
+
+def _lookup(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> tuple[Match, ...]:
+    """`index.lookup`, remembered in `index.lookups`."""
+    asked = (kind, value, platform)
+    matches = index.lookups.get(asked)
+    if matches is None:
+        matches = index.lookup(kind, value, platform=platform)
+        if len(index.lookups) >= _MEMO_LIMIT:
+            index.lookups.clear()
+        index.lookups[asked] = matches
+    return matches
+
+
+def _merge(found: dict[tuple[Kind, str], Match], matches: tuple[Match, ...], value: str,
+           forced_rule: str) -> None:
+    """Add the indicators not found yet, as matched by `value` (with the forced rule: only
+    exact matches)."""
+    for match in matches:
+        if forced_rule and match.rule != "exact":
             continue
-        asked = (derived_kind, derived, platform)
-        matches = lookups.get(asked)
-        if matches is None:
-            matches = index.lookup(derived_kind, derived, platform=platform)
-            if len(lookups) >= _MEMO_LIMIT:
-                lookups.clear()
-            lookups[asked] = matches
-        for match in matches:
-            if forced_rule and match.rule != "exact":
-                continue
-            key = (match.indicator.kind, match.indicator.value)
-            if key not in found:
-                found[key] = dataclasses.replace(
-                    match, observed=value, rule=forced_rule or match.rule, field=field)
+        key = (match.indicator.kind, match.indicator.value)
+        if key not in found:
+            found[key] = dataclasses.replace(
+                match, observed=value, rule=forced_rule or match.rule, field="")
+
+
+# The key suffix of a directory's component matches in `index.lookups` (no platform has it).
+_DIRECTORY = " directory"
+
+
+def _match_path(index: IndicatorIndex, value: str, platform: str) -> list[Match]:
+    """A file path as itself, its basename, and each component of its normalised form as a
+    process name (exact matches only, rule "path-component"), in that order.
+
+    The components of the path's directory are looked up once per directory: the rows of
+    one folder share them, so a path costs its last component only.
+    """
+    found: dict[tuple[Kind, str], Match] = {}
+    present = index.present
+    if Kind.FILE_PATH in present:
+        _merge(found, _lookup(index, Kind.FILE_PATH, value, platform), value, "")
+    if Kind.FILE_NAME in present:
+        _merge(found, _lookup(index, Kind.FILE_NAME, normalise.basename(value), platform),
+               value, "")
+    if Kind.PROCESS in present:
+        path = normalise.file_path(value)
+        cut = path.rfind("/")
+        asked = (Kind.PROCESS, path[:cut] if cut > 0 else "", platform + _DIRECTORY)
+        above = index.lookups.get(asked)
+        if above is None:
+            above = tuple(match for component in asked[1].split("/") if component
+                          for match in _lookup(index, Kind.PROCESS, component, platform)
+                          if match.rule == "exact")
+            if len(index.lookups) >= _MEMO_LIMIT:
+                index.lookups.clear()
+            index.lookups[asked] = above
+        if above:
+            _merge(found, above, value, PATH_COMPONENT)
+        if cut + 1 < len(path):
+            _merge(found, _lookup(index, Kind.PROCESS, path[cut + 1:], platform), value,
+                   PATH_COMPONENT)
     return list(found.values())
 
 

@@ -8,6 +8,9 @@ and UIDs pointing at a string (RelativePath, Target), data (Digest) or an NSMuta
 what the generic route returns (the tests compare both); any other shape returns None, and the
 caller takes the generic route. On damaged bytes it checks only the parts it reads, so it may
 still read a blob the generic route refuses.
+
+Keys (`Birth`, `$class`…) repeat in every blob, whatever writer made it: their text is
+remembered by their raw bytes (marker and length included), so each is decoded once per run.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ import struct
 from typing import Any
 
 _TRAILER = struct.Struct(">6xBBQQQ")
-_SIZES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_LIMIT = 4096
+# Offset and reference tables by (item count, item size): blobs repeat a few shapes.
+_TABLES: dict[tuple[int, int], struct.Struct] = {}
+# The text of short ASCII string objects by their raw bytes (marker and length included).
+_KEYS: dict[bytes, str] = {}
+# Readers of the integer objects by marker, as plistlib reads them: 1, 2 and 4 bytes
+# unsigned, 8 bytes signed (longer ones take `int.from_bytes`).
+_INTEGERS = {0x10 + code: struct.Struct(form).unpack_from
+             for code, form in enumerate((">B", ">H", ">I", ">q"))}
 
 
 def decode_mbfile_fast(blob: bytes) -> dict[str, Any] | None:
@@ -27,103 +39,114 @@ def decode_mbfile_fast(blob: bytes) -> dict[str, Any] | None:
         return None
 
 
+def _table(count: int, size: int) -> struct.Struct:
+    found = _TABLES.get((count, size))
+    if found is None:
+        if len(_TABLES) >= _LIMIT:
+            _TABLES.clear()
+        found = _TABLES[count, size] = struct.Struct(f">{count}{_CODES[size]}")
+    return found
+
+
+def _header(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(kind, length, position of the payload) of the object at `pos`."""
+    marker = data[pos]
+    kind, info = marker >> 4, marker & 0x0F
+    pos += 1
+    if info == 0x0F and kind in (0x4, 0x5, 0x6, 0xA, 0xD):
+        size_marker = data[pos]
+        if size_marker >> 4 != 0x1:
+            raise ValueError("bad length")
+        size = 1 << (size_marker & 0x0F)
+        info = int.from_bytes(data[pos + 1: pos + 1 + size])
+        pos += 1 + size
+    return kind, info, pos
+
+
+def _dict(data: bytes, pos: int, ref_size: int) -> tuple[int, tuple[int, ...]]:
+    """(length, key references then value references) of the dict object at `pos`."""
+    marker = data[pos]
+    if 0xD0 <= marker < 0xDF:  # the length in the marker: `_header` without the call
+        length, pos = marker & 0x0F, pos + 1
+    else:
+        kind, length, pos = _header(data, pos)
+        if kind != 0xD:
+            raise ValueError("not a dict")
+    return length, _table(2 * length, ref_size).unpack_from(data, pos)
+
+
+def _key(data: bytes, pos: int) -> str:
+    """The string at `pos` when it is short ASCII (every MBFile key); else ValueError."""
+    marker = data[pos]
+    if 0x50 <= marker < 0x5F:  # the length in the marker
+        raw = data[pos: pos + 1 + (marker & 0x0F)]
+    elif marker == 0x5F and data[pos + 1] == 0x10:  # a 1-byte length
+        raw = data[pos: pos + 3 + data[pos + 2]]
+    else:
+        raise ValueError("not a short ASCII string")
+    known = _KEYS.get(raw)
+    if known is None:
+        known = raw[1 if marker < 0x5F else 3:].decode("ascii")
+        if len(_KEYS) >= _LIMIT:
+            _KEYS.clear()
+        _KEYS[raw] = known
+    return known
+
+
+def _text(data: bytes, pos: int) -> str | None:
+    """The string at `pos` (ASCII or UTF-16), or None for any other object."""
+    marker = data[pos]
+    if marker == 0x5F and data[pos + 1] == 0x10:  # ASCII with a 1-byte length (most paths)
+        return data[pos + 3: pos + 3 + data[pos + 2]].decode("ascii")
+    kind, length, start = _header(data, pos)
+    if kind == 0x5:
+        return data[start: start + length].decode("ascii")
+    if kind == 0x6:
+        return data[start: start + 2 * length].decode("utf-16be")
+    return None
+
+
+def _find(data: bytes, offsets: tuple[int, ...], pos: int, ref_size: int, name: str
+          ) -> int | None:
+    """The position of the value of key `name` in the dict object at `pos` (of its last
+    occurrence, which a plist reader keeps), or None; ValueError if not a dict."""
+    length, both = _dict(data, pos, ref_size)
+    for index in range(length - 1, -1, -1):
+        if _key(data, offsets[both[index]]) == name:
+            return offsets[both[length + index]]
+    return None
+
+
 def _decode(data: bytes) -> dict[str, Any] | None:
     if len(data) < 40 or data[:8] != b"bplist00":
         return None
     offset_size, ref_size, count, top, table = _TRAILER.unpack_from(data, len(data) - 32)
-    offset_code = _SIZES.get(offset_size)
-    ref_code = _SIZES.get(ref_size)
-    if offset_code is None or ref_code is None or top >= count:
+    if top >= count or offset_size not in _CODES or ref_size not in _CODES:
         return None
-    offsets = struct.unpack_from(f">{count}{offset_code}", data, table)
-
-    def refs(pos: int, n: int) -> tuple[int, ...]:
-        return struct.unpack_from(f">{n}{ref_code}", data, pos)
-
-    def header(ref: int) -> tuple[int, int, int]:
-        """(kind, length, position of the payload) of object `ref`."""
-        pos = offsets[ref]
-        marker = data[pos]
-        kind, info = marker >> 4, marker & 0x0F
-        pos += 1
-        if info == 0x0F and kind in (0x4, 0x5, 0x6, 0xA, 0xD):
-            size_marker = data[pos]
-            if size_marker >> 4 != 0x1:
-                raise ValueError("bad length")
-            size = 1 << (size_marker & 0x0F)
-            info = int.from_bytes(data[pos + 1: pos + 1 + size])
-            pos += 1 + size
-        return kind, info, pos
-
-    def text(ref: int) -> str | None:
-        pos = offsets[ref]
-        marker = data[pos]
-        if 0x50 <= marker < 0x5F:  # ASCII, the length in the marker (most keys): inlined
-            return data[pos + 1: pos + 1 + (marker & 0x0F)].decode("ascii")
-        if marker == 0x5F and data[pos + 1] == 0x10 and pos + 2 < len(data):  # 1-byte length
-            return data[pos + 3: pos + 3 + data[pos + 2]].decode("ascii")
-        kind, length, pos = header(ref)
-        if kind == 0x5:
-            return data[pos: pos + length].decode("ascii")
-        if kind == 0x6:
-            return data[pos: pos + 2 * length].decode("utf-16be")
+    offsets: tuple[int, ...] = _table(count, offset_size).unpack_from(data, table)
+    found = _find(data, offsets, offsets[top], ref_size, "$objects")
+    if found is None:
         return None
-
-    def dict_items(ref: int) -> list[tuple[int, int]] | None:
-        kind, length, pos = header(ref)
-        if kind != 0xD:
-            return None
-        both = refs(pos, 2 * length)
-        return list(zip(both[:length], both[length:], strict=True))
-
-    top_items = dict_items(top)
-    if top_items is None:
-        return None
-    objects_ref = next((v for k, v in top_items if text(k) == "$objects"), None)
-    if objects_ref is None:
-        return None
-    kind, length, pos = header(objects_ref)
+    kind, length, pos = _header(data, found)
     if kind != 0xA or length < 2:
         return None
-    objects = refs(pos, length)
-
-    def resolve(index: int) -> Any:
-        """A UID target: "$null", a string, data, NSMutableData, or a class dict."""
-        ref = objects[index]
-        kind, length, pos = header(ref)
-        if kind in (0x5, 0x6):
-            value = text(ref)
-            return None if value == "$null" else value
-        if kind == 0x4:
-            return data[pos: pos + length]
-        if kind != 0xD:
-            raise ValueError("unexpected object")
-        entries = {text(k): v for k, v in dict_items(ref) or []}
-        if "$classname" in entries:
-            return ("class", text(entries["$classname"]))
-        if "NS.data" in entries:
-            k2, n2, p2 = header(entries["NS.data"])
-            if k2 != 0x4:
-                raise ValueError("NS.data is not data")
-            return data[p2: p2 + n2]
-        raise ValueError("unexpected dict")
-
-    items = dict_items(objects[1])
-    if items is None:
-        return None
+    objects: tuple[int, ...] = _table(length, ref_size).unpack_from(data, pos)
+    length, both = _dict(data, offsets[objects[1]], ref_size)
     result: dict[str, Any] = {}
-    for key_ref, value_ref in items:
-        key = text(key_ref)
-        if key is None:
-            return None
-        pos = offsets[value_ref] + 1
-        marker = data[pos - 1]
-        kind = marker >> 4  # `header` without the call: no length follows these two kinds
-        if kind == 0x1:
+    integers = _INTEGERS
+    for key_ref, value_ref in zip(both[:length], both[length:], strict=True):
+        key = _key(data, offsets[key_ref])
+        pos = offsets[value_ref]
+        marker = data[pos]
+        integer = integers.get(marker)
+        if integer is not None:
+            result[key] = integer(data, pos + 1)[0]
+        elif marker >> 4 == 0x1:
             size = 1 << (marker & 0x0F)
-            result[key] = int.from_bytes(data[pos: pos + size], signed=size >= 8)
-        elif kind == 0x8:
-            target = resolve(int.from_bytes(data[pos: pos + (marker & 0x0F) + 1]))
+            result[key] = int.from_bytes(data[pos + 1: pos + 1 + size], signed=size >= 8)
+        elif marker >> 4 == 0x8:
+            uid = int.from_bytes(data[pos + 1: pos + 2 + (marker & 0x0F)])
+            target = _resolve(data, offsets, offsets[objects[uid]], ref_size)
             if isinstance(target, tuple):
                 if key != "$class":
                     return None
@@ -133,3 +156,24 @@ def _decode(data: bytes) -> dict[str, Any] | None:
         else:
             return None  # dates (very old backups), reals…: the generic route
     return result
+
+
+def _resolve(data: bytes, offsets: tuple[int, ...], pos: int, ref_size: int) -> Any:
+    """A UID target: "$null", a string, data, NSMutableData, or a class dict."""
+    kind = data[pos] >> 4
+    if kind in (0x5, 0x6):
+        value = _text(data, pos)
+        return None if value == "$null" else value
+    if kind == 0x4:
+        _kind, length, start = _header(data, pos)
+        return data[start: start + length]
+    found = _find(data, offsets, pos, ref_size, "$classname")
+    if found is not None:
+        return ("class", _text(data, found))
+    found = _find(data, offsets, pos, ref_size, "NS.data")
+    if found is None:
+        raise ValueError("unexpected dict")
+    kind, length, start = _header(data, found)
+    if kind != 0x4:
+        raise ValueError("NS.data is not data")
+    return data[start: start + length]

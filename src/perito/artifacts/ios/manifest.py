@@ -12,12 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from perito.artifacts.base import Artifact, Context
 from perito.levels import Level
-from perito.records import Kind, Record, observable, register_record, shareable, timeline
+from perito.records import (
+    Kind,
+    Record,
+    field_setter,
+    observable,
+    register_record,
+    shareable,
+    timeline,
+)
 from perito.sources.ios_backup import IosBackup, decode_mbfile, device_path
 from perito.sources.locations import BackupRoot
 from perito.sources.plist import PlistError
@@ -61,6 +69,8 @@ class ManifestEntry(Record):
 
 def origin_urls(relative_path: str) -> tuple[str, ...]:
     """URLs encoded in WebKit/cache folder names along a path."""
+    if "http" not in relative_path:
+        return ()  # every origin folder name starts with its scheme
     found: list[str] = []
     for part in relative_path.split("/"):
         matched = _ORIGIN.match(part)
@@ -85,7 +95,22 @@ _time = decoder(Encoding.UNIX_S, _other_time)
 
 
 def _int(value: Any) -> int | None:
+    if type(value) is int:  # what the decoders give
+        return value
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# The slot setters of ManifestEntry's fields, in order. A Manifest has 100,000s of rows:
+# setting the slots is all the frozen dataclass `__init__` does, without its keywords.
+_SETTERS = tuple(field_setter(ManifestEntry, item.name) for item in fields(ManifestEntry))
+
+
+def _entry(*values: Any) -> ManifestEntry:
+    """`ManifestEntry(...)` from every field's value, in field order."""
+    entry = object.__new__(ManifestEntry)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(entry, value)
+    return entry
 
 
 def _rows(ctx: Context) -> int | None:
@@ -98,24 +123,23 @@ def extract(ctx: Context) -> Iterator[Record]:
         return
     ctx.source.custody.record(ctx.evidence.address, ctx.evidence.path)
     undecodable = 0
+    source = ctx.evidence.address
     for row in backup.stored_rows(ctx.part.clause() if ctx.part is not None else ""):
         try:
             meta = decode_mbfile(row.blob)
         except PlistError:
             meta, undecodable = {}, undecodable + 1
-        target = meta.get("Target")
-        yield ManifestEntry(
-            source=ctx.evidence.address, file_id=row.file_id, domain=row.domain,
-            relative_path=row.relative_path, flags=row.flags,
-            device_path=device_path(row.domain, row.relative_path),
-            file_name=row.relative_path.rsplit("/", 1)[-1],
-            origin_urls=origin_urls(row.relative_path),
-            mode=_int(meta.get("Mode")), size=_int(meta.get("Size")),
-            user_id=_int(meta.get("UserID")),
-            protection_class=_int(meta.get("ProtectionClass")),
-            link_target=target if isinstance(target, str) else None,
-            created=_time(meta.get("Birth")), modified=_time(meta.get("LastModified")),
-            status_changed=_time(meta.get("LastStatusChange")))
+        mode, size, user_id, protection, target = (
+            meta.get("Mode"), meta.get("Size"), meta.get("UserID"),
+            meta.get("ProtectionClass"), meta.get("Target"))
+        path = row.relative_path
+        yield _entry(
+            source, row.file_id, row.domain, path, row.flags, path.rsplit("/", 1)[-1],
+            device_path(row.domain, path), origin_urls(path),
+            _int(mode), _int(size), _int(user_id), _int(protection),
+            target if isinstance(target, str) else None,
+            _time(meta.get("Birth")), _time(meta.get("LastModified")),
+            _time(meta.get("LastStatusChange")))
     ctx.tally("{count} Manifest rows had unreadable metadata", undecodable)
 
 
