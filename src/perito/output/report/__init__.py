@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gettext
 import json
+import secrets
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,8 +35,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("perito.output.report", "templates"),
         autoescape=True, extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
-    # `tojson` (the page's embedded events: up to hundreds of thousands) through orjson;
-    # Jinja still makes the text safe inside <script>.
+    # `tojson` through orjson, as the page's embedded data (`script_json`).
     environment.policies["json.dumps_function"] = json_text
     return environment
 
@@ -44,13 +44,24 @@ def json_text(value: object, **options: object) -> str:
     """JSON for `tojson`: orjson (UTF-8, compact; keys sorted when Jinja asks, as it does by
     default), or the standard library for what orjson refuses (lone surrogates from hostile
     evidence, integers beyond 64 bits), in ASCII so that the page can be written as UTF-8."""
+    return _json_bytes(value, sort_keys=bool(options.get("sort_keys"))).decode("utf-8")
+
+
+def _json_bytes(value: object, *, sort_keys: bool) -> bytes:
     import orjson
 
     try:
-        flags = orjson.OPT_SORT_KEYS if options.get("sort_keys") else 0
-        return orjson.dumps(value, option=flags).decode("utf-8")
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, **options)  # type: ignore[arg-type]
+        return json.dumps(value, sort_keys=sort_keys).encode("ascii")
+
+
+def script_json(value: object) -> bytes:
+    """`value | tojson` as bytes: sorted keys, and `<`, `>`, `&`, `'` escaped as Jinja's
+    `tojson` escapes them, so that the text can never end its <script> element."""
+    data = _json_bytes(value, sort_keys=True)
+    return (data.replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+            .replace(b"&", b"\\u0026").replace(b"'", b"\\u0027"))
 
 
 @functools.cache
@@ -78,16 +89,30 @@ def prepare(language: str) -> None:
         _asset(name)
 
 
-def render(content: ReportContent, t: gettext.NullTranslations) -> str:
+def render(content: ReportContent, t: gettext.NullTranslations) -> bytes:
+    """The page as UTF-8. Its embedded data (every timeline event: tens of megabytes) are
+    written as orjson's bytes where the template leaves a one-off marker, never passing
+    through Jinja, Markup or a str of that size."""
     from perito.output.report import labels
     from perito.output.report.content import LEVELS, NEAR_NS
 
-    return _template(t).render(
+    marker = f"perito-data-{secrets.token_hex(16)}"
+    js_text = labels.script_text(t)
+    near_ms = NEAR_NS // 1_000_000
+    page = _template(t).render(
         c=content, levels=LEVELS, version=__version__, css=_asset("report.css"),
         script=_asset("report.js"), level_names=labels.level_names(t),
         state_names=labels.state_names(t), kind_names=labels.kind_names(t),
-        device_names=labels.device_names(t), js_text=labels.script_text(t),
-        near_ms=NEAR_NS // 1_000_000, card_limit=CARD_LIMIT)
+        device_names=labels.device_names(t), data_marker=marker,
+        near_ms=near_ms, card_limit=CARD_LIMIT)
+    head, found, tail = page.partition(marker)
+    if not found or marker in tail:
+        raise RuntimeError("the report template lost its data marker")
+    timeline = content.timeline
+    data = {"events": timeline.events, "labels": timeline.labels,
+            "near": timeline.detections_ms, "nearMs": near_ms,
+            "artifacts": timeline.artifacts, "text": js_text}
+    return head.encode("utf-8") + script_json(data) + tail.encode("utf-8")
 
 
 def write_report(folder: Path, language: str, *, redact: bool = False,
@@ -105,7 +130,7 @@ def write_report(folder: Path, language: str, *, redact: bool = False,
     t = translations(language)
     content = build_content(load_saved(folder), language, t, redact=redact, timeline=timeline)
     path = folder / (REDACTED_NAME if redact else REPORT_NAME)
-    path.write_text(render(content, t), encoding="utf-8")
+    path.write_bytes(render(content, t))
     return path
 
 
