@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
+from perito.output.record_dicts import maker
 from perito.records import Record, to_dict
 
 
@@ -48,22 +50,55 @@ def record_line(record: Record) -> bytes:
         return dumps_bytes(to_dict(record)) + b"\n"
 
 
+def record_lines(records: Sequence[Record]) -> bytes:
+    """The JSONL lines of `records`, the bytes `record_line` gives for each, from one orjson
+    call over their dicts (`record_dicts`). The objects of the list are cut apart where one
+    ends and the next begins (`},{"record_type":`, which a JSON string cannot hold: its
+    quotes are escaped); when a record's own values hold that text too, or orjson refuses a
+    value, each record takes `record_line`."""
+    if not records:
+        return b""
+    try:
+        dicts = [maker(type(record))(record) for record in records]
+        data = orjson.dumps(dicts, default=_default)
+    except (orjson.JSONEncodeError, TypeError, ValueError):
+        return b"".join(map(record_line, records))
+    if data.count(_BETWEEN) != len(records) - 1:
+        return b"".join(map(record_line, records))
+    return data[1:-1].replace(_BETWEEN, _BETWEEN_LINES) + b"\n"
+
+
+_BETWEEN = b'},{"record_type":'
+_BETWEEN_LINES = b'}\n{"record_type":'
+_BATCH = 2_000  # records serialised at a time, per artifact
+
+
 class RecordFiles:
-    """Writes `records/<artifact id>.jsonl`; each line is one record with its type."""
+    """Writes `records/<artifact id>.jsonl`; each line is one record with its type. Records
+    are kept and written a batch at a time (in order); `close` writes what is left."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._open: dict[str, BinaryIO] = {}
+        self._open: dict[str, tuple[BinaryIO, list[Record]]] = {}
 
     def write(self, artifact: str, record: Record) -> None:
-        handle = self._open.get(artifact)
-        if handle is None:
+        found = self._open.get(artifact)
+        if found is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle = (self.folder / f"{artifact}.jsonl").open("wb", buffering=1 << 20)
-            self._open[artifact] = handle
-        handle.write(record_line(record))
+            found = self._open[artifact] = (handle, [])
+        pending = found[1]
+        pending.append(record)
+        if len(pending) >= _BATCH:
+            found[0].write(record_lines(pending))
+            pending.clear()
 
     def close(self) -> None:
-        for handle in self._open.values():
-            handle.close()
-        self._open.clear()
+        try:
+            for handle, pending in self._open.values():
+                try:
+                    handle.write(record_lines(pending))
+                finally:
+                    handle.close()
+        finally:
+            self._open.clear()
