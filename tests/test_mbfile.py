@@ -94,3 +94,15 @@ def test_a_trailer_pointing_past_any_size_is_left_to_the_generic_route() -> None
                                  status_changed=3, inode=1, target=None))
     blob[-8:] = (2**63 + 5).to_bytes(8, "big")  # the offset table, beyond what can be read
     assert decode_mbfile_fast(bytes(blob)) is None
+
+
+def test_a_class_reference_damaged_into_data_is_left_to_the_generic_route() -> None:
+    """Found by the property test above: one byte turns the `$class` UID's target into a data
+    object; the generic route leaves `$class` out, so the fast reader must not read it."""
+    blob = bytearray(mbfile_blob("0000", size=1, mode=0o100644, birth=1_700_000_000,
+                                 modified=1_700_000_001, status_changed=1_700_000_002, inode=7,
+                                 target=None))
+    blob[261] = 64
+    fast, generic = decode_mbfile_fast(bytes(blob)), _generic_or_none(bytes(blob))
+    assert generic is not None and "$class" not in generic
+    assert fast is None or fast == generic

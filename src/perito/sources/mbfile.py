@@ -147,9 +147,11 @@ def _decode(data: bytes) -> dict[str, Any] | None:
         elif marker >> 4 == 0x8:
             uid = int.from_bytes(data[pos + 1: pos + 2 + (marker & 0x0F)])
             target = _resolve(data, offsets, offsets[objects[uid]], ref_size)
+            if isinstance(target, tuple) != (key == "$class"):
+                return None  # a class where a value belongs, or a value as the class
             if isinstance(target, tuple):
-                if key != "$class":
-                    return None
+                if not target[1]:
+                    return None  # a nameless class: the generic route leaves `$class` out
                 result[key] = target[1]
             else:
                 result[key] = target
