@@ -6,8 +6,10 @@ the same shape (ios.md §2.4): a keyed archive whose `$objects[1]` is a flat dic
 and UIDs pointing at a string (RelativePath, Target), data (Digest) or an NSMutableData
 (EncryptionKey). This reader decodes just that, straight from the bytes, and returns exactly
 what the generic route returns (the tests compare both); any other shape returns None, and the
-caller takes the generic route. On damaged bytes it checks only the parts it reads, so it may
-still read a blob the generic route refuses.
+caller takes the generic route: so does a `$top.root` other than UID 1, and a `$class` that is
+not a reference to a named class. On damaged bytes it checks only the parts it reads, so it
+may still read a blob the generic route refuses; when both read one, they agree (a property
+test over damaged blobs, 20,000 examples checked once by hand).
 
 Keys (`Birth`, `$class`…) repeat in every blob, whatever writer made it: their text is
 remembered by their raw bytes (marker and length included), so each is decoded once per run.
@@ -117,6 +119,32 @@ def _find(data: bytes, offsets: tuple[int, ...], pos: int, ref_size: int, name: 
     return None
 
 
+def _objects_of_archive(data: bytes, offsets: tuple[int, ...], top: int, ref_size: int
+                        ) -> int | None:
+    """The position of the top dict's `$objects` when its `$top.root` is UID 1, the object
+    this reader reads (ios.md §2.4: always so); else None. One pass over the top dict's keys,
+    the last occurrence of each winning (as a plist reader keeps it)."""
+    length, both = _dict(data, top, ref_size)
+    objects = tops = None
+    for index in range(length - 1, -1, -1):
+        name = _key(data, offsets[both[index]])
+        if name == "$objects" and objects is None:
+            objects = offsets[both[length + index]]
+        elif name == "$top" and tops is None:
+            tops = offsets[both[length + index]]
+        else:
+            continue
+        if objects is not None and tops is not None:
+            break
+    if objects is None or tops is None or data[tops] >> 4 != 0xD:
+        return None
+    root = _find(data, offsets, tops, ref_size, "root")
+    if root is None or data[root] >> 4 != 0x8:
+        return None
+    return objects if int.from_bytes(data[root + 1: root + 2 + (data[root] & 0x0F)]) == 1 \
+        else None
+
+
 def _decode(data: bytes) -> dict[str, Any] | None:
     if len(data) < 40 or data[:8] != b"bplist00":
         return None
@@ -124,7 +152,7 @@ def _decode(data: bytes) -> dict[str, Any] | None:
     if top >= count or offset_size not in _CODES or ref_size not in _CODES:
         return None
     offsets: tuple[int, ...] = _table(count, offset_size).unpack_from(data, table)
-    found = _find(data, offsets, offsets[top], ref_size, "$objects")
+    found = _objects_of_archive(data, offsets, offsets[top], ref_size)
     if found is None:
         return None
     kind, length, pos = _header(data, found)
@@ -138,6 +166,8 @@ def _decode(data: bytes) -> dict[str, Any] | None:
         key = _key(data, offsets[key_ref])
         pos = offsets[value_ref]
         marker = data[pos]
+        if key == "$class" and marker >> 4 != 0x8:
+            return None  # the class is always a reference: the generic route drops it
         integer = integers.get(marker)
         if integer is not None:
             result[key] = integer(data, pos + 1)[0]
