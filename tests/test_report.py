@@ -442,15 +442,15 @@ def test_table_of_a_huge_scan_keeps_the_events_around_detections(
     {"events": [[1, 0, "lone \ud800 surrogate", 0]]},  # orjson refuses: the standard library
     {"big": 2 ** 70},
 ])
-def test_embedded_json_is_the_standard_librarys_data(value: dict[str, object]) -> None:
-    """The page's `tojson` goes through orjson, falling back to the standard library; either
-    way the data read back are the same, keys sorted as Jinja asks, and the text is safe in a
-    <script> element and encodable as UTF-8."""
-    from perito.output.report import _environment, json_text
+def test_embedded_json_is_what_tojson_gives(value: dict[str, object]) -> None:
+    """The page's data go through orjson, falling back to the standard library; either way
+    they read back as Jinja's own `tojson` gives them, keys sorted as it sorts them, and the
+    bytes are safe in a <script> element and UTF-8."""
+    from perito.output.report import _environment, script_json
 
-    text = json_text(value, sort_keys=True)
-    assert json.loads(text) == value
-    assert text.encode("utf-8")
+    data = script_json(value)
+    text = data.decode("utf-8")
+    jinja = _environment().from_string("{{ v | tojson }}").render(v=value)
+    assert json.loads(text) == json.loads(jinja) == value
     assert list(json.loads(text)) == sorted(value)
-    rendered = _environment().from_string("{{ v | tojson }}").render(v=value)
-    assert "<" not in rendered and json.loads(rendered) == value
+    assert "<" not in text and ">" not in text and "&" not in text

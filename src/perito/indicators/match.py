@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from perito.indicators import normalise
 from perito.indicators.model import Indicator
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from perito.indicators.index import IndicatorIndex
 
 PATH_COMPONENT = "path-component"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +103,7 @@ def match_value(index: IndicatorIndex, kind: Kind, value: str, *, platform: str 
     key = (kind, value, platform)
     known = memo.get(key)
     if known is None:
-        known = _match_value(index, kind, value, platform)
-        if len(memo) >= _MEMO_LIMIT:
-            memo.clear()
-        memo[key] = known
+        known = _remember(memo, key, _match_value(index, kind, value, platform))
     if not known or not field:
         return list(known)
     return [dataclasses.replace(match, field=field) for match in known]
@@ -127,11 +125,16 @@ def _lookup(index: IndicatorIndex, kind: Kind, value: str, platform: str) -> tup
     asked = (kind, value, platform)
     matches = index.lookups.get(asked)
     if matches is None:
-        matches = index.lookup(kind, value, platform=platform)
-        if len(index.lookups) >= _MEMO_LIMIT:
-            index.lookups.clear()
-        index.lookups[asked] = matches
+        matches = _remember(index.lookups, asked, index.lookup(kind, value, platform=platform))
     return matches
+
+
+def _remember(memo: dict[Any, _T], key: Any, value: _T) -> _T:
+    """`memo[key] = value`, the memo emptied first when it is full; returns the value."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _merge(found: dict[tuple[Kind, str], Match], matches: tuple[Match, ...], value: str,
@@ -171,12 +174,10 @@ def _match_path(index: IndicatorIndex, value: str, platform: str) -> list[Match]
         asked = (Kind.PROCESS, path[:cut] if cut > 0 else "", platform + _DIRECTORY)
         above = index.lookups.get(asked)
         if above is None:
-            above = tuple(match for component in asked[1].split("/") if component
-                          for match in _lookup(index, Kind.PROCESS, component, platform)
-                          if match.rule == "exact")
-            if len(index.lookups) >= _MEMO_LIMIT:
-                index.lookups.clear()
-            index.lookups[asked] = above
+            above = _remember(index.lookups, asked, tuple(
+                match for component in asked[1].split("/") if component
+                for match in _lookup(index, Kind.PROCESS, component, platform)
+                if match.rule == "exact"))
         if above:
             _merge(found, above, value, PATH_COMPONENT)
         if cut + 1 < len(path):

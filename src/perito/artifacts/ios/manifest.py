@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from perito.artifacts.base import Artifact, Context
@@ -20,7 +20,7 @@ from perito.levels import Level
 from perito.records import (
     Kind,
     Record,
-    field_setter,
+    assembler,
     observable,
     register_record,
     shareable,
@@ -100,17 +100,11 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-# The slot setters of ManifestEntry's fields, in order. A Manifest has 100,000s of rows:
-# setting the slots is all the frozen dataclass `__init__` does, without its keywords.
-_SETTERS = tuple(field_setter(ManifestEntry, item.name) for item in fields(ManifestEntry))
-
-
-def _entry(*values: Any) -> ManifestEntry:
-    """`ManifestEntry(...)` from every field's value, in field order."""
-    entry = object.__new__(ManifestEntry)
-    for setter, value in zip(_SETTERS, values, strict=True):
-        setter(entry, value)
-    return entry
+# A Manifest has 100,000s of rows: its entries are set through their slots (records.assembler).
+_entry = assembler(ManifestEntry, (
+    "source", "file_id", "domain", "relative_path", "flags", "file_name", "device_path",
+    "origin_urls", "mode", "size", "user_id", "protection_class", "link_target", "created",
+    "modified", "status_changed"))
 
 
 def _rows(ctx: Context) -> int | None:
@@ -133,13 +127,13 @@ def extract(ctx: Context) -> Iterator[Record]:
             meta.get("Mode"), meta.get("Size"), meta.get("UserID"),
             meta.get("ProtectionClass"), meta.get("Target"))
         path = row.relative_path
-        yield _entry(
+        yield _entry((
             source, row.file_id, row.domain, path, row.flags, path.rsplit("/", 1)[-1],
             device_path(row.domain, path), origin_urls(path),
             _int(mode), _int(size), _int(user_id), _int(protection),
             target if isinstance(target, str) else None,
             _time(meta.get("Birth")), _time(meta.get("LastModified")),
-            _time(meta.get("LastStatusChange")))
+            _time(meta.get("LastStatusChange"))))
     ctx.tally("{count} Manifest rows had unreadable metadata", undecodable)
 
 

@@ -31,35 +31,28 @@ CARD_LIMIT = 100  # detections shown in full; the others as one table row each
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    environment = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("perito.output.report", "templates"),
         autoescape=True, extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
-    # `tojson` through orjson, as the page's embedded data (`script_json`).
-    environment.policies["json.dumps_function"] = json_text
-    return environment
 
 
-def json_text(value: object, **options: object) -> str:
-    """JSON for `tojson`: orjson (UTF-8, compact; keys sorted when Jinja asks, as it does by
-    default), or the standard library for what orjson refuses (lone surrogates from hostile
-    evidence, integers beyond 64 bits), in ASCII so that the page can be written as UTF-8."""
-    return _json_bytes(value, sort_keys=bool(options.get("sort_keys"))).decode("utf-8")
-
-
-def _json_bytes(value: object, *, sort_keys: bool) -> bytes:
+def _json_bytes(value: object) -> bytes:
+    """Sorted-key JSON: orjson (UTF-8, compact), or the standard library for what orjson
+    refuses (lone surrogates from hostile evidence, integers beyond 64 bits), in ASCII so
+    that the page can be written as UTF-8."""
     import orjson
 
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, sort_keys=sort_keys).encode("ascii")
+        return json.dumps(value, sort_keys=True).encode("ascii")
 
 
 def script_json(value: object) -> bytes:
     """`value | tojson` as bytes: sorted keys, and `<`, `>`, `&`, `'` escaped as Jinja's
     `tojson` escapes them, so that the text can never end its <script> element."""
-    data = _json_bytes(value, sort_keys=True)
+    data = _json_bytes(value)
     return (data.replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
             .replace(b"&", b"\\u0026").replace(b"'", b"\\u0027"))
 
