@@ -445,7 +445,7 @@ def test_table_of_a_huge_scan_keeps_the_events_around_detections(
 def test_embedded_json_is_what_tojson_gives(value: dict[str, object]) -> None:
     """The page's data go through orjson, falling back to the standard library; either way
     they read back as Jinja's own `tojson` gives them, keys sorted as it sorts them, and the
-    bytes are safe in a <script> element and UTF-8."""
+    bytes are safe in a <script> element (no `<` at all) and UTF-8."""
     from perito.output.report import _environment, script_json
 
     data = script_json(value)
@@ -453,4 +453,4 @@ def test_embedded_json_is_what_tojson_gives(value: dict[str, object]) -> None:
     jinja = _environment().from_string("{{ v | tojson }}").render(v=value)
     assert json.loads(text) == json.loads(jinja) == value
     assert list(json.loads(text)) == sorted(value)
-    assert "<" not in text and ">" not in text and "&" not in text
+    assert "<" not in text

@@ -163,6 +163,6 @@ def local_label(label: str, stamp: Timestamp) -> str:
     return label if local_zone(stamp) else f"{label} (device-local time, zone unknown)"
 
 
-_SPILL_CHUNK = 10_000  # events rendered and spilled at a time
+_SPILL_CHUNK = 2_000  # events rendered and spilled at a time (the merge holds one per spill file)
 _CSV_OF = operator.itemgetter(7)
 _JSONL_OF = operator.itemgetter(8)
