@@ -105,7 +105,9 @@ def render(content: ReportContent, t: gettext.NullTranslations) -> list[bytes]:
     if not found or marker in tail:
         raise RuntimeError("the report template lost its data marker")
     timeline = content.timeline
-    data = {"events": timeline.events, "labels": timeline.labels,
+    table = timeline.events
+    data = {"times": table.times, "labelOf": table.labels, "texts": table.texts,
+            "artifactOf": table.artifacts, "labels": timeline.labels,
             "near": timeline.detections_ms, "nearMs": near_ms,
             "artifacts": timeline.artifacts, "text": js_text}
     return [head.encode("utf-8"), script_json(data), tail.encode("utf-8")]

@@ -1,7 +1,9 @@
 "use strict";
 (function () {
   var data = JSON.parse(document.getElementById("perito-data").textContent);
-  var events = data.events, labels = data.labels, near = data.near, window_ms = data.nearMs, text = data.text;
+  // The table's events, one array per field, in timeline order.
+  var times = data.times, labelOf = data.labelOf, texts = data.texts, artifactOf = data.artifactOf;
+  var labels = data.labels, near = data.near, window_ms = data.nearMs, text = data.text;
   var PAGE = 100, page = 0, shown = [];
   var body = document.getElementById("events-body");
   var status = document.getElementById("events-status");
@@ -27,11 +29,10 @@
   function filter() {
     var words = search.value.trim().toLowerCase(), which = artifact.value, onlyNear = nearBox.checked;
     shown = [];
-    for (var i = 0; i < events.length; i++) {
-      var e = events[i];
-      if (which !== "" && String(e[3]) !== which) continue;
-      if (onlyNear && !isNear(e[0])) continue;
-      if (words && (utc(e[0]) + " " + labels[e[1]] + " " + e[2] + " " + data.artifacts[e[3]]).toLowerCase().indexOf(words) < 0) continue;
+    for (var i = 0; i < times.length; i++) {
+      if (which !== "" && String(artifactOf[i]) !== which) continue;
+      if (onlyNear && !isNear(times[i])) continue;
+      if (words && (utc(times[i]) + " " + labels[labelOf[i]] + " " + texts[i] + " " + data.artifacts[artifactOf[i]]).toLowerCase().indexOf(words) < 0) continue;
       shown.push(i);
     }
     page = 0;
@@ -43,13 +44,13 @@
     page = Math.min(page, pages - 1);
     var rows = document.createDocumentFragment();
     for (var i = page * PAGE; i < Math.min(shown.length, (page + 1) * PAGE); i++) {
-      var e = events[shown[i]], tr = document.createElement("tr");
-      if (near.length && isDetection(e[0])) tr.className = "near";
-      cell(tr, utc(e[0])); cell(tr, data.artifacts[e[3]]); cell(tr, labels[e[1]]); cell(tr, e[2]);
+      var e = shown[i], tr = document.createElement("tr");
+      if (near.length && isDetection(times[e])) tr.className = "near";
+      cell(tr, utc(times[e])); cell(tr, data.artifacts[artifactOf[e]]); cell(tr, labels[labelOf[e]]); cell(tr, texts[e]);
       rows.appendChild(tr);
     }
     body.replaceChildren(rows);
-    status.textContent = shown.length ? fill(text.count, {shown: shown.length, total: events.length}) : text.none;
+    status.textContent = shown.length ? fill(text.count, {shown: shown.length, total: times.length}) : text.none;
     label.textContent = fill(text.page, {page: page + 1, pages: pages});
     prev.disabled = page === 0;
     next.disabled = page >= pages - 1;
