@@ -42,11 +42,11 @@ def test_the_check_report_is_the_rebuilt_report(tmp_path: Path, jobs: str) -> No
     assert _check(out, "-j", jobs) == FOUND
     built = (out / "report.html").read_bytes()
     events = _embedded(built.decode("utf-8"))
-    assert isinstance(events, dict) and events["events"]
+    assert isinstance(events, dict) and events["times"]
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").read_bytes() == built
     lines = (out / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(events["events"]) == len(lines)
+    assert len(events["times"]) == len(events["texts"]) == len(lines)
     assert len((out / "timeline.csv").read_text(encoding="utf-8").splitlines()) > len(lines)
 
 
@@ -137,7 +137,7 @@ def test_hostile_events_give_the_same_safe_page_from_memory_and_from_the_file(
     data = _embedded(from_file.decode("utf-8"))
     assert isinstance(data, dict)
     # (as JSON reads them: two halves of a pair written apart make one character)
-    assert sorted(row[2] for row in data["events"]) \
+    assert sorted(data["texts"]) \
         == sorted(json.loads(json.dumps(text)) for text in hostile)
     assert b"<script>alert(1)" not in from_file
 
