@@ -456,3 +456,21 @@ def test_embedded_json_is_what_tojson_gives(value: dict[str, object]) -> None:
     assert json.loads(text) == json.loads(jinja) == value
     assert list(json.loads(text)) == sorted(value)
     assert "<" not in text
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_chart_lanes_are_each_artifacts_times_in_timeline_order(count: int) -> None:
+    """The lanes come from one stable sort by artifact: each must be exactly the times of
+    its artifact, in the order of the timeline, as grouping event by event gives them."""
+    import random
+
+    from perito.output.report.content import _lanes
+
+    rng = random.Random(count)
+    times = sorted(rng.randrange(10**15) for _ in range(500 if count else 0))
+    times[10:14] = [times[10]] * 4 if count else []  # equal times across artifacts
+    artifact_of = [rng.randrange(count) for _ in times] if count else []
+    expected: list[list[int]] = [[] for _ in range(count)]
+    for ns, artifact in zip(times, artifact_of, strict=True):
+        expected[artifact].append(ns)
+    assert _lanes(times, artifact_of, count) == expected

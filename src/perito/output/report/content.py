@@ -400,7 +400,7 @@ def _kept_positions(times: Sequence[int], marks: Sequence[chart.Mark]) -> list[i
     near_flags = _near(times, [(w.start, w.end) for w in chart.windows(marks, None, None)])
     near = list(itertools.compress(range(len(times)), near_flags))
     if len(near) > TABLE_LIMIT:  # the nearest, the earlier first among equals
-        near = [position for _distance, position in heapq.nsmallest(
+        near = [position for _gap, position in heapq.nsmallest(
             TABLE_LIMIT, ((_distance(moments, times[p]), p) for p in near))]
     others = list(itertools.compress(range(len(times)), map(operator.not_, near_flags)))
     room = min(TABLE_LIMIT - len(near), len(others))
