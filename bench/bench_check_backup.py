@@ -121,10 +121,36 @@ def perito_snapshot(ref: str) -> Path:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, "src"],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    build_extensions(folder / "src")
     # Byte-compiled as pip compiles an installed package (and MVT's virtualenv): otherwise,
     # where PYTHONDONTWRITEBYTECODE is set, every timed run would compile ~150 modules.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder / "src")], check=True)
     return folder / "src"
+
+
+# setup.py's optional extension, built in place as `pip install -e .` builds it in src/.
+_BUILD_EXTENSION = """
+import sys
+from setuptools import Distribution, Extension
+from setuptools.command.build_ext import build_ext
+src, temp = sys.argv[1], sys.argv[2]
+dist = Distribution({"ext_modules": [Extension("perito._fasttime", [src + "/perito/_fasttime.c"])],
+                     "package_dir": {"": src}, "script_args": ["-q"]})
+command = build_ext(dist)
+command.inplace, command.build_temp = True, temp
+command.ensure_finalized()
+command.run()
+"""
+
+
+def build_extensions(src: Path) -> None:
+    """Compile a snapshot's C extension (commits from `perito._fasttime` on have one), so
+    that it runs as an installed perito does; a snapshot without one runs as it is."""
+    package = src / "perito"
+    if not (package / "_fasttime.c").is_file() or any(package.glob("_fasttime*.so")):
+        return
+    subprocess.run([sys.executable, "-c", _BUILD_EXTENSION, str(src), str(src.parent / "build")],
+                   check=True, capture_output=True)
 
 
 def commands(tool: str, backup: Path, iocs: Sequence[Path], out: Path) -> list[str]:

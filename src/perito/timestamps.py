@@ -11,7 +11,14 @@ import enum
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
+
+_fasttime: ModuleType | None
+try:  # the compiled common case of `decoder` (optional: see setup.py)
+    from perito import _fasttime
+except ImportError:  # a build without a C compiler: the same decoders, in Python
+    _fasttime = None
 
 COCOA_EPOCH_S = 978_307_200  # 2001-01-01T00:00:00Z in unix seconds
 WEBKIT_EPOCH_S = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
@@ -59,7 +66,7 @@ _CLOCK = tuple(f"{minute // 60:02d}:{minute % 60:02d}:" for minute in range(1440
 _SECONDS = tuple(f"{second:02d}." for second in range(60))
 
 
-def _iso_text(ns: int) -> str:
+def _iso_text_py(ns: int) -> str:
     """`datetime.isoformat(timespec="microseconds")` of the UTC moment, without building a
     datetime per value: the date is remembered per day, hours, minutes and seconds are
     looked up."""
@@ -72,6 +79,12 @@ def _iso_text(ns: int) -> str:
             _DAYS.clear()
         _DAYS[day] = date
     return f"{date}{_CLOCK[second // 60]}{_SECONDS[second % 60]}{below // 1000:06d}+00:00"
+
+
+# The same text, compiled where `perito._fasttime` could be built; only ever called with a
+# time in the accepted range (1990..2100), as every decoder does.
+_iso_text: Callable[[int], str] = \
+    _fasttime.iso_text if _fasttime is not None else _iso_text_py
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +103,7 @@ class Timestamp:
 
     def __post_init__(self) -> None:
         if self.ns is not None and not self.utc:
-            object.__setattr__(self, "utc", _iso_text(self.ns))
+            object.__setattr__(self, "utc", _iso_text_py(self.ns))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the five values (cheaper than the slots dataclass default)."""
@@ -142,6 +155,8 @@ _set_encoding = _slot_setter("encoding")
 _set_ns = _slot_setter("ns")
 _set_state = _slot_setter("state")
 _set_utc = _slot_setter("utc")
+# The member descriptors of the slots, in field order (what `perito._fasttime` sets).
+_SLOTS = tuple(vars(Timestamp)[name] for name in ("raw", "encoding", "ns", "state", "utc"))
 
 
 def _revive_stamp(raw: Raw, encoding: Encoding, ns: int | None, state: TimeState,
@@ -342,6 +357,13 @@ def decoder(encoding: Encoding, other: Decoder | None = None) -> Decoder:
         seen[raw] = stamp
         return stamp
 
+    if _fasttime is not None and -(1 << 62) < offset_ns < (1 << 62):
+        # The same decoder compiled: it does what the loop above does for a number in range
+        # or already seen (sharing its dicts) and calls `decode_one` for the rest.
+        fast: Decoder = _fasttime.decoder(
+            floats, ints, _RECENT_LIMIT, fixed_unit, offset_ns, auto, nothing, decode_one,
+            Timestamp, encoding, _OK, _SLOTS)
+        return fast
     return decode_one
 
 
