@@ -5,14 +5,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 
-from publicsuffixlist import PublicSuffixList
-
 from perito.indicators.normalise import host_of_url
-
-
-@functools.cache
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()  # the copy shipped inside the package
+from perito.indicators.suffixes import bundled_rules
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -28,7 +22,8 @@ def site_of_host(host: str) -> str:
         pass
     else:
         return host
-    return str(_psl().privatesuffix(host) or host)
+    # The rules the indicator loader has read already (publicsuffixlist's bundled copy).
+    return bundled_rules().private_suffix(host) or host
 
 
 def site_of_url(url: str) -> str:

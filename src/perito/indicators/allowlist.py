@@ -24,11 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from perito.detections import Detection
 from perito.errors import InputError
-from perito.indicators.echap import load_yaml
+from perito.indicators.echap import load_yaml, yaml_error
 from perito.indicators.index import IndicatorIndex
 from perito.indicators.model import Indicator, Owner
 from perito.indicators.normalise import basename, normalise
@@ -100,7 +98,7 @@ def _entries_from_mapping(path: Path, text: str) -> list[tuple[str, str, str, st
     or a mapping with `value` and `reason`."""
     try:
         document = load_yaml(text.encode("utf-8"))  # JSON is YAML too
-    except (yaml.YAMLError, RecursionError):
+    except (yaml_error(), RecursionError):
         raise InputError(f"{path}: the allowlist is not readable YAML or JSON") from None
     if not isinstance(document, dict):
         raise InputError(f"{path}: write the allowlist as a mapping of kinds to lists, e.g. "

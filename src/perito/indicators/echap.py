@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from perito.indicators import normalise
 from perito.indicators.feedfile import (
     FileOutcome,
@@ -43,8 +41,19 @@ _SUBJECT_RULES = ("certificate_organizations", "certificate_cname_re")
 APP_KEYS = frozenset({"name", "names", "type", *_LISTS, "c2", *_SUBJECT_RULES})
 
 
+def yaml_error() -> type[Exception]:
+    """`yaml.YAMLError` (the module imported only when a YAML file is read)."""
+    import yaml
+
+    error: type[Exception] = yaml.YAMLError
+    return error
+
+
 def load_yaml(data: bytes) -> Any:
-    """A YAML document through the safe (C, when available) loader."""
+    """A YAML document through the safe (C, when available) loader (imported when a YAML
+    file is read: a check given only STIX files never loads it)."""
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(data.decode("utf-8-sig"), Loader=loader)  # noqa: S506 (a safe loader)
 
@@ -89,7 +98,7 @@ def read_echap_into(path: Path, pool: IndicatorPool) -> FileOutcome:
     data, sha256 = read
     try:
         document = load_yaml(data)
-    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
+    except (UnicodeDecodeError, yaml_error(), RecursionError) as error:
         return file_error(path, f"not a readable YAML file ({type(error).__name__})")
     if isinstance(document, dict) and isinstance(document.get("indicators"), list):
         return file_error(path, "a feed index, not indicators (use it with `perito iocs update "

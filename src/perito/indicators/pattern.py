@@ -23,10 +23,6 @@ import functools
 import re
 from typing import Any, ClassVar, NamedTuple
 
-from stix2patterns.exceptions import ParseException
-from stix2patterns.v21.grammars.STIXPatternListener import STIXPatternListener
-from stix2patterns.v21.pattern import Pattern
-
 
 class PatternError(ValueError):
     """A pattern that yields no indicator; `severity` says whether it is our limit or theirs."""
@@ -116,93 +112,104 @@ def _fast_parse(text: str) -> Comparison | None:
     return Comparison(object_type, steps, _unescape(value) if "\\" in value else value)
 
 
-class _ComparisonCollector(STIXPatternListener):  # type: ignore[misc]
-    """Collects the equality comparisons of a parse tree and the first reason it cannot."""
+@functools.cache
+def _collector_type() -> Any:
+    """The listener class over the OASIS parser's tree (the parser, some 20 ms of imports,
+    is loaded when a pattern first needs it: feeds of plain comparisons never do)."""
+    from stix2patterns.v21.grammars.STIXPatternListener import STIXPatternListener
 
-    def __init__(self) -> None:
-        self.comparisons: list[Comparison] = []
-        self.unsupported = ""
-        self._type = ""
-        self._path: list[str] = []
+    class _ComparisonCollector(STIXPatternListener):  # type: ignore[misc]
+        """Collects the equality comparisons of a parse tree and the first reason it cannot."""
 
-    def _refuse(self, reason: str) -> None:
-        if not self.unsupported:
-            self.unsupported = reason
+        def __init__(self) -> None:
+            self.comparisons: list[Comparison] = []
+            self.unsupported = ""
+            self._type = ""
+            self._path: list[str] = []
 
-    def exitObservationExpressions(self, ctx: Any) -> None:
-        if ctx.FOLLOWEDBY():
-            self._refuse("FOLLOWEDBY needs a sequence of observations")
+        def _refuse(self, reason: str) -> None:
+            if not self.unsupported:
+                self.unsupported = reason
 
-    def exitObservationExpressionAnd(self, ctx: Any) -> None:
-        if ctx.AND():
-            self._refuse("AND of observations cannot be matched against one observable")
+        def exitObservationExpressions(self, ctx: Any) -> None:
+            if ctx.FOLLOWEDBY():
+                self._refuse("FOLLOWEDBY needs a sequence of observations")
 
-    def exitComparisonExpressionAnd(self, ctx: Any) -> None:
-        if ctx.AND():
-            self._refuse("AND of comparisons cannot be matched against one observable")
+        def exitObservationExpressionAnd(self, ctx: Any) -> None:
+            if ctx.AND():
+                self._refuse("AND of observations cannot be matched against one observable")
 
-    def exitStartStopQualifier(self, ctx: Any) -> None:
-        self._refuse("START/STOP qualifier")
+        def exitComparisonExpressionAnd(self, ctx: Any) -> None:
+            if ctx.AND():
+                self._refuse("AND of comparisons cannot be matched against one observable")
 
-    def exitWithinQualifier(self, ctx: Any) -> None:
-        self._refuse("WITHIN qualifier")
+        def exitStartStopQualifier(self, ctx: Any) -> None:
+            self._refuse("START/STOP qualifier")
 
-    def exitRepeatedQualifier(self, ctx: Any) -> None:
-        self._refuse("REPEATS qualifier")
+        def exitWithinQualifier(self, ctx: Any) -> None:
+            self._refuse("WITHIN qualifier")
 
-    def exitObjectType(self, ctx: Any) -> None:
-        self._type = ctx.getText()
+        def exitRepeatedQualifier(self, ctx: Any) -> None:
+            self._refuse("REPEATS qualifier")
 
-    def exitFirstPathComponent(self, ctx: Any) -> None:
-        literal = ctx.StringLiteral()
-        self._path = [_unquote(literal.getText()) if literal else ctx.getText()]
+        def exitObjectType(self, ctx: Any) -> None:
+            self._type = ctx.getText()
 
-    def exitKeyPathStep(self, ctx: Any) -> None:
-        literal = ctx.StringLiteral()
-        self._path.append(
-            _unquote(literal.getText()) if literal else ctx.IdentifierWithoutHyphen().getText()
-        )
+        def exitFirstPathComponent(self, ctx: Any) -> None:
+            literal = ctx.StringLiteral()
+            self._path = [_unquote(literal.getText()) if literal else ctx.getText()]
 
-    def exitIndexPathStep(self, ctx: Any) -> None:
-        self._refuse(f"list index in property path ({ctx.getText()})")
+        def exitKeyPathStep(self, ctx: Any) -> None:
+            literal = ctx.StringLiteral()
+            self._path.append(
+                _unquote(literal.getText()) if literal else ctx.IdentifierWithoutHyphen().getText()
+            )
 
-    def exitPropTestEqual(self, ctx: Any) -> None:
-        literal = ctx.primitiveLiteral()
-        if ctx.NOT() or ctx.NEQ():
-            self._refuse("operator != / NOT =")
-        elif literal.BoolLiteral() or literal.orderableLiteral().StringLiteral() is None:
-            self._refuse(f"non-string value {literal.getText()}")
-        else:
-            text = literal.orderableLiteral().StringLiteral().getText()
-            self.comparisons.append(Comparison(self._type, tuple(self._path), _unquote(text)))
+        def exitIndexPathStep(self, ctx: Any) -> None:
+            self._refuse(f"list index in property path ({ctx.getText()})")
 
-    def exitPropTestOrder(self, ctx: Any) -> None:
-        self._refuse("ordering operator (<, <=, >, >=)")
+        def exitPropTestEqual(self, ctx: Any) -> None:
+            literal = ctx.primitiveLiteral()
+            if ctx.NOT() or ctx.NEQ():
+                self._refuse("operator != / NOT =")
+            elif literal.BoolLiteral() or literal.orderableLiteral().StringLiteral() is None:
+                self._refuse(f"non-string value {literal.getText()}")
+            else:
+                text = literal.orderableLiteral().StringLiteral().getText()
+                self.comparisons.append(Comparison(self._type, tuple(self._path), _unquote(text)))
 
-    def exitPropTestSet(self, ctx: Any) -> None:
-        self._refuse("operator IN")
+        def exitPropTestOrder(self, ctx: Any) -> None:
+            self._refuse("ordering operator (<, <=, >, >=)")
 
-    def exitPropTestLike(self, ctx: Any) -> None:
-        self._refuse("operator LIKE")
+        def exitPropTestSet(self, ctx: Any) -> None:
+            self._refuse("operator IN")
 
-    def exitPropTestRegex(self, ctx: Any) -> None:
-        self._refuse("operator MATCHES")
+        def exitPropTestLike(self, ctx: Any) -> None:
+            self._refuse("operator LIKE")
 
-    def exitPropTestIsSubset(self, ctx: Any) -> None:
-        self._refuse("operator ISSUBSET")
+        def exitPropTestRegex(self, ctx: Any) -> None:
+            self._refuse("operator MATCHES")
 
-    def exitPropTestIsSuperset(self, ctx: Any) -> None:
-        self._refuse("operator ISSUPERSET")
+        def exitPropTestIsSubset(self, ctx: Any) -> None:
+            self._refuse("operator ISSUBSET")
 
-    def exitPropTestExists(self, ctx: Any) -> None:
-        self._refuse("operator EXISTS")
+        def exitPropTestIsSuperset(self, ctx: Any) -> None:
+            self._refuse("operator ISSUPERSET")
+
+        def exitPropTestExists(self, ctx: Any) -> None:
+            self._refuse("operator EXISTS")
+
+    return _ComparisonCollector
 
 
 def parse_with_library(text: str) -> list[Comparison]:
     """Alternatives of a pattern through the OASIS parser only (slow; see module docstring)."""
+    from stix2patterns.exceptions import ParseException
+    from stix2patterns.v21.pattern import Pattern
+
     try:
         tree = Pattern(text)
-        collector = _ComparisonCollector()
+        collector = _collector_type()()
         tree.walk(collector)
     except ParseException as error:
         raise InvalidPattern(f"not a STIX pattern: {error}") from None
@@ -210,7 +217,8 @@ def parse_with_library(text: str) -> list[Comparison]:
         raise UnsupportedPattern("pattern too deeply nested for the parser") from None
     if collector.unsupported:
         raise UnsupportedPattern(collector.unsupported)
-    return collector.comparisons
+    comparisons: list[Comparison] = collector.comparisons
+    return comparisons
 
 
 def parse_pattern(text: object) -> list[Comparison]:

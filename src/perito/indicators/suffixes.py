@@ -43,6 +43,19 @@ class SuffixRules:
         return bool(head) and parent in self.wildcard_parents
 
 
+    def private_suffix(self, domain: str) -> str | None:
+        """The registrable domain (the public suffix and one label more, lower-cased), or None
+        when `domain` is a public suffix itself or has an empty label: the library's
+        `privatesuffix` (a test checks it), without parsing the list a second time."""
+        labels = domain.removesuffix(".").lower().split(".")
+        if "" in labels:
+            return None
+        for start in range(len(labels)):  # the longest public suffix is the one that counts
+            if self.is_public(".".join(labels[start:])):
+                return ".".join(labels[start - 1:]) if start else None
+        return None
+
+
 def parse_rules(text: str) -> SuffixRules:
     """Rules from the text of a public_suffix_list.dat (both unicode and IDNA forms kept)."""
     exact: set[str] = set()
@@ -70,6 +83,12 @@ def bundled_rules() -> SuffixRules:
 def library_is_public(domain: str) -> bool:
     """The library's own answer (slow); for tests and as the reference."""
     return bool(_library().is_public(domain))
+
+
+def library_private_suffix(domain: str) -> str | None:
+    """The library's own registrable domain (slow); for tests and as the reference."""
+    found = _library().privatesuffix(domain)
+    return None if found is None else str(found)
 
 
 @functools.cache

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from perito.errors import InputError
 from perito.sources.ios_keybag import (
     ClassKeys,
@@ -266,6 +264,9 @@ def plaintext_length(total: int, tail: bytes, size: int | None) -> int:
 
 def _chunks(source: BinaryIO, total: int, key: bytes) -> Iterator[bytes]:
     """Plaintext chunks; the decryptor carries partial blocks between reads."""
+    # cryptography is imported when a file is decrypted (not in every scan's start-up)
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     decryptor = Cipher(algorithms.AES(key), modes.CBC(_ZERO_IV)).decryptor()
     remaining = total
     while remaining > 0:

@@ -18,8 +18,6 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
-
 from perito.errors import InputError
 
 WRAP_PASSCODE = 2  # class-key WRAP bit: wrapped with the password-derived key
@@ -191,6 +189,8 @@ class ClassKeys:
         if len(wrapped) != WRAPPED_KEY_LENGTH:
             raise KeyUnwrapError(f"wrapped key is {len(wrapped)} bytes, not "
                                  f"{WRAPPED_KEY_LENGTH}")
+        from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
+
         try:
             return aes_key_unwrap(key, wrapped)
         except (InvalidUnwrap, ValueError):
@@ -212,6 +212,9 @@ def unlock(keybag: Keybag, backup_key: bytes) -> ClassKeys:
     candidates = [r for r in keybag.class_keys if r.wrap & WRAP_PASSCODE]
     if not candidates:
         raise KeybagError("damaged backup keybag (no class key wrapped with the password)")
+    # cryptography is imported when a backup is decrypted (not in every scan's start-up)
+    from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
+
     keys: dict[int, bytes] = {}
     failed: set[int] = set()
     for record in candidates:
