@@ -1,10 +1,17 @@
-"""What pyproject.toml cannot say yet without an experimental table: perito's one C extension.
+"""What pyproject.toml cannot say yet without an experimental table: perito's C extensions.
 
-`perito._fasttime` (src/perito/_fasttime.c) is the common case of the time decoders,
-compiled. It is optional: where no C compiler is found the build goes on, and perito runs the
-same decoders in Python (the results are the same; only slower).
+Both are optional: where no C compiler is found the build goes on, and perito runs the same
+code in Python (the results are the same; only slower).
+
+- `perito._fasttime` (src/perito/_fasttime.c): the common case of the time decoders.
+- `perito.sources._fastmbfile` (src/perito/sources/_fastmbfile.c): the usual MBFile blob of
+  Manifest.db; anything else is left to the Python reader.
 """
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("perito._fasttime", ["src/perito/_fasttime.c"], optional=True)])
+setup(ext_modules=[
+    Extension("perito._fasttime", ["src/perito/_fasttime.c"], optional=True),
+    Extension("perito.sources._fastmbfile", ["src/perito/sources/_fastmbfile.c"],
+              optional=True),
+])

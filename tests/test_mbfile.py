@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perito.sources.mbfile import decode_mbfile_fast
+from perito.sources import _fastmbfile
+from perito.sources.mbfile import _decode, decode_mbfile_fast
 from perito.sources.plist import load_plist, unarchive
 from tests.builders.ios_backup import mbfile_blob
 from tests.paths import ROOT
@@ -88,6 +89,41 @@ def test_damaged_blobs_read_as_the_generic_route_reads_them(data: st.DataObject)
         blob = blob[:data.draw(st.integers(len(blob) // 2, len(blob)))]
     fast, generic = decode_mbfile_fast(bytes(blob)), _generic_or_none(bytes(blob))
     assert fast is None or generic is None or fast == generic
+    # The compiled reader steps aside (None) or gives the Python reader's very dict.
+    compiled = _fastmbfile.decode(bytes(blob))
+    assert compiled is None or (compiled == _decode(bytes(blob)) and compiled == fast)
+
+
+def _python_reader_or_error(blob: bytes) -> Any:
+    try:
+        return _decode(blob)
+    except Exception as error:  # noqa: BLE001  (the Python reader's refusal)
+        return type(error)
+
+
+@given(st.binary(max_size=400), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1),
+       st.integers(0, 2**64 - 1), st.sampled_from([1, 2, 3, 4, 8, 0, 255]),
+       st.sampled_from([1, 2, 3, 4, 8, 0, 255]))
+def test_compiled_reader_on_arbitrary_bytes(body: bytes, count: int, top: int, table: int,
+                                            offset_size: int, ref_size: int) -> None:
+    """Any bytes behind a plist header and a trailer of any values: never a crash, and a
+    dict only when the Python reader gives that dict."""
+    blob = b"bplist00" + body + bytes(6) + bytes([offset_size, ref_size]) + \
+        count.to_bytes(8, "big") + top.to_bytes(8, "big") + table.to_bytes(8, "big")
+    compiled = _fastmbfile.decode(blob)
+    assert compiled is None or compiled == _python_reader_or_error(blob)
+
+
+def test_compiled_reader_steps_aside_for_what_is_not_bytes() -> None:
+    blob = mbfile_blob("a/b", size=1, mode=0o100644, birth=1, modified=2, status_changed=3,
+                       inode=1, target=None)
+    assert _fastmbfile.decode(blob) == _decode(blob)
+    assert _fastmbfile.decode(bytearray(blob)) is None  # type: ignore[arg-type]
+    assert _fastmbfile.decode(memoryview(blob)) is None  # type: ignore[arg-type]
+    assert _fastmbfile.decode(b"") is None
+    for cut in range(len(blob)):  # every truncation
+        compiled = _fastmbfile.decode(blob[:cut])
+        assert compiled is None or compiled == _decode(blob[:cut])
 
 
 def test_a_trailer_pointing_past_any_size_is_left_to_the_generic_route() -> None:

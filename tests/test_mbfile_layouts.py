@@ -11,7 +11,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perito.sources.mbfile import decode_mbfile_fast
+from perito.sources import _fastmbfile
+from perito.sources.mbfile import _decode, decode_mbfile_fast
 from perito.sources.plist import load_plist, unarchive
 
 
@@ -129,3 +130,8 @@ def test_other_writers_read_fast_and_alike(seed: int, share: bool, wide: bool, r
                "$top": {"root": plistlib.UID(1)}, "$objects": objects}
     blob = _Writer(seed=seed, share=share, wide=wide, ref_size=ref_size).dumps(archive)
     assert decode_mbfile_fast(blob) == unarchive(load_plist(blob))
+    # The compiled reader reads every one of these layouts itself, as the Python one does.
+    compiled, python = _fastmbfile.decode(blob), _decode(blob)
+    assert compiled is not None and compiled == python
+    assert list(compiled.items()) == list(python.items())  # the same order of keys
+    assert [type(v) for v in compiled.values()] == [type(v) for v in python.values()]

@@ -4,6 +4,7 @@ into the same files as an in-memory one."""
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import random
 from pathlib import Path
@@ -14,7 +15,7 @@ from perito.artifacts.ios.manifest import ManifestEntry
 from perito.artifacts.ios.safari_history import SafariVisit
 from perito.output.jsonl import dumps_bytes
 from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row, local_label
-from perito.output.timeline_lines import csv_text, jsonl_text, render
+from perito.output.timeline_lines import csv_text, jsonl_text, read_spill, render, write_spill
 from perito.records import Record, events
 from perito.timestamps import Encoding, decode, device_local, unset
 
@@ -70,6 +71,32 @@ def test_spilled_and_in_memory_timelines_write_the_same_files(tmp_path: Path) ->
     assert rows[0] == list(CSV_HEADER)
     assert [row[3] for row in rows[1:]] == [e.description for e in sorted(events)]
     assert list(parts.sorted()) == sorted(events)
+
+
+class _Label(enum.StrEnum):
+    VISIT = "visit"
+
+
+@pytest.mark.parametrize("kind", ["marshal", "pickle"])
+def test_spilled_chunks_read_back_as_they_were(tmp_path: Path, kind: str) -> None:
+    """Plain tuples of numbers and texts (what `Timeline.add` makes) are spilled by marshal;
+    a chunk holding what marshal refuses (a str subclass, a named tuple) is pickled."""
+    events: list[tuple[object, ...]] = [tuple(e) for e in _events(4_500, 9)]
+    events[0] = (*events[0][:3], "lone \ud83d", *events[0][4:])
+    events.sort()
+    if kind == "pickle":  # in the last chunk ("visit" sorts as the plain text does)
+        events[4_100] = (*events[4_100][:2], _Label.VISIT, *events[4_100][3:])
+    path = tmp_path / "spill"
+    write_spill(path, events, 2_000)
+    with path.open("rb") as handle:
+        handle.seek(16)
+        assert handle.read(1) == b"M"  # the first chunk: plain values
+    chunks = list(read_spill(path, rendered=False))
+    assert [len(chunk) for chunk in chunks] == [2_000, 2_000, 500]
+    assert [e for chunk in chunks for e in chunk] == events
+    rendered = [e for chunk in read_spill(path, rendered=True) for e in chunk]
+    assert [e[:7] for e in rendered] == events
+    assert [e[7:] for e in rendered] == list(zip(*render(events), strict=True))
 
 
 def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path: Path) -> None:

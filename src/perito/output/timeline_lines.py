@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import marshal
 import os
 import pickle
 import struct
@@ -91,28 +92,46 @@ def with_lines(events: Sequence[Item], lines: Lines) -> list[Item]:
 
 
 def write_spill(path: Path, events: Sequence[Item], chunk: int) -> None:
-    """Sorted `events` to a private work file: per chunk, the pickled events, then their
-    pickled lines (which a reader that does not want them skips)."""
+    """Sorted `events` to a private work file: per chunk, the events, then their lines
+    (which a reader that does not want them skips)."""
     with path.open("wb") as handle, collector_paused():
         for start in range(0, len(events), chunk):
             part = events[start:start + chunk]
-            keys = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-            lines = pickle.dumps(render(part), protocol=pickle.HIGHEST_PROTOCOL)
+            keys, lines = _dumped(part), _dumped(render(part))
             handle.write(_FRAME.pack(len(keys), len(lines)) + keys + lines)
 
 
 def read_spill(path: Path, rendered: bool) -> Iterator[list[Item]]:
-    """The chunks of a spill file, with their lines when `rendered`. The file was written by
-    this run's own workers, in its private work folder: pickle is safe here."""
+    """The chunks of a spill file, with their lines when `rendered`."""
     with path.open("rb") as handle:
         while header := handle.read(_FRAME.size):
             keys_size, lines_size = _FRAME.unpack(header)
-            events = pickle.loads(handle.read(keys_size))  # noqa: S301 (see above)
+            events = _loaded(handle.read(keys_size))
             if rendered:
-                yield with_lines(events, pickle.loads(handle.read(lines_size)))  # noqa: S301
+                yield with_lines(events, _loaded(handle.read(lines_size)))
             else:
                 handle.seek(lines_size, os.SEEK_CUR)
                 yield events
+
+
+def _dumped(value: Any) -> bytes:
+    """`value` as marshal writes it (about three times faster than pickle for tuples of
+    numbers and texts), or pickled when it holds what marshal refuses (a str subclass)."""
+    try:
+        return _MARSHAL + marshal.dumps(value)
+    except ValueError:
+        return _PICKLE + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _loaded(data: bytes) -> Any:
+    """What `_dumped` wrote. Spill files are written by this run's own workers, in its
+    private work folder (mode 0700): marshal and pickle are safe here."""
+    if data[:1] == _MARSHAL:
+        return marshal.loads(memoryview(data)[1:])  # noqa: S302 (see above)
+    return pickle.loads(memoryview(data)[1:])  # noqa: S301 (see above)
+
+
+_MARSHAL, _PICKLE = b"M", b"P"  # how a spilled chunk's part was written
 
 
 def merge_blocks(streams: Sequence[Iterator[list[Item]]]) -> Iterator[list[Item]]:
