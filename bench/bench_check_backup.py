@@ -128,14 +128,15 @@ def perito_snapshot(ref: str) -> Path:
     return folder / "src"
 
 
-# setup.py's optional extension, built in place as `pip install -e .` builds it in src/.
-_BUILD_EXTENSION = """
+# setup.py's optional extensions, built in place as `pip install -e .` builds them in src/.
+_BUILD_EXTENSIONS = """
 import sys
 from setuptools import Distribution, Extension
 from setuptools.command.build_ext import build_ext
-src, temp = sys.argv[1], sys.argv[2]
-dist = Distribution({"ext_modules": [Extension("perito._fasttime", [src + "/perito/_fasttime.c"])],
-                     "package_dir": {"": src}, "script_args": ["-q"]})
+src, temp, modules = sys.argv[1], sys.argv[2], sys.argv[3:]
+extensions = [Extension(m, [src + "/" + m.replace(".", "/") + ".c"]) for m in modules]
+dist = Distribution({"ext_modules": extensions, "package_dir": {"": src},
+                     "script_args": ["-q"]})
 command = build_ext(dist)
 command.inplace, command.build_temp = True, temp
 command.ensure_finalized()
@@ -144,13 +145,15 @@ command.run()
 
 
 def build_extensions(src: Path) -> None:
-    """Compile a snapshot's C extension (commits from `perito._fasttime` on have one), so
-    that it runs as an installed perito does; a snapshot without one runs as it is."""
-    package = src / "perito"
-    if not (package / "_fasttime.c").is_file() or any(package.glob("_fasttime*.so")):
-        return
-    subprocess.run([sys.executable, "-c", _BUILD_EXTENSION, str(src), str(src.parent / "build")],
-                   check=True, capture_output=True)
+    """Compile a snapshot's C extensions (`perito/**/_fast*.c`: commits from
+    `perito._fasttime` on have them), so that it runs as an installed perito does; a
+    snapshot without them runs as it is."""
+    modules = [".".join(c.relative_to(src).with_suffix("").parts)
+               for c in sorted((src / "perito").rglob("_fast*.c"))
+               if not any(c.parent.glob(f"{c.stem}*.so"))]
+    if modules:
+        subprocess.run([sys.executable, "-c", _BUILD_EXTENSIONS, str(src),
+                        str(src.parent / "build"), *modules], check=True, capture_output=True)
 
 
 def commands(tool: str, backup: Path, iocs: Sequence[Path], out: Path) -> list[str]:
