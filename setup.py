@@ -4,6 +4,7 @@ Both are optional: where no C compiler is found the build goes on, and perito ru
 code in Python (the results are the same; only slower).
 
 - `perito._fasttime` (src/perito/_fasttime.c): the common case of the time decoders.
+- `perito._fastrecords` (src/perito/_fastrecords.c): records set through their slots.
 - `perito.sources._fastmbfile` (src/perito/sources/_fastmbfile.c): the usual MBFile blob of
   Manifest.db; anything else is left to the Python reader.
 """
@@ -12,6 +13,7 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[
     Extension("perito._fasttime", ["src/perito/_fasttime.c"], optional=True),
+    Extension("perito._fastrecords", ["src/perito/_fastrecords.c"], optional=True),
     Extension("perito.sources._fastmbfile", ["src/perito/sources/_fastmbfile.c"],
               optional=True),
 ])

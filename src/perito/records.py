@@ -18,6 +18,12 @@ from typing import Any, ClassVar
 
 from perito.timestamps import Timestamp, TimeState
 
+_fastrecords: types.ModuleType | None
+try:  # the slot-setting builders compiled (optional: see setup.py)
+    from perito import _fastrecords
+except ImportError:  # a build without a C compiler: the Python builders below
+    _fastrecords = None
+
 
 class Kind(enum.StrEnum):
     """Kinds of observable that indicators can name."""
@@ -98,6 +104,17 @@ def field_setter(cls: type[Record], name: str) -> Any:
     return assign
 
 
+def slot_descriptor(cls: type[Record], name: str) -> Any | None:
+    """The field's slot (member descriptor), or None for a record type without slots."""
+    found = getattr(cls, name, None)
+    return found if isinstance(found, types.MemberDescriptorType) else None
+
+
+def compiled_builders() -> types.ModuleType | None:
+    """`perito._fastrecords` where it was built: what `assembler` and `row_mapper` use."""
+    return _fastrecords
+
+
 def _setters(cls: type[Record]) -> tuple[Any, ...]:
     """The slot setters of every field of `cls`, in declaration order."""
     setters = _SETTERS.get(cls)
@@ -125,6 +142,10 @@ def assembler(cls: type[R], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]
         raise TypeError(f"{cls.__name__} has the fields {_names(cls)}, not {names}")
     if hasattr(cls, "__post_init__"):
         return lambda values: cls(**dict(zip(names, values, strict=True)))
+    slots = tuple(slot_descriptor(cls, name) for name in names)
+    if _fastrecords is not None and None not in slots:
+        compiled: Callable[[tuple[Any, ...]], R] = _fastrecords.assembler(cls, slots)
+        return compiled  # the same, in C
     setters = _setters(cls)
     new = object.__new__
 

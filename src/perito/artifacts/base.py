@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perito.levels import Level
-from perito.records import Record, field_setter
+from perito.records import Record, compiled_builders, field_setter, slot_descriptor
 from perito.sources.base import Source
 from perito.sources.evidence import EvidenceFile
 from perito.sources.locations import Location
@@ -256,6 +256,9 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
 
         return make
     # What the dataclass `__init__` does, without its keyword parsing and frozen setattr.
+    compiled = _compiled_builder(cls, source, plan)
+    if compiled is not None:
+        return compiled
     preset = ((field_setter(cls, "source"), source), *defaults)
     setting = tuple((field_setter(cls, name), position, convert)
                     for name, position, convert in plan)
@@ -270,6 +273,27 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
         return record
 
     return build
+
+
+def _compiled_builder(cls: type[Record], source: str,
+                      plan: tuple[tuple[str, int, Callable[[Any], Any] | None], ...]
+                      ) -> RowMapper | None:
+    """`row_mapper`'s `build` in C (`perito._fastrecords`), where it was built and every
+    field is a slot; else None."""
+    module = compiled_builders()
+    given = {name for name, _position, _convert in plan} | {"source"}
+    if module is None:
+        return None
+    presets: list[tuple[Any, Any]] = [(slot_descriptor(cls, "source"), source)]
+    for item in dataclasses.fields(cls):
+        if item.name not in given:
+            presets.append((slot_descriptor(cls, item.name), item.default))
+    steps = tuple((slot_descriptor(cls, name), position, convert)
+                  for name, position, convert in plan)
+    if any(slot is None for slot, _value in presets) or any(s[0] is None for s in steps):
+        return None
+    built: RowMapper = module.row_builder(cls, tuple(presets), steps)
+    return built
 
 
 def _defaults(cls: type[Record], given: set[str]) -> tuple[tuple[Any, Any], ...] | None:

@@ -1,0 +1,323 @@
+/* perito._fastrecords: records set through their slots, compiled.
+ *
+ * `records.assembler` and `artifacts.base.row_mapper` build a frozen slots dataclass by
+ * creating the object and setting each slot (what its `__init__` does, without keyword
+ * parsing). These do the same in C: `assembler(cls, slots)` takes the values in slot order,
+ * `row_builder(cls, presets, steps)` takes a database row, sets the preset values and, per
+ * step, the row's value at a position, converted by a callable when there is one. The values
+ * are Python objects SQLite or a decoder already made; nothing here reads evidence bytes.
+ * The tests compare the records with those the Python builders make.
+ *
+ * Optional: where it cannot be built, the Python builders run.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static int
+set_slot(PyObject *descriptor, PyObject *record, PyObject *value)
+{
+    return Py_TYPE(descriptor)->tp_descr_set(descriptor, record, value);
+}
+
+static int
+check_descriptors(PyObject *descriptors, Py_ssize_t item)
+{
+    /* `descriptors`: a tuple of slot descriptors (item < 0), or of tuples whose element
+     * `item` is one. */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(descriptors); k++) {
+        PyObject *entry = PyTuple_GET_ITEM(descriptors, k);
+        if (item >= 0) {
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) <= item) {
+                PyErr_SetString(PyExc_TypeError, "a step or preset is not a tuple");
+                return -1;
+            }
+            entry = PyTuple_GET_ITEM(entry, item);
+        }
+        if (Py_TYPE(entry)->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "not a data descriptor (a slot)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* -- assembler: values in slot order ------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    PyTypeObject *cls;
+    PyObject *slots; /* tuple of member descriptors */
+} Assembler;
+
+static int
+assembler_traverse(Assembler *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->cls);
+    Py_VISIT(self->slots);
+    return 0;
+}
+
+static int
+assembler_clear(Assembler *self)
+{
+    Py_CLEAR(self->cls);
+    Py_CLEAR(self->slots);
+    return 0;
+}
+
+static void
+assembler_dealloc(Assembler *self)
+{
+    PyObject_GC_UnTrack(self);
+    assembler_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+assembler_call(Assembler *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *values;
+    if ((kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0)
+        || !PyArg_UnpackTuple(args, "assemble", 1, 1, &values)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "assemble takes one tuple of values");
+        }
+        return NULL;
+    }
+    if (!PyTuple_Check(values)) {
+        PyErr_SetString(PyExc_TypeError, "assemble takes a tuple of values");
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(self->slots);
+    if (PyTuple_GET_SIZE(values) != count) {
+        PyErr_Format(PyExc_ValueError, "%zd values for %zd fields", PyTuple_GET_SIZE(values),
+                     count);
+        return NULL;
+    }
+    PyObject *record = self->cls->tp_alloc(self->cls, 0);
+    if (record == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        if (set_slot(PyTuple_GET_ITEM(self->slots, k), record, PyTuple_GET_ITEM(values, k))
+            < 0) {
+            Py_DECREF(record);
+            return NULL;
+        }
+    }
+    return record;
+}
+
+static PyTypeObject AssemblerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "perito._fastrecords.Assembler",
+    .tp_basicsize = sizeof(Assembler),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A record from its values in slot order (see perito.records.assembler).",
+    .tp_traverse = (traverseproc)assembler_traverse,
+    .tp_clear = (inquiry)assembler_clear,
+    .tp_dealloc = (destructor)assembler_dealloc,
+    .tp_call = (ternaryfunc)assembler_call,
+};
+
+static PyObject *
+make_assembler(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *cls, *slots;
+    if (!PyArg_ParseTuple(args, "O!O!:assembler", &PyType_Type, &cls, &PyTuple_Type, &slots)
+        || check_descriptors(slots, -1) < 0) {
+        return NULL;
+    }
+    Assembler *self = PyObject_GC_New(Assembler, &AssemblerType);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->cls = (PyTypeObject *)Py_NewRef(cls);
+    self->slots = Py_NewRef(slots);
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+/* -- row builder: presets, then row values by position ------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    PyTypeObject *cls;
+    PyObject *presets; /* tuple of (descriptor, value) */
+    PyObject *steps;   /* tuple of (descriptor, position, convert or None) */
+    Py_ssize_t *positions;
+} RowBuilder;
+
+static int
+builder_traverse(RowBuilder *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->cls);
+    Py_VISIT(self->presets);
+    Py_VISIT(self->steps);
+    return 0;
+}
+
+static int
+builder_clear(RowBuilder *self)
+{
+    Py_CLEAR(self->cls);
+    Py_CLEAR(self->presets);
+    Py_CLEAR(self->steps);
+    return 0;
+}
+
+static void
+builder_dealloc(RowBuilder *self)
+{
+    PyObject_GC_UnTrack(self);
+    builder_clear(self);
+    PyMem_Free(self->positions);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+builder_call(RowBuilder *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *row;
+    if ((kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0)
+        || !PyArg_UnpackTuple(args, "build", 1, 1, &row)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "build takes one row");
+        }
+        return NULL;
+    }
+    int plain = PyTuple_CheckExact(row);
+    PyObject *record = self->cls->tp_alloc(self->cls, 0);
+    if (record == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(self->presets); k++) {
+        PyObject *preset = PyTuple_GET_ITEM(self->presets, k);
+        if (set_slot(PyTuple_GET_ITEM(preset, 0), record, PyTuple_GET_ITEM(preset, 1)) < 0) {
+            goto failed;
+        }
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(self->steps); k++) {
+        PyObject *step = PyTuple_GET_ITEM(self->steps, k);
+        Py_ssize_t position = self->positions[k];
+        PyObject *item;
+        if (plain) {
+            if (position >= PyTuple_GET_SIZE(row)) {
+                PyErr_SetString(PyExc_IndexError, "tuple index out of range");
+                goto failed;
+            }
+            item = Py_NewRef(PyTuple_GET_ITEM(row, position));
+        }
+        else {
+            item = PySequence_GetItem(row, position);
+            if (item == NULL) {
+                goto failed;
+            }
+        }
+        PyObject *convert = PyTuple_GET_ITEM(step, 2);
+        PyObject *value = convert == Py_None ? item : PyObject_CallOneArg(convert, item);
+        if (convert != Py_None) {
+            Py_DECREF(item);
+        }
+        if (value == NULL) {
+            goto failed;
+        }
+        int result = set_slot(PyTuple_GET_ITEM(step, 0), record, value);
+        Py_DECREF(value);
+        if (result < 0) {
+            goto failed;
+        }
+    }
+    return record;
+
+failed:
+    Py_DECREF(record);
+    return NULL;
+}
+
+static PyTypeObject RowBuilderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "perito._fastrecords.RowBuilder",
+    .tp_basicsize = sizeof(RowBuilder),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A record from a database row (see perito.artifacts.base.row_mapper).",
+    .tp_traverse = (traverseproc)builder_traverse,
+    .tp_clear = (inquiry)builder_clear,
+    .tp_dealloc = (destructor)builder_dealloc,
+    .tp_call = (ternaryfunc)builder_call,
+};
+
+static PyObject *
+make_row_builder(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *cls, *presets, *steps;
+    if (!PyArg_ParseTuple(args, "O!O!O!:row_builder", &PyType_Type, &cls, &PyTuple_Type,
+                          &presets, &PyTuple_Type, &steps)
+        || check_descriptors(presets, 0) < 0 || check_descriptors(steps, 0) < 0) {
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(steps);
+    Py_ssize_t *positions = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(count ? count : 1));
+    if (positions == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *step = PyTuple_GET_ITEM(steps, k);
+        PyObject *position = PyTuple_GET_SIZE(step) == 3 ? PyTuple_GET_ITEM(step, 1) : NULL;
+        positions[k] = position != NULL ? PyLong_AsSsize_t(position) : -1;
+        if (positions[k] < 0 || (PyTuple_GET_ITEM(step, 2) != Py_None
+                                 && !PyCallable_Check(PyTuple_GET_ITEM(step, 2)))) {
+            PyMem_Free(positions);
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError,
+                                "a step is (slot, position >= 0, callable or None)");
+            }
+            return NULL;
+        }
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(presets); k++) {
+        if (PyTuple_GET_SIZE(PyTuple_GET_ITEM(presets, k)) != 2) {
+            PyMem_Free(positions);
+            PyErr_SetString(PyExc_ValueError, "a preset is (slot, value)");
+            return NULL;
+        }
+    }
+    RowBuilder *self = PyObject_GC_New(RowBuilder, &RowBuilderType);
+    if (self == NULL) {
+        PyMem_Free(positions);
+        return NULL;
+    }
+    self->cls = (PyTypeObject *)Py_NewRef(cls);
+    self->presets = Py_NewRef(presets);
+    self->steps = Py_NewRef(steps);
+    self->positions = positions;
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+static PyMethodDef methods[] = {
+    {"assembler", make_assembler, METH_VARARGS,
+     "assembler(cls, slots): a function of a tuple of values in slot order, setting each."},
+    {"row_builder", make_row_builder, METH_VARARGS,
+     "row_builder(cls, presets, steps): a function of a row: presets (slot, value), then "
+     "steps (slot, position, convert or None)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    .m_base = PyModuleDef_HEAD_INIT,
+    .m_name = "perito._fastrecords",
+    .m_doc = "Records set through their slots, compiled (optional).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__fastrecords(void)
+{
+    if (PyType_Ready(&AssemblerType) < 0 || PyType_Ready(&RowBuilderType) < 0) {
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}
