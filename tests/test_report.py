@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -340,6 +341,20 @@ def test_chart_bins_events_and_groups_detections() -> None:
     assert svg.count('class="bin"') <= chart.BINS
     assert "Safari &lt;history&gt;" in svg and 'role="img"' in svg
     assert chart.windows([], None, None) == []
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_chart_bins_are_the_per_event_formula(seed: int) -> None:
+    rng = random.Random(seed)
+    start = rng.randrange(0, 10**18)
+    span = rng.choice([1, 2, 119, 120, 121, 7_919, chart.HOUR_NS, 12 * chart.HOUR_NS + 7])
+    count = rng.choice([0, 1, 5, 1_000])
+    times = sorted([start, start + span] * rng.randrange(2) +
+                   [start + rng.randrange(span + 1) for _ in range(count)])
+    expected = [0] * chart.BINS
+    for ns in times:
+        expected[min(chart.BINS - 1, (ns - start) * chart.BINS // span)] += 1
+    assert chart._binned(times, start, span) == expected
 
 
 def test_hostile_saved_results_give_a_message(tmp_path: Path,

@@ -90,9 +90,7 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
         parts.append(f'<text class="lane-name" x="{LEFT - 8}" y="{y + LANE / 2 + 2}" '
                      f'text-anchor="end">{escape(_short(name))}<title>{escape(name)}</title>'
                      '</text>')
-        counts = [0] * BINS
-        for ns in times:
-            counts[min(BINS - 1, (ns - window.start) * BINS // span)] += 1
+        counts = _binned(times, window.start, span)
         peak = max(counts) or 1
         width = plot / BINS
         for position, count in enumerate(counts):
@@ -128,6 +126,16 @@ def svg(window: Window, lanes: Sequence[tuple[str, Sequence[int]]], number: int,
                      f'{written}<title>{escape(mark.label)}</title></g>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every value above is escaped or a number)
+
+
+def _binned(times: Sequence[int], start: int, span: int) -> list[int]:
+    """How many of the sorted `times` (none before `start`) fall in each of the `BINS`
+    bins, an event at `ns` in bin `min(BINS - 1, (ns - start) * BINS // span)`: found by
+    bisecting at each bin's first time, `start + ceil(k * span / BINS)`, not event by event
+    (a chart may cover every event of a scan)."""
+    edges = [bisect.bisect_left(times, start + -(-k * span // BINS)) for k in range(BINS)]
+    edges.append(len(times))
+    return [edges[k + 1] - edges[k] for k in range(BINS)]
 
 
 def _within(times: Sequence[int], window: Window) -> Sequence[int]:

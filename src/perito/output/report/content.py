@@ -351,7 +351,7 @@ def _timeline_view(columns: Columns, unreadable: int, titles: Mapping[str, str],
         (_pick(times, kept), _pick(labels, kept), _pick(texts, kept), _pick(artifact_of, kept)))
     if redaction is not None:
         shown_texts = [redaction.text(description, ()) for description in shown_texts]
-    table = EventColumns([ns // 1_000_000 for ns in shown_times],
+    table = EventColumns(list(map(operator.floordiv, shown_times, itertools.repeat(1_000_000))),
                          list(map(label_of.__getitem__, shown_labels)), list(shown_texts),
                          list(shown_artifacts))
     charts, hidden = _charts(by_artifact, marks, titles, t)
