@@ -93,12 +93,15 @@ def with_lines(events: Sequence[Item], lines: Lines) -> list[Item]:
 
 def write_spill(path: Path, events: Sequence[Item], chunk: int) -> None:
     """Sorted `events` to a private work file: per chunk, the events, then their lines
-    (which a reader that does not want them skips)."""
+    (which a reader that does not want them skips), each a format byte and its data,
+    written as they are (no copy joins them)."""
     with path.open("wb") as handle, collector_paused():
         for start in range(0, len(events), chunk):
             part = events[start:start + chunk]
-            keys, lines = _dumped(part), _dumped(render(part))
-            handle.write(_FRAME.pack(len(keys), len(lines)) + keys + lines)
+            keys_format, keys = _dumped(part)
+            lines_format, lines = _dumped(render(part))
+            handle.write(_FRAME.pack(len(keys) + 1, len(lines) + 1))
+            handle.writelines((keys_format, keys, lines_format, lines))
 
 
 def read_spill(path: Path, rendered: bool) -> Iterator[list[Item]]:
@@ -114,18 +117,20 @@ def read_spill(path: Path, rendered: bool) -> Iterator[list[Item]]:
                 yield events
 
 
-def _dumped(value: Any) -> bytes:
-    """`value` as marshal writes it (about three times faster than pickle for tuples of
-    numbers and texts), or pickled when it holds what marshal refuses (a str subclass)."""
+def _dumped(value: Any) -> tuple[bytes, bytes]:
+    """(format byte, data): `value` as marshal writes it (about three times faster than
+    pickle for tuples of numbers and texts), or pickled when it holds what marshal refuses
+    (a str subclass)."""
     try:
-        return _MARSHAL + marshal.dumps(value)
+        return _MARSHAL, marshal.dumps(value)
     except ValueError:
-        return _PICKLE + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return _PICKLE, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _loaded(data: bytes) -> Any:
-    """What `_dumped` wrote. Spill files are written by this run's own workers, in its
-    private work folder (mode 0700): marshal and pickle are safe here."""
+    """What `_dumped` wrote (its format byte, then its data). Spill files are written by
+    this run's own workers, in its private work folder (mode 0700): marshal and pickle are
+    safe here."""
     if data[:1] == _MARSHAL:
         return marshal.loads(memoryview(data)[1:])  # noqa: S302 (see above)
     return pickle.loads(memoryview(data)[1:])  # noqa: S301 (see above)
