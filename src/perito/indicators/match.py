@@ -15,6 +15,11 @@ from perito.indicators import normalise
 from perito.indicators.model import Indicator
 from perito.records import Kind, Record, observable_fields
 
+try:  # `match_record`'s loop compiled (optional: see setup.py)
+    from perito.indicators import _fastmatch
+except ImportError:  # a build without a C compiler: the Python loop
+    _fastmatch = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from perito.indicators.index import IndicatorIndex
 
@@ -191,6 +196,14 @@ def match_record(index: IndicatorIndex, record: Record, *, platform: str = "ios"
 
     The same indicator matched by the same value in two fields is reported once (first field).
     """
+    if _fastmatch is not None:  # the loop below, compiled
+        found: list[Match] = _fastmatch.match_record(
+            record, observable_fields(type(record)), index.memo, platform, index, match_value)
+        return found
+    return _match_record(index, record, platform)
+
+
+def _match_record(index: IndicatorIndex, record: Record, platform: str) -> list[Match]:
     seen: set[tuple[Kind, str, str]] = set()
     out = []
     memo = index.memo
