@@ -96,7 +96,7 @@ def test_spilled_chunks_read_back_as_they_were(tmp_path: Path, kind: str) -> Non
     assert [e for chunk in chunks for e in chunk] == events
     rendered = [e for chunk in read_spill(path, rendered=True) for e in chunk]
     assert [e[:7] for e in rendered] == events
-    assert [e[7:] for e in rendered] == list(zip(*render(events), strict=True))
+    assert [e[7:] for e in rendered] == [(row,) for row in render(events)[0]]
 
 
 def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """The timeline: `timeline.csv` (the incumbent's columns) and Timesketch `timeline.jsonl`.
 
-Events are kept per scan worker, sorted, rendered (each event's CSV row and JSONL line) and
-spilled to files, and merged when written, so the timeline of a large acquisition never has to
-sit in memory twice and the merge only compares and copies.
+Events are kept per scan worker, sorted, rendered (each event's CSV row) and spilled to
+files, and merged when written (the merge renders the JSONL lines), so the timeline of a large
+acquisition never has to sit in memory twice. The rendering is shared out this way because
+the merge runs beside the report process: it has time to spare for one of the two renderings,
+and the workers are spared it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from perito.output.timeline_lines import (
     merge_blocks,
     read_spill,
     render,
-    with_lines,
+    render_lines,
+    render_rows,
+    with_rows,
     write_spill,
 )
 from perito.records import Record, timeline_fields
@@ -118,12 +122,12 @@ class Timeline:
     def blocks(self, rendered: bool = False) -> Iterator[list[Item]]:
         """Every event by time, then plugin, label, description and source, in lists of
         items: an item holds the event's fields, in `Event` order, then, when `rendered`,
-        its CSV row and JSONL line as bytes."""
+        its CSV row as bytes."""
         self.events.sort()
         memory = (self.events[start:start + _SPILL_CHUNK]
                   for start in range(0, len(self.events), _SPILL_CHUNK))
         streams: list[Iterator[list[Item]]] = [
-            (with_lines(chunk, render(chunk)) for chunk in memory) if rendered else memory]
+            (with_rows(chunk, render_rows(chunk)) for chunk in memory) if rendered else memory]
         streams.extend(read_spill(path, rendered) for path in self.spilled)
         return merge_blocks(streams)
 
@@ -155,7 +159,7 @@ class Timeline:
                 yield render(self.events[start:start + _SPILL_CHUNK])
             return
         for block in self.blocks(rendered=True):
-            yield list(map(_CSV_OF, block)), list(map(_JSONL_OF, block))
+            yield list(map(_CSV_OF, block)), render_lines(block)
 
 
 def local_label(label: str, stamp: Timestamp) -> str:
@@ -165,4 +169,3 @@ def local_label(label: str, stamp: Timestamp) -> str:
 
 _SPILL_CHUNK = 2_000  # events rendered and spilled at a time (the merge holds one per spill file)
 _CSV_OF = operator.itemgetter(7)
-_JSONL_OF = operator.itemgetter(8)

@@ -44,11 +44,22 @@ def csv_row(fields: Iterable[str]) -> str:
 
 def render(events: Sequence[Item]) -> Lines:
     """The `timeline.csv` rows and `timeline.jsonl` lines of `events` (see `Item`)."""
+    return render_rows(events), render_lines(events)
+
+
+def render_rows(events: Sequence[Item]) -> list[bytes]:
+    """The `timeline.csv` rows of `events` (see `Item`)."""
     if not events:
-        return [], []
-    _ns, plugins, labels, texts, _sources, _artifacts, isos = zip(*events, strict=True)
+        return []
+    _ns, plugins, labels, texts, _sources, _artifacts, isos, *_ = zip(*events, strict=True)
     times = [f"{iso[:10]} {iso[11:26]}" for iso in isos]
-    return _csv_rows(times, plugins, labels, texts), _jsonl_lines(events)
+    return _csv_rows(times, plugins, labels, texts)
+
+
+def render_lines(events: Sequence[Item]) -> list[bytes]:
+    """The `timeline.jsonl` lines of `events` (see `Item`: fields past the event's are
+    ignored)."""
+    return _jsonl_lines(events) if events else []
 
 
 def csv_text(rows: Sequence[bytes]) -> bytes:
@@ -75,10 +86,10 @@ def _csv_rows(times: list[str], *columns: Sequence[str]) -> list[bytes]:
 
 
 def _jsonl_lines(events: Sequence[Item]) -> list[bytes]:
-    objects = [{"message": description, "datetime": iso, "timestamp": ns // 1000,
-                "timestamp_desc": label, "artifact": artifact, "plugin": plugin,
-                "source_file": source}
-               for ns, plugin, label, description, source, artifact, iso in events]
+    objects = [{"message": event[3], "datetime": event[6], "timestamp": event[0] // 1000,
+                "timestamp_desc": event[2], "artifact": event[5], "plugin": event[1],
+                "source_file": event[4]}
+               for event in events]
     try:
         text = orjson.dumps(objects, default=str)
     except (orjson.JSONEncodeError, TypeError):  # lone surrogates, integers beyond 64 bits
@@ -86,32 +97,34 @@ def _jsonl_lines(events: Sequence[Item]) -> list[bytes]:
     return text[1 + len(_OBJECT):-2].split(_NEXT_OBJECT)
 
 
-def with_lines(events: Sequence[Item], lines: Lines) -> list[Item]:
-    """Each event with its CSV row and JSONL line appended."""
-    return list(map(tuple.__add__, events, zip(*lines, strict=True)))
+def with_rows(events: Sequence[Item], rows: Sequence[bytes]) -> list[Item]:
+    """Each event with its CSV row appended."""
+    return list(map(tuple.__add__, events, zip(rows, strict=True)))
 
 
 def write_spill(path: Path, events: Sequence[Item], chunk: int) -> None:
-    """Sorted `events` to a private work file: per chunk, the events, then their lines
+    """Sorted `events` to a private work file: per chunk, the events, then their CSV rows
     (which a reader that does not want them skips), each a format byte and its data,
-    written as they are (no copy joins them)."""
+    written as they are (no copy joins them). The JSONL lines are rendered by the merge
+    (`Timeline.write`), which would otherwise wait for the report process: the work is
+    shared out so that neither the workers nor the end of the check carry all of it."""
     with path.open("wb") as handle, collector_paused():
         for start in range(0, len(events), chunk):
             part = events[start:start + chunk]
             keys_format, keys = _dumped(part)
-            lines_format, lines = _dumped(render(part))
+            lines_format, lines = _dumped(render_rows(part))
             handle.write(_FRAME.pack(len(keys) + 1, len(lines) + 1))
             handle.writelines((keys_format, keys, lines_format, lines))
 
 
 def read_spill(path: Path, rendered: bool) -> Iterator[list[Item]]:
-    """The chunks of a spill file, with their lines when `rendered`."""
+    """The chunks of a spill file, with their CSV rows when `rendered`."""
     with path.open("rb") as handle:
         while header := handle.read(_FRAME.size):
             keys_size, lines_size = _FRAME.unpack(header)
             events = _loaded(handle.read(keys_size))
             if rendered:
-                yield with_lines(events, _loaded(handle.read(lines_size)))
+                yield with_rows(events, _loaded(handle.read(lines_size)))
             else:
                 handle.seek(lines_size, os.SEEK_CUR)
                 yield events
