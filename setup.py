@@ -7,6 +7,7 @@ code in Python (the results are the same; only slower).
 - `perito._fastrecords` (src/perito/_fastrecords.c): records set through their slots.
 - `perito.indicators._fastmatch` (src/perito/indicators/_fastmatch.c): the loop over a
   record's observable values that skips those already known to match nothing.
+- `perito.output._fasttimeline` (src/perito/output/_fasttimeline.c): `Timeline.add`.
 - `perito.sources._fastmbfile` (src/perito/sources/_fastmbfile.c): the usual MBFile blob of
   Manifest.db; anything else is left to the Python reader.
 """
@@ -17,6 +18,8 @@ setup(ext_modules=[
     Extension("perito._fasttime", ["src/perito/_fasttime.c"], optional=True),
     Extension("perito._fastrecords", ["src/perito/_fastrecords.c"], optional=True),
     Extension("perito.indicators._fastmatch", ["src/perito/indicators/_fastmatch.c"],
+              optional=True),
+    Extension("perito.output._fasttimeline", ["src/perito/output/_fasttimeline.c"],
               optional=True),
     Extension("perito.sources._fastmbfile", ["src/perito/sources/_fastmbfile.c"],
               optional=True),

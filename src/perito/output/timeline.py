@@ -34,6 +34,11 @@ from perito.output.timeline_lines import (
 from perito.records import Record, timeline_fields
 from perito.timestamps import Encoding, Timestamp, TimeState, local_zone
 
+try:  # `Timeline.add` compiled (optional: see setup.py)
+    from perito.output import _fasttimeline
+except ImportError:  # a build without a C compiler: `Timeline.add_python`
+    _fasttimeline = None  # type: ignore[assignment]
+
 CSV_HEADER = ("UTC Timestamp", "Plugin", "Event", "Description")
 _OK = TimeState.OK
 
@@ -71,6 +76,15 @@ class Timeline:
         fields = _TIMED.get(type(record))
         if fields is None:
             fields = _TIMED[type(record)] = timeline_fields(type(record))
+        if _fasttimeline is not None:  # the code below, compiled
+            _fasttimeline.add(self.events, record, fields, artifact, plugin, Timestamp, _OK,
+                              Encoding.LOCAL_TEXT, local_label)
+            return
+        self.add_python(record, artifact, plugin, fields)
+
+    def add_python(self, record: Record, artifact: str, plugin: str,
+                   fields: tuple[tuple[str, str], ...]) -> None:
+        """`add` in Python (where `perito.output._fasttimeline` was not built)."""
         if len(fields) == 1:  # most record types: no list, no grouping
             name, label = fields[0]
             stamp = getattr(record, name)
