@@ -103,3 +103,13 @@ def test_a_failing_conversion_is_the_caller_s_error() -> None:
     for steps in [((slot, -1, None),), ((slot, 0, 5),), ((slot, 0),)]:
         with pytest.raises((ValueError, TypeError)):
             _fastrecords.row_builder(SafariVisit, (), steps)
+
+
+def test_text_fields_read_bytes_as_the_python_builder_does() -> None:
+    columns = ["id", "visit_id", "url", "visit_time", "title"]
+    fast = row_mapper(SafariVisit, columns, {"visit_time": Encoding.COCOA_S}, "x")
+    slow = _python(row_mapper, SafariVisit, columns, {"visit_time": Encoding.COCOA_S}, "x")
+    for title in [b"caf\xc3\xa9", b"bad \xff\xfe utf-8", b"", "already text", None, 7]:
+        row = (1, 2, b"https://a.example/\xff", 730_000_000.0, title)
+        assert fast(row) == slow(row)
+        assert type(fast(row).title) is type(slow(row).title)

@@ -4,7 +4,8 @@
  * creating the object and setting each slot (what its `__init__` does, without keyword
  * parsing). These do the same in C: `assembler(cls, slots)` takes the values in slot order,
  * `row_builder(cls, presets, steps)` takes a database row, sets the preset values and, per
- * step, the row's value at a position, converted by a callable when there is one. The values
+ * step, the row's value at a position, converted by a callable when there is one (`str`
+ * standing for a text field's conversion: bytes read as UTF-8, errors replaced). The values
  * are Python objects SQLite or a decoder already made; nothing here reads evidence bytes.
  * The tests compare the records with those the Python builders make.
  *
@@ -216,8 +217,20 @@ builder_call(RowBuilder *self, PyObject *args, PyObject *kwargs)
             }
         }
         PyObject *convert = PyTuple_GET_ITEM(step, 2);
-        PyObject *value = convert == Py_None ? item : PyObject_CallOneArg(convert, item);
-        if (convert != Py_None) {
+        PyObject *value;
+        if (convert == Py_None) {
+            value = item;
+        }
+        else if (convert == (PyObject *)&PyUnicode_Type) {
+            /* a text field: bytes read as UTF-8 (errors replaced), anything else as it is */
+            value = PyBytes_CheckExact(item)
+                ? PyUnicode_DecodeUTF8(PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item),
+                                       "replace")
+                : Py_NewRef(item);
+            Py_DECREF(item);
+        }
+        else {
+            value = PyObject_CallOneArg(convert, item);
             Py_DECREF(item);
         }
         if (value == NULL) {

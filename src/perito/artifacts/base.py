@@ -288,7 +288,8 @@ def _compiled_builder(cls: type[Record], source: str,
     for item in dataclasses.fields(cls):
         if item.name not in given:
             presets.append((slot_descriptor(cls, item.name), item.default))
-    steps = tuple((slot_descriptor(cls, name), position, convert)
+    # `str` stands for `_text_of`, which the compiled builder does itself.
+    steps = tuple((slot_descriptor(cls, name), position, str if convert is _text_of else convert)
                   for name, position, convert in plan)
     if any(slot is None for slot, _value in presets) or any(s[0] is None for s in steps):
         return None
