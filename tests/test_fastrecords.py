@@ -113,3 +113,19 @@ def test_text_fields_read_bytes_as_the_python_builder_does() -> None:
         row = (1, 2, b"https://a.example/\xff", 730_000_000.0, title)
         assert fast(row) == slow(row)
         assert type(fast(row).title) is type(slow(row).title)
+
+
+def test_every_record_type_gives_the_python_line_dict() -> None:
+    from perito.output import record_dicts
+
+    for kind in _record_types():
+        fast, slow = record_dicts.maker(kind), record_dicts.python_maker(kind)
+        assert type(fast).__module__ == "perito._fastrecords", kind
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        build = assembler(kind, names)
+        made = [build(tuple(_value(f) for f in dataclasses.fields(kind))) for _ in range(10)]
+        for record in made:
+            a, b = fast(record), slow(record)
+            assert a == b and list(a) == list(b), kind  # the same keys, in the same order
+            assert all(type(a[key]) is type(b[key]) for key in a), kind
+        assert record_dicts.dicts_of(made) == [slow(record) for record in made]

@@ -309,7 +309,215 @@ make_row_builder(PyObject *Py_UNUSED(module), PyObject *args)
     return (PyObject *)self;
 }
 
+/* -- dict maker: a record as its JSONL line's dict ----------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *name;      /* the record type's name, the value of `record_type` */
+    PyObject *plan;      /* tuple of (key, slot, is_time) */
+    PyObject *stamp;     /* Timestamp */
+    PyObject *stamp_slots; /* tuple of (key, slot) of Timestamp's five fields */
+} DictMaker;
+
+static PyObject *str_record_type;
+
+static int
+maker_traverse(DictMaker *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->name);
+    Py_VISIT(self->plan);
+    Py_VISIT(self->stamp);
+    Py_VISIT(self->stamp_slots);
+    return 0;
+}
+
+static int
+maker_clear(DictMaker *self)
+{
+    Py_CLEAR(self->name);
+    Py_CLEAR(self->plan);
+    Py_CLEAR(self->stamp);
+    Py_CLEAR(self->stamp_slots);
+    return 0;
+}
+
+static void
+maker_dealloc(DictMaker *self)
+{
+    PyObject_GC_UnTrack(self);
+    maker_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+get_slot(PyObject *descriptor, PyObject *object)
+{
+    return Py_TYPE(descriptor)->tp_descr_get(descriptor, object, (PyObject *)Py_TYPE(object));
+}
+
+static PyObject *
+stamp_dict(DictMaker *self, PyObject *stamp)
+{
+    PyObject *out = PyDict_New();
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(self->stamp_slots); k++) {
+        PyObject *pair = PyTuple_GET_ITEM(self->stamp_slots, k);
+        PyObject *value = get_slot(PyTuple_GET_ITEM(pair, 1), stamp);
+        if (value == NULL || PyDict_SetItem(out, PyTuple_GET_ITEM(pair, 0), value) < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(value);
+    }
+    return out;
+}
+
+static PyObject *
+make_dict(DictMaker *self, PyObject *record)
+{
+    PyObject *out = PyDict_New();
+    if (out == NULL || PyDict_SetItem(out, str_record_type, self->name) < 0) {
+        Py_XDECREF(out);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(self->plan); k++) {
+        PyObject *step = PyTuple_GET_ITEM(self->plan, k);
+        PyObject *value = get_slot(PyTuple_GET_ITEM(step, 1), record);
+        if (value == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (PyTuple_GET_ITEM(step, 2) == Py_True && (PyObject *)Py_TYPE(value) == self->stamp) {
+            PyObject *inner = stamp_dict(self, value);
+            Py_DECREF(value);
+            value = inner;
+            if (value == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        }
+        int failed = PyDict_SetItem(out, PyTuple_GET_ITEM(step, 0), value);
+        Py_DECREF(value);
+        if (failed) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static PyObject *
+maker_call(DictMaker *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *record;
+    if ((kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0)
+        || !PyArg_UnpackTuple(args, "as_dict", 1, 1, &record)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "as_dict takes one record");
+        }
+        return NULL;
+    }
+    return make_dict(self, record);
+}
+
+static PyTypeObject DictMakerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "perito._fastrecords.DictMaker",
+    .tp_basicsize = sizeof(DictMaker),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A record as its JSONL line's dict (see perito.output.record_dicts).",
+    .tp_traverse = (traverseproc)maker_traverse,
+    .tp_clear = (inquiry)maker_clear,
+    .tp_dealloc = (destructor)maker_dealloc,
+    .tp_call = (ternaryfunc)maker_call,
+};
+
+static int
+check_pairs(PyObject *pairs, Py_ssize_t size, Py_ssize_t slot)
+{
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(pairs); k++) {
+        PyObject *entry = PyTuple_GET_ITEM(pairs, k);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != size
+            || !PyUnicode_Check(PyTuple_GET_ITEM(entry, 0))
+            || Py_TYPE(PyTuple_GET_ITEM(entry, slot))->tp_descr_get == NULL) {
+            PyErr_SetString(PyExc_TypeError, "a plan entry is (key, slot[, is_time])");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+make_dict_maker(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *name, *plan, *stamp, *stamp_slots;
+    if (!PyArg_ParseTuple(args, "UO!O!O!:dict_maker", &name, &PyTuple_Type, &plan,
+                          &PyType_Type, &stamp, &PyTuple_Type, &stamp_slots)
+        || check_pairs(plan, 3, 1) < 0 || check_pairs(stamp_slots, 2, 1) < 0) {
+        return NULL;
+    }
+    DictMaker *self = PyObject_GC_New(DictMaker, &DictMakerType);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->name = Py_NewRef(name);
+    self->plan = Py_NewRef(plan);
+    self->stamp = Py_NewRef(stamp);
+    self->stamp_slots = Py_NewRef(stamp_slots);
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+/* dicts(records, makers, maker): each record's dict, by `makers[type(record)]` (a DictMaker
+ * or any callable), found or made by `maker(type)` when the type is new. */
+static PyObject *
+dicts(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *records, *makers, *maker;
+    if (!PyArg_ParseTuple(args, "O!O!O:dicts", &PyList_Type, &records, &PyDict_Type, &makers,
+                          &maker)) {
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(records);
+    PyObject *out = PyList_New(count);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *record = PyList_GET_ITEM(records, k);
+        PyObject *kind = (PyObject *)Py_TYPE(record);
+        PyObject *found = PyDict_GetItemWithError(makers, kind);
+        PyObject *made = NULL;
+        if (found == NULL) {
+            if (PyErr_Occurred() || (made = PyObject_CallOneArg(maker, kind)) == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            found = made;
+        }
+        PyObject *value = Py_TYPE(found) == &DictMakerType
+            ? make_dict((DictMaker *)found, record) : PyObject_CallOneArg(found, record);
+        Py_XDECREF(made);
+        if (value == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, k, value);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"dict_maker", make_dict_maker, METH_VARARGS,
+     "dict_maker(name, plan, Timestamp, stamp_slots): a record as its line's dict: "
+     "record_type, then per (key, slot, is_time) its value, a Timestamp as the dict of its "
+     "slots (key, slot)."},
+    {"dicts", dicts, METH_VARARGS,
+     "dicts(records, makers, maker): each record's dict by makers[type(record)] (made by "
+     "maker(type) when missing)."},
     {"assembler", make_assembler, METH_VARARGS,
      "assembler(cls, slots): a function of a tuple of values in slot order, setting each."},
     {"row_builder", make_row_builder, METH_VARARGS,
@@ -329,7 +537,9 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__fastrecords(void)
 {
-    if (PyType_Ready(&AssemblerType) < 0 || PyType_Ready(&RowBuilderType) < 0) {
+    str_record_type = PyUnicode_InternFromString("record_type");
+    if (str_record_type == NULL || PyType_Ready(&AssemblerType) < 0
+        || PyType_Ready(&RowBuilderType) < 0 || PyType_Ready(&DictMakerType) < 0) {
         return NULL;
     }
     return PyModule_Create(&module);

@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import orjson
 
-from perito.output.record_dicts import maker
+from perito.output.record_dicts import dicts_of
 from perito.records import Record, to_dict
 
 
@@ -65,7 +65,7 @@ def record_pieces(records: Sequence[Record]) -> tuple[bytes | memoryview, ...]:
     if not records:
         return ()
     try:
-        dicts = [maker(type(record))(record) for record in records]
+        dicts = dicts_of(records if isinstance(records, list) else list(records))
         data = orjson.dumps(dicts, default=_default)
     except (orjson.JSONEncodeError, TypeError, ValueError):
         return (b"".join(map(record_line, records)),)
