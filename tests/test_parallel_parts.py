@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -272,3 +275,38 @@ def test_parts_of_an_encrypted_backup(tmp_path: Path, small_parts: Path,
     for name in ("records/ios.safari.history.jsonl", "records/ios.sms.messages.jsonl",
                  "alerts.json", "timeline.csv"):
         assert parted[name] == plain[name], name
+
+
+def _report_data(page: Path) -> list[object]:
+    found = re.findall(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>',
+                       page.read_text(encoding="utf-8"), flags=re.S)
+    return [json.loads(text) for text in found]
+
+
+def test_the_redacted_report_reads_records_joined_from_their_parts(
+        tmp_path: Path, small_parts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records read in parts are joined beside the report process, except when the redacted
+    report (which reads every records file) is wanted: then first (joining slowed down here,
+    so that a report process that did not wait would read a file still missing parts)."""
+    append = perito.parallel._append
+    slowed: list[Path] = []
+
+    def slow(path: Path, joined: Any) -> None:
+        if not slowed:  # once: longer than the report process takes to reach the records
+            slowed.append(path)
+            time.sleep(1.5)
+        append(path, joined)
+
+    monkeypatch.setattr(perito.parallel, "_append", slow)
+    root = _backup(tmp_path)
+    pages = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"redacted-{jobs}"
+        assert main(["ios", "check-backup", str(root), "-i", str(PEGASUS), "-o", str(out),
+                     "-j", jobs, "--redact"]) == 2
+        assert not list(out.glob(".perito-parts-*"))
+        pages.append(_report_data(out / "report-redacted.html"))
+        assert (out / "records" / "ios.safari.history.jsonl").read_bytes() == \
+            (tmp_path / "redacted-1" / "records" / "ios.safari.history.jsonl").read_bytes()
+    assert len(small_parts.read_text().splitlines()) == 4  # the -j 2 run read files in parts
+    assert pages[0] and pages[0] == pages[1]

@@ -15,7 +15,14 @@ from perito.artifacts.ios.manifest import ManifestEntry
 from perito.artifacts.ios.safari_history import SafariVisit
 from perito.output.jsonl import dumps_bytes
 from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row, local_label
-from perito.output.timeline_lines import csv_text, jsonl_text, read_spill, render, write_spill
+from perito.output.timeline_lines import (
+    csv_text,
+    jsonl_block,
+    jsonl_text,
+    read_spill,
+    render,
+    write_spill,
+)
 from perito.records import Record, events
 from perito.timestamps import Encoding, decode, device_local, unset
 
@@ -136,6 +143,8 @@ def test_chunks_render_as_events_one_by_one(extra: str) -> None:
     for part in (events, events[:1], []):
         rows, lines = render(part)
         assert (csv_text(rows), jsonl_text(lines)) == _one_by_one(part)
+        assert jsonl_block(part) == _one_by_one(part)[1]  # the merge's one-text route
+        assert jsonl_block([(*event, b"row") for event in part]) == _one_by_one(part)[1]
 
 
 def _reference_events(record: Record, artifact: str, plugin: str) -> list[tuple[object, ...]]:

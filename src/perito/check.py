@@ -85,26 +85,53 @@ def run_check(open_source: Callable[[], Source], artifacts: Sequence[Artifact],
     try:
         folder = prepare_output(output, source.root)
         with tempfile.TemporaryDirectory(prefix="perito-work-") as work:
-            result = scan_parallel(source, open_source, artifacts, index, folder / "records",
-                                   Path(work), progress, jobs,
-                                   while_scanning=lambda: prepare_report(language))
-            result.detections = apply_allowlist(result.detections, allowlist)
-            write_alerts(folder / "alerts.json", result.detections)
-            # `finished`: the results are complete; the timeline files and the report (which
-            # shows info.json's hash, so comes after it) only present them.
-            run = RunInfo(command=command, target=source.root, source_kind=source.kind,
-                          started=started, finished=dt.datetime.now(dt.UTC))
-            # Custody hashes are of the files as stored: ciphertext when the backup is
-            # encrypted.
-            encrypted = bool(getattr(source, "encrypted", False))
-            document = info_document(run, source.custody, indicators, result,
-                                     {"encrypted": encrypted, **(extra_info or {})})
-            digest = write_info(folder / "info.json", document)
-            log.info("reference hash of info.json: %s", digest)
-            report = write_timeline_and_report(folder, result.timeline, language, redact)
+            later: list[Callable[[], None]] = []  # records files read in several pieces
+            try:
+                result = scan_parallel(source, open_source, artifacts, index,
+                                       folder / "records", Path(work), progress, jobs,
+                                       while_scanning=lambda: prepare_report(language),
+                                       later=later)
+                digest, report = _write_results(folder, source, started, command, indicators,
+                                                result, allowlist, extra_info, language,
+                                                redact, later)
+            finally:
+                _run_all(later)  # whatever happened, every records file is completed
     finally:
         source.close()
     return CheckOutcome(result, indicators, folder, digest, report)
+
+
+def _write_results(folder: Path, source: Source, started: dt.datetime, command: list[str],
+                   indicators: IndicatorSet, result: ScanResult, allowlist: Allowlist | None,
+                   extra_info: Mapping[str, object] | None, language: str, redact: bool,
+                   later: list[Callable[[], None]]) -> tuple[str, Path | None]:
+    """alerts.json, info.json, the timeline files and the report; (info.json's hash, the
+    report). The records files read in pieces are completed (`later`) beside the report
+    process, which needs none of them, unless the redacted report is wanted."""
+    result.detections = apply_allowlist(result.detections, allowlist)
+    write_alerts(folder / "alerts.json", result.detections)
+    # `finished`: the results are complete (the records of artifacts read in pieces are
+    # still being joined into one file each); the timeline files and the report (which
+    # shows info.json's hash, so comes after it) only present them.
+    run = RunInfo(command=command, target=source.root, source_kind=source.kind,
+                  started=started, finished=dt.datetime.now(dt.UTC))
+    # Custody hashes are of the files as stored: ciphertext when the backup is encrypted.
+    encrypted = bool(getattr(source, "encrypted", False))
+    document = info_document(run, source.custody, indicators, result,
+                             {"encrypted": encrypted, **(extra_info or {})})
+    digest = write_info(folder / "info.json", document)
+    log.info("reference hash of info.json: %s", digest)
+    if redact:  # the redacted report reads every records file
+        _run_all(later)
+    report = write_timeline_and_report(folder, result.timeline, language, redact,
+                                       before_timeline=lambda: _run_all(later))
+    return digest, report
+
+
+def _run_all(work: list[Callable[[], None]]) -> None:
+    """Run (once) and forget each piece of work left for later."""
+    while work:
+        work.pop(0)()
 
 
 def prepare_report(language: str) -> None:
@@ -126,7 +153,8 @@ def write_report_safely(folder: Path, language: str, redact: bool,
         return None
 
 
-def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, redact: bool
+def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, redact: bool,
+                              before_timeline: Callable[[], None] | None = None
                               ) -> Path | None:
     """`timeline.csv`, `timeline.jsonl` and the report (after alerts.json and info.json).
 
@@ -139,6 +167,8 @@ def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, r
     timeline.events.sort()  # once, before a fork
     pid = _fork()
     if pid is None:
+        if before_timeline is not None:
+            before_timeline()
         timeline.write(folder)
         return write_report_safely(folder, language, redact, timeline)
     if pid == 0:
@@ -149,6 +179,8 @@ def write_timeline_and_report(folder: Path, timeline: Timeline, language: str, r
         finally:
             os._exit(code)
     try:
+        if before_timeline is not None:
+            before_timeline()
         timeline.write(folder)
     finally:
         code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])

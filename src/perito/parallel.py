@@ -267,11 +267,15 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
                   artifacts: Sequence[Artifact], index: IndicatorIndex | None,
                   records: Path | None, work: Path, progress: Progress | None = None,
                   jobs: int | None = None, *,
-                  while_scanning: Callable[[], None] | None = None) -> ScanResult:
+                  while_scanning: Callable[[], None] | None = None,
+                  later: list[Callable[[], None]] | None = None) -> ScanResult:
     """Like `pipeline.scan`, with `jobs` worker processes (`source` is the parent's copy).
 
     `while_scanning` runs in a thread of this process while the workers scan (never in one
-    process: it would only slow the scan); its failures are logged and end nothing."""
+    process: it would only slow the scan); its failures are logged and end nothing. With
+    `later`, the records files of artifacts read in several pieces are completed by the
+    function this adds to it, which the caller must run (every records file exists when
+    this returns, those of one piece complete); without it, before this returns."""
     jobs = default_jobs() if jobs is None else jobs
     units = plan_units(source, artifacts) if jobs > 1 else []
     if len(units) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -286,18 +290,23 @@ def scan_parallel(source: Source, open_source: Callable[[], Source],
     # Beside the records folder, so that joining the pieces is a rename or an in-kernel copy.
     pieces = Path(tempfile.mkdtemp(prefix=".perito-parts-", dir=records.parent)) \
         if records is not None else work / "records"
+    appends: list[tuple[Path, list[Path]]] = []
     try:
         return _run(source, open_source, artifacts, units, index, records, pieces, work,
-                    progress, jobs, started, while_scanning)
+                    progress, jobs, started, while_scanning, appends)
     finally:
         if records is not None:
-            shutil.rmtree(pieces, ignore_errors=True)
+            if later is not None:
+                later.append(lambda: _finish_records(appends, pieces))
+            else:
+                _finish_records(appends, pieces)
 
 
 def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[Artifact],
          units: Sequence[Unit], index: IndicatorIndex | None, records: Path | None,
          pieces: Path, work: Path, progress: Progress | None, jobs: int, started: float,
-         while_scanning: Callable[[], None] | None) -> ScanResult:
+         while_scanning: Callable[[], None] | None,
+         appends: list[tuple[Path, list[Path]]]) -> ScanResult:
     global _JOB
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
@@ -324,7 +333,7 @@ def _run(source: Source, open_source: Callable[[], Source], artifacts: Sequence[
     if helper is not None:
         helper.join()
     if records is not None:
-        _join_records(artifacts, units, collected.scans, pieces, records)
+        appends.extend(_join_records(artifacts, units, collected.scans, pieces, records))
     return _merge(source, artifacts, units, collected, time.perf_counter() - started)
 
 
@@ -393,8 +402,10 @@ def _complete(address: str, scans: list[FileScan], reason: str) -> list[FileScan
 
 def _join_records(artifacts: Sequence[Artifact], units: Sequence[Unit],
                   scans: dict[tuple[int, int], list[FileScan]], pieces: Path,
-                  records: Path) -> None:
-    """Each artifact's records file: its units' files, in file and part order."""
+                  records: Path) -> list[tuple[Path, list[Path]]]:
+    """Each artifact's records file: its units' files, in file and part order. The first
+    piece becomes the file now; returns (file, pieces to append in order) for the others
+    (`_finish_records`)."""
     by_artifact: dict[int, list[Path]] = {}
     for position, unit in enumerate(units):
         for number_in_unit in range(len(unit.addresses)):
@@ -405,6 +416,7 @@ def _join_records(artifacts: Sequence[Artifact], units: Sequence[Unit],
                     by_artifact.setdefault(unit.artifact, []).append(path)
     if by_artifact:
         records.mkdir(parents=True, exist_ok=True)
+    appends = []
     for artifact, paths in by_artifact.items():
         target = records / f"{artifacts[artifact].id}.jsonl"
         first, *rest = paths
@@ -412,9 +424,20 @@ def _join_records(artifacts: Sequence[Artifact], units: Sequence[Unit],
             first.replace(target)
         except OSError:  # another file system
             shutil.copyfile(first, target)
-        with target.open("r+b") as joined:
-            for path in rest:
-                _append(path, joined)
+        if rest:
+            appends.append((target, rest))
+    return appends
+
+
+def _finish_records(appends: Sequence[tuple[Path, list[Path]]], pieces: Path) -> None:
+    """The pieces of each records file appended in order, then the pieces' folder removed."""
+    try:
+        for target, rest in appends:
+            with target.open("r+b") as joined:
+                for path in rest:
+                    _append(path, joined)
+    finally:
+        shutil.rmtree(pieces, ignore_errors=True)
 
 
 def _append(path: Path, joined: BinaryIO) -> None:

@@ -199,7 +199,59 @@ failed:
     return NULL;
 }
 
+static PyObject *key_message, *key_datetime, *key_timestamp, *key_desc, *key_artifact,
+    *key_plugin, *key_source_file, *thousand;
+
+/* The Timesketch line dicts of timeline items (tuples whose first seven fields are an
+ * event's: ns, plugin, label, description, source, artifact, utc). */
+static PyObject *
+jsonl_objects(PyObject *Py_UNUSED(module), PyObject *items)
+{
+    PyObject *sequence = PySequence_Fast(items, "jsonl_objects takes a sequence of events");
+    if (sequence == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
+    PyObject *out = PyList_New(count);
+    if (out == NULL) {
+        Py_DECREF(sequence);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *event = PySequence_Fast_GET_ITEM(sequence, k);
+        if (!PyTuple_Check(event) || PyTuple_GET_SIZE(event) < 7) {
+            PyErr_SetString(PyExc_TypeError, "an event is a tuple of at least seven fields");
+            goto failed;
+        }
+        PyObject *micros = PyNumber_FloorDivide(PyTuple_GET_ITEM(event, 0), thousand);
+        PyObject *line = micros ? PyDict_New() : NULL;
+        if (line == NULL
+            || PyDict_SetItem(line, key_message, PyTuple_GET_ITEM(event, 3)) < 0
+            || PyDict_SetItem(line, key_datetime, PyTuple_GET_ITEM(event, 6)) < 0
+            || PyDict_SetItem(line, key_timestamp, micros) < 0
+            || PyDict_SetItem(line, key_desc, PyTuple_GET_ITEM(event, 2)) < 0
+            || PyDict_SetItem(line, key_artifact, PyTuple_GET_ITEM(event, 5)) < 0
+            || PyDict_SetItem(line, key_plugin, PyTuple_GET_ITEM(event, 1)) < 0
+            || PyDict_SetItem(line, key_source_file, PyTuple_GET_ITEM(event, 4)) < 0) {
+            Py_XDECREF(micros);
+            Py_XDECREF(line);
+            goto failed;
+        }
+        Py_DECREF(micros);
+        PyList_SET_ITEM(out, k, line);
+    }
+    Py_DECREF(sequence);
+    return out;
+
+failed:
+    Py_DECREF(sequence);
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"jsonl_objects", jsonl_objects, METH_O,
+     "jsonl_objects(events): the Timesketch line dict of each timeline event."},
     {"add", add, METH_VARARGS,
      "add(events, record, fields, artifact, plugin, Timestamp, ok, local_text, local_label): "
      "append the record's timeline events (see perito.output.timeline.Timeline.add)."},
@@ -224,6 +276,18 @@ PyInit__fasttimeline(void)
     str_source = PyUnicode_InternFromString("source");
     str_describe = PyUnicode_InternFromString("describe");
     str_joiner = PyUnicode_FromString(" / ");
+    key_message = PyUnicode_InternFromString("message");
+    key_datetime = PyUnicode_InternFromString("datetime");
+    key_timestamp = PyUnicode_InternFromString("timestamp");
+    key_desc = PyUnicode_InternFromString("timestamp_desc");
+    key_artifact = PyUnicode_InternFromString("artifact");
+    key_plugin = PyUnicode_InternFromString("plugin");
+    key_source_file = PyUnicode_InternFromString("source_file");
+    thousand = PyLong_FromLong(1000);
+    if (!key_message || !key_datetime || !key_timestamp || !key_desc || !key_artifact
+        || !key_plugin || !key_source_file || !thousand) {
+        return NULL;
+    }
     if (!str_state || !str_ns || !str_utc || !str_encoding || !str_source || !str_describe
         || !str_joiner) {
         return NULL;

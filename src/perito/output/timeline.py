@@ -19,14 +19,11 @@ from typing import NamedTuple
 from perito.collector import collector_paused
 from perito.output.timeline_lines import (
     Item,
-    Lines,
     csv_row,
     csv_text,
-    jsonl_text,
+    jsonl_block,
     merge_blocks,
     read_spill,
-    render,
-    render_lines,
     render_rows,
     with_rows,
     write_spill,
@@ -159,21 +156,23 @@ class Timeline:
         with (folder / "timeline.csv").open("wb") as table, \
                 (folder / "timeline.jsonl").open("wb") as sketch, collector_paused():
             table.write(csv_row(CSV_HEADER).encode("utf-8"))
-            for rows, lines in self._lines():
-                count += len(rows)
-                table.write(csv_text(rows))
-                sketch.write(jsonl_text(lines))
+            for events, rows, lines in self._texts():
+                count += events
+                table.write(rows)
+                sketch.write(lines)
         return count
 
-    def _lines(self) -> Iterator[Lines]:
-        """The files' rows and lines, by time, a list at a time."""
+    def _texts(self) -> Iterator[tuple[int, bytes, bytes]]:
+        """The files' rows and lines, by time, as the texts of a list of events at a time
+        (with how many events it holds)."""
         if not self.spilled:  # one stream: nothing to merge
             self.events.sort()
             for start in range(0, len(self.events), _SPILL_CHUNK):
-                yield render(self.events[start:start + _SPILL_CHUNK])
+                chunk = self.events[start:start + _SPILL_CHUNK]
+                yield len(chunk), csv_text(render_rows(chunk)), jsonl_block(chunk)
             return
         for block in self.blocks(rendered=True):
-            yield list(map(_CSV_OF, block)), render_lines(block)
+            yield len(block), csv_text(list(map(_CSV_OF, block))), jsonl_block(block)
 
 
 def local_label(label: str, stamp: Timestamp) -> str:

@@ -24,6 +24,11 @@ import orjson
 from perito.collector import collector_paused
 from perito.output.jsonl import dumps_bytes
 
+try:  # the line dicts built in C (optional: see setup.py)
+    from perito.output import _fasttimeline
+except ImportError:  # a build without a C compiler
+    _fasttimeline = None  # type: ignore[assignment]
+
 # An event's fields in `Event` order, then (once rendered) its CSV row and JSONL line as bytes,
 # each without what every row and line has around it (see `csv_text`, `jsonl_text`).
 Item = tuple[Any, ...]
@@ -32,6 +37,7 @@ Lines = tuple[list[bytes], list[bytes]]
 _FIELD, _ROW = "\x00", "\x01"  # placeholders, checked absent from the chunk's texts
 _OBJECT = b'{"message":'  # how every JSONL line starts
 _NEXT_OBJECT = b'},{"message":'  # only ever between two objects (quotes in strings are \")
+_NEXT_LINE = b'}\n{"message":'
 _FRAME = struct.Struct("<QQ")  # sizes of a chunk's pickled events and of its lines
 
 
@@ -85,11 +91,32 @@ def _csv_rows(times: list[str], *columns: Sequence[str]) -> list[bytes]:
             .split(b"\x01"))
 
 
+def jsonl_block(events: Sequence[Item]) -> bytes:
+    """`jsonl_text(render_lines(events))`: the lines of `events` as one text, from one
+    orjson call (`},{"message":` only ever separates two objects: a string's quotes are
+    escaped), never cut into lines and joined again."""
+    if not events:
+        return b""
+    objects = _jsonl_objects(events)
+    try:
+        text = orjson.dumps(objects, default=str)
+    except (orjson.JSONEncodeError, TypeError):  # lone surrogates, integers beyond 64 bits
+        return b"".join(dumps_bytes(one) + b"\n" for one in objects)
+    return text[1:-1].replace(_NEXT_OBJECT, _NEXT_LINE) + b"\n"
+
+
+def _jsonl_objects(events: Sequence[Item]) -> list[dict[str, Any]]:
+    if _fasttimeline is not None:  # the same dicts, built in C
+        made: list[dict[str, Any]] = _fasttimeline.jsonl_objects(events)
+        return made
+    return [{"message": event[3], "datetime": event[6], "timestamp": event[0] // 1000,
+             "timestamp_desc": event[2], "artifact": event[5], "plugin": event[1],
+             "source_file": event[4]}
+            for event in events]
+
+
 def _jsonl_lines(events: Sequence[Item]) -> list[bytes]:
-    objects = [{"message": event[3], "datetime": event[6], "timestamp": event[0] // 1000,
-                "timestamp_desc": event[2], "artifact": event[5], "plugin": event[1],
-                "source_file": event[4]}
-               for event in events]
+    objects = _jsonl_objects(events)
     try:
         text = orjson.dumps(objects, default=str)
     except (orjson.JSONEncodeError, TypeError):  # lone surrogates, integers beyond 64 bits
