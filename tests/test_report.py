@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -489,3 +490,28 @@ def test_chart_lanes_are_each_artifacts_times_in_timeline_order(count: int) -> N
     for ns, artifact in zip(times, artifact_of, strict=True):
         expected[artifact].append(ns)
     assert _lanes(times, artifact_of, count) == expected
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_kept_runs_are_the_kept_positions(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's events as runs of positions (a check's timeline, in order) are the
+    positions the list route keeps."""
+    from perito.output.report import content
+
+    rng = random.Random(seed)
+    monkeypatch.setattr(content, "TABLE_LIMIT", rng.choice([1, 5, 50, 200]))
+    hour = chart.HOUR_NS
+    times = sorted(rng.randrange(0, 2_000 * hour) for _ in range(rng.choice([300, 1_000])))
+    if rng.random() < 0.3:  # equal times
+        times = sorted(times[: len(times) // 2] * 2)
+    marks = [chart.Mark(rng.choice(times) + rng.randrange(-hour, hour), "HIGH", "m", n + 1)
+             for n in range(rng.randrange(0, 12))]
+    ranges = content._kept_ranges(times, marks)
+    expected = content._kept_list(times, marks)
+    if ranges is None:  # more events near detections than the table holds
+        assert sum(1 for t in times if any(w.start <= t <= w.end
+                                           for w in chart.windows(marks, None, None))) \
+            > content.TABLE_LIMIT
+        return
+    assert content._pick(list(range(len(times))), ranges) == expected
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges.spans))

@@ -96,11 +96,11 @@ def test_spilled_chunks_read_back_as_they_were(tmp_path: Path, kind: str) -> Non
     path = tmp_path / "spill"
     write_spill(path, events, 2_000)
     with path.open("rb") as handle:
-        handle.seek(16)
+        handle.seek(24)
         assert handle.read(1) == b"M"  # the first chunk: plain values
     chunks = list(read_spill(path, rendered=False))
     assert [len(chunk) for chunk in chunks] == [2_000, 2_000, 500]
-    assert [e for chunk in chunks for e in chunk] == events
+    assert [e for chunk in chunks for e in chunk] == [e[:6] for e in events]  # no ISO text
     rendered = [e for chunk in read_spill(path, rendered=True) for e in chunk]
     assert [e[:7] for e in rendered] == events
     assert [e[7:] for e in rendered] == [(row,) for row in render(events)[0]]
@@ -177,3 +177,29 @@ def test_added_events_are_the_records_events() -> None:
         timeline.add(record, "art", "Plugin")
         expected += _reference_events(record, "art", "Plugin")
     assert timeline.events == expected
+
+
+def test_report_columns_of_spilled_in_memory_and_mixed_timelines(tmp_path: Path) -> None:
+    """Spilled events come back without their ISO text: the report's columns are the same
+    from spill files, from memory, and from both at once."""
+    from perito.output.report.content import _columns_of_timeline
+
+    events = sorted(e._replace(artifact="") if n % 7 == 0 else e
+                    for n, e in enumerate(_events(3_000, 11)))
+    expected = ([e.ns - e.ns % 1000 for e in events], [e.label for e in events],
+                [e.description for e in events], [e.artifact or e.plugin for e in events])
+    memory = Timeline()
+    memory.events.extend(tuple(e) for e in events)
+    spilled, mixed = Timeline(), Timeline()
+    for number, start in enumerate(range(0, 3_000, 1_000)):
+        piece = Timeline()
+        piece.events.extend(tuple(e) for e in events[start:start + 1_000])
+        piece.spill(tmp_path / f"spill-{number}")
+        spilled.extend(piece)
+        if number:
+            mixed.extend(piece)
+    mixed.events.extend(tuple(e) for e in events[:1_000])
+    for timeline in (memory, spilled, mixed):
+        columns = _columns_of_timeline(timeline)
+        assert (list(columns.times), list(columns.labels), list(columns.texts),
+                list(columns.artifacts)) == expected

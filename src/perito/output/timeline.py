@@ -132,8 +132,8 @@ class Timeline:
 
     def blocks(self, rendered: bool = False) -> Iterator[list[Item]]:
         """Every event by time, then plugin, label, description and source, in lists of
-        items: an item holds the event's fields, in `Event` order, then, when `rendered`,
-        its CSV row as bytes."""
+        items: an item holds the event's fields in `Event` order (the first six only, for
+        spilled events, unless `rendered`), then, when `rendered`, its CSV row as bytes."""
         self.events.sort()
         memory = (self.events[start:start + _SPILL_CHUNK]
                   for start in range(0, len(self.events), _SPILL_CHUNK))
@@ -148,7 +148,8 @@ class Timeline:
 
     def sorted(self) -> Iterator[Event]:
         """Every event by time, then plugin, label, description and source."""
-        return (Event(*item[:7]) for item in self._merged())
+        merged = itertools.chain.from_iterable(self.blocks(rendered=True))
+        return (Event(*item[:7]) for item in merged)
 
     def write(self, folder: Path) -> int:
         """`timeline.csv` and `timeline.jsonl` in one pass; returns the number of events."""

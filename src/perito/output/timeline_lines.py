@@ -38,7 +38,7 @@ _FIELD, _ROW = "\x00", "\x01"  # placeholders, checked absent from the chunk's t
 _OBJECT = b'{"message":'  # how every JSONL line starts
 _NEXT_OBJECT = b'},{"message":'  # only ever between two objects (quotes in strings are \")
 _NEXT_LINE = b'}\n{"message":'
-_FRAME = struct.Struct("<QQ")  # sizes of a chunk's pickled events and of its lines
+_FRAME = struct.Struct("<QQQ")  # sizes of a spilled chunk's events, ISO texts and CSV rows
 
 
 def csv_row(fields: Iterable[str]) -> str:
@@ -130,31 +130,35 @@ def with_rows(events: Sequence[Item], rows: Sequence[bytes]) -> list[Item]:
 
 
 def write_spill(path: Path, events: Sequence[Item], chunk: int) -> None:
-    """Sorted `events` to a private work file: per chunk, the events, then their CSV rows
-    (which a reader that does not want them skips), each a format byte and its data,
-    written as they are (no copy joins them). The JSONL lines are rendered by the merge
+    """Sorted `events` to a private work file: per chunk, the events without their ISO
+    texts, then those texts, then their CSV rows (a reader skips what it does not want:
+    the report process needs neither), each a format byte and its data, written as they
+    are (no copy joins them). The JSONL lines are rendered by the merge
     (`Timeline.write`), which would otherwise wait for the report process: the work is
     shared out so that neither the workers nor the end of the check carry all of it."""
     with path.open("wb") as handle, collector_paused():
         for start in range(0, len(events), chunk):
             part = events[start:start + chunk]
-            keys_format, keys = _dumped(part)
-            lines_format, lines = _dumped(render_rows(part))
-            handle.write(_FRAME.pack(len(keys) + 1, len(lines) + 1))
-            handle.writelines((keys_format, keys, lines_format, lines))
+            keys = _dumped([event[:6] for event in part])
+            isos = _dumped([event[6] for event in part])
+            rows = _dumped(render_rows(part))
+            handle.write(_FRAME.pack(*(len(data) + 1 for _format, data in (keys, isos, rows))))
+            handle.writelines(piece for blob in (keys, isos, rows) for piece in blob)
 
 
 def read_spill(path: Path, rendered: bool) -> Iterator[list[Item]]:
-    """The chunks of a spill file, with their CSV rows when `rendered`."""
+    """The chunks of a spill file: each event's first six fields (all but its ISO text),
+    or, when `rendered`, all seven and its CSV row."""
     with path.open("rb") as handle:
         while header := handle.read(_FRAME.size):
-            keys_size, lines_size = _FRAME.unpack(header)
-            events = _loaded(handle.read(keys_size))
+            keys_size, isos_size, rows_size = _FRAME.unpack(header)
+            keys = _loaded(handle.read(keys_size))
             if rendered:
-                yield with_rows(events, _loaded(handle.read(lines_size)))
+                isos, rows = _loaded(handle.read(isos_size)), _loaded(handle.read(rows_size))
+                yield list(map(tuple.__add__, keys, zip(isos, rows, strict=True)))
             else:
-                handle.seek(lines_size, os.SEEK_CUR)
-                yield events
+                handle.seek(isos_size + rows_size, os.SEEK_CUR)
+                yield keys
 
 
 def _dumped(value: Any) -> tuple[bytes, bytes]:

@@ -323,14 +323,27 @@ def _columns_of_timeline(timeline: Timeline) -> Columns:
     labels: list[str] = []
     texts: list[str] = []
     artifact_ids: list[str] = []
+    # Spilled events come without their ISO text (six fields), events in memory with it:
+    # where both meet in one block, the fields wanted are taken by position.
+    mixed = bool(timeline.events) and bool(timeline.spilled)
     for block in timeline.blocks():
-        ns, plugins, label, text, _sources, artifacts, _isos = zip(*block, strict=True)
+        ns, plugins, label, text, artifacts = (
+            zip(*map(_REPORT_FIELDS, block), strict=True) if mixed else _transposed(block))
         times.extend([time - time % 1000 for time in ns])
         labels.extend(label)
         texts.extend(text)
         artifact_ids.extend(artifacts if "" not in artifacts
                             else [a or p for a, p in zip(artifacts, plugins, strict=True)])
     return Columns(times, labels, texts, artifact_ids)
+
+
+_REPORT_FIELDS = operator.itemgetter(0, 1, 2, 3, 5)  # ns, plugin, label, description, artifact
+
+
+def _transposed(block: Sequence[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
+    """(ns, plugin, label, description, artifact) columns of items of one length."""
+    columns = tuple(zip(*block, strict=True))
+    return columns[0], columns[1], columns[2], columns[3], columns[5]
 
 
 def _timeline_view(columns: Columns, unreadable: int, titles: Mapping[str, str],
@@ -360,8 +373,18 @@ def _timeline_view(columns: Columns, unreadable: int, titles: Mapping[str, str],
                         len(times))
 
 
-def _pick(column: Sequence[_T], positions: Sequence[int]) -> list[_T]:
+def _pick(column: Sequence[_T], positions: Sequence[int] | _Ranges) -> list[_T]:
+    if isinstance(positions, _Ranges):  # runs of positions: slices, copied in C
+        return list(itertools.chain.from_iterable(
+            column[start:end] for start, end in positions.spans))
     return list(map(column.__getitem__, positions))
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    """Positions as sorted, disjoint (start, end) runs."""
+
+    spans: tuple[tuple[int, int], ...]
 
 
 def _lanes(times: Sequence[int], artifact_of: Sequence[int], count: int) -> list[list[int]]:
@@ -390,12 +413,19 @@ def _label_indexes(labels: Iterable[str], t: gettext.NullTranslations
     return index, list(names)
 
 
-def _kept_positions(times: Sequence[int], marks: Sequence[chart.Mark]) -> list[int] | None:
+def _kept_positions(times: Sequence[int], marks: Sequence[chart.Mark]
+                    ) -> list[int] | _Ranges | None:
     """The positions of the events the table keeps, in timeline order: every event around a
     detection, then the most recent others, up to TABLE_LIMIT (a browser cannot open a page
     of millions of rows of data); None when it keeps them all."""
     if len(times) <= TABLE_LIMIT:
         return None
+    ranges = _kept_ranges(times, marks)
+    return ranges if ranges is not None else _kept_list(times, marks)
+
+
+def _kept_list(times: Sequence[int], marks: Sequence[chart.Mark]) -> list[int]:
+    """`_kept_positions` as a list of positions (times in any order)."""
     moments = sorted(m.ns for m in marks)
     near_flags = _near(times, [(w.start, w.end) for w in chart.windows(marks, None, None)])
     near = list(itertools.compress(range(len(times)), near_flags))
@@ -406,6 +436,41 @@ def _kept_positions(times: Sequence[int], marks: Sequence[chart.Mark]) -> list[i
     room = min(TABLE_LIMIT - len(near), len(others))
     latest = others[len(others) - room:] if room > 0 else []
     return sorted(near + latest)
+
+
+def _kept_ranges(times: Sequence[int], marks: Sequence[chart.Mark]) -> _Ranges | None:
+    """`_kept_positions` as runs, without a list of positions, for times in order (a check's
+    own timeline) and no more events near detections than the table holds; else None."""
+    if not all(map(operator.le, times, itertools.islice(times, 1, None))):
+        return None
+    near = [(bisect.bisect_left(times, w.start), bisect.bisect_right(times, w.end))
+            for w in chart.windows(marks, None, None)]
+    near = [(low, high) for low, high in near if high > low]
+    count = sum(high - low for low, high in near)
+    if count > TABLE_LIMIT:
+        return None
+    room = min(TABLE_LIMIT - count, len(times) - count)  # the latest of the others
+    gaps, start = [], 0
+    for low, high in near:
+        gaps.append((start, low))
+        start = high
+    gaps.append((start, len(times)))
+    taken = []
+    for low, high in reversed(gaps):
+        if room <= 0:
+            break
+        size = min(room, high - low)
+        if size > 0:
+            taken.append((high - size, high))
+        room -= size
+    spans = sorted(near + taken)
+    merged: list[tuple[int, int]] = []
+    for low, high in spans:
+        if merged and merged[-1][1] == low:
+            merged[-1] = (merged[-1][0], high)
+        else:
+            merged.append((low, high))
+    return _Ranges(tuple(merged))
 
 
 def _near(times: Sequence[int], spans: Sequence[tuple[int, int]]) -> list[bool]:
