@@ -18,9 +18,8 @@ from perito.output.timeline import CSV_HEADER, Event, Timeline, csv_row, local_l
 from perito.output.timeline_lines import (
     csv_text,
     jsonl_block,
-    jsonl_text,
     read_spill,
-    render,
+    render_rows,
     write_spill,
 )
 from perito.records import Record, events
@@ -103,7 +102,7 @@ def test_spilled_chunks_read_back_as_they_were(tmp_path: Path, kind: str) -> Non
     assert [e for chunk in chunks for e in chunk] == [e[:6] for e in events]  # no ISO text
     rendered = [e for chunk in read_spill(path, rendered=True) for e in chunk]
     assert [e[:7] for e in rendered] == events
-    assert [e[7:] for e in rendered] == [(row,) for row in render(events)[0]]
+    assert [e[7:] for e in rendered] == [(row,) for row in render_rows(events)]
 
 
 def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path: Path) -> None:
@@ -141,9 +140,8 @@ def test_chunks_render_as_events_one_by_one(extra: str) -> None:
                     "src\\x", "ios.x", "2023-11-14T22:13:20.123456+00:00")
               for number in range(400)]
     for part in (events, events[:1], []):
-        rows, lines = render(part)
-        assert (csv_text(rows), jsonl_text(lines)) == _one_by_one(part)
-        assert jsonl_block(part) == _one_by_one(part)[1]  # the merge's one-text route
+        assert (csv_text(render_rows(part)), jsonl_block(part)) == _one_by_one(part)
+        # items carrying their CSV row (the merge's) give the same lines
         assert jsonl_block([(*event, b"row") for event in part]) == _one_by_one(part)[1]
 
 

@@ -94,8 +94,8 @@ R = typing.TypeVar("R", bound=Record)
 
 def field_setter(cls: type[Record], name: str) -> Any:
     """The field's slot setter; a plain attribute setter for a record type without slots."""
-    found = getattr(cls, name, None)
-    if isinstance(found, types.MemberDescriptorType):
+    found = slot_descriptor(cls, name)
+    if found is not None:
         return found.__set__
 
     def assign(record: Record, value: Any) -> None:

@@ -155,8 +155,10 @@ _set_encoding = _slot_setter("encoding")
 _set_ns = _slot_setter("ns")
 _set_state = _slot_setter("state")
 _set_utc = _slot_setter("utc")
-# The member descriptors of the slots, in field order (what `perito._fasttime` sets).
-_SLOTS = tuple(vars(Timestamp)[name] for name in ("raw", "encoding", "ns", "state", "utc"))
+# (name, member descriptor) of each slot, in field order: what the compiled decoder sets and
+# the compiled records-line builder reads (`perito._fasttime`, `perito._fastrecords`).
+SLOTS = tuple((name, vars(Timestamp)[name]) for name in ("raw", "encoding", "ns", "state", "utc"))
+_SLOTS = tuple(slot for _name, slot in SLOTS)
 
 
 def _revive_stamp(raw: Raw, encoding: Encoding, ns: int | None, state: TimeState,

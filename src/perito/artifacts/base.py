@@ -256,10 +256,11 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
 
         return make
     # What the dataclass `__init__` does, without its keyword parsing and frozen setattr.
-    compiled = _compiled_builder(cls, source, plan)
+    compiled = _compiled_builder(cls, source, plan, defaults)
     if compiled is not None:
         return compiled
-    preset = ((field_setter(cls, "source"), source), *defaults)
+    preset = tuple((field_setter(cls, name), value)
+                   for name, value in (("source", source), *defaults))
     setting = tuple((field_setter(cls, name), position, convert)
                     for name, position, convert in plan)
     new = object.__new__
@@ -276,18 +277,15 @@ def row_mapper(cls: type[Record], columns: Sequence[str], encodings: Mapping[str
 
 
 def _compiled_builder(cls: type[Record], source: str,
-                      plan: tuple[tuple[str, int, Callable[[Any], Any] | None], ...]
-                      ) -> RowMapper | None:
+                      plan: tuple[tuple[str, int, Callable[[Any], Any] | None], ...],
+                      defaults: tuple[tuple[str, Any], ...]) -> RowMapper | None:
     """`row_mapper`'s `build` in C (`perito._fastrecords`), where it was built and every
     field is a slot; else None."""
     module = compiled_builders()
-    given = {name for name, _position, _convert in plan} | {"source"}
     if module is None:
         return None
-    presets: list[tuple[Any, Any]] = [(slot_descriptor(cls, "source"), source)]
-    for item in dataclasses.fields(cls):
-        if item.name not in given:
-            presets.append((slot_descriptor(cls, item.name), item.default))
+    presets = [(slot_descriptor(cls, name), value) for name, value in (("source", source),
+                                                                       *defaults)]
     # `str` stands for `_text_of`, which the compiled builder does itself.
     steps = tuple((slot_descriptor(cls, name), position, str if convert is _text_of else convert)
                   for name, position, convert in plan)
@@ -297,20 +295,20 @@ def _compiled_builder(cls: type[Record], source: str,
     return built
 
 
-def _defaults(cls: type[Record], given: set[str]) -> tuple[tuple[Any, Any], ...] | None:
-    """(slot setter, default) of the fields a row does not give, when setting the fields is
+def _defaults(cls: type[Record], given: set[str]) -> tuple[tuple[str, Any], ...] | None:
+    """(name, default) of the fields a row does not give, when setting the fields is
     all `cls(**values)` would do; None when it does more (a `__post_init__`, a default
     factory, a required field, a field outside `__init__`)."""
     if hasattr(cls, "__post_init__"):
         return None
-    found: list[tuple[Any, Any]] = []
+    found: list[tuple[str, Any]] = []
     for item in dataclasses.fields(cls):
         if not item.init:
             return None
         if item.name not in given:
             if item.default is dataclasses.MISSING:
                 return None
-            found.append((field_setter(cls, item.name), item.default))
+            found.append((item.name, item.default))
     return tuple(found)
 
 

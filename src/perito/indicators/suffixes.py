@@ -42,7 +42,6 @@ class SuffixRules:
             return True
         return bool(head) and parent in self.wildcard_parents
 
-
     def private_suffix(self, domain: str) -> str | None:
         """The registrable domain (the public suffix and one label more, lower-cased), or None
         when `domain` is a public suffix itself or has an empty label: the library's

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perito.records import Record, compiled_builders, slot_descriptor
-from perito.timestamps import Timestamp
+from perito.timestamps import SLOTS, Timestamp
 
 RecordDict = Callable[[Record], dict[str, Any]]
 _MAKERS: dict[type[Record], RecordDict] = {}
@@ -43,10 +43,6 @@ def dicts_of(records: list[Record]) -> list[dict[str, Any]]:
     return [maker(type(record))(record) for record in records]
 
 
-_STAMP_SLOTS = tuple((name, vars(Timestamp)[name])
-                     for name in ("raw", "encoding", "ns", "state", "utc"))
-
-
 def _generated(cls: type[Record]) -> RecordDict:
     fields = dataclasses.fields(cls)
     if any(f.name == "record_type" or not f.name.isidentifier() for f in fields):
@@ -57,7 +53,7 @@ def _generated(cls: type[Record]) -> RecordDict:
         # The same dict, built in C from the slots (`perito._fastrecords`).
         plan = tuple((f.name, slot, "Timestamp" in str(f.type))
                      for f, slot in zip(fields, slots, strict=True))
-        compiled: RecordDict = module.dict_maker(cls.__name__, plan, Timestamp, _STAMP_SLOTS)
+        compiled: RecordDict = module.dict_maker(cls.__name__, plan, Timestamp, SLOTS)
         return compiled
     return python_maker(cls)
 

@@ -142,10 +142,6 @@ class Timeline:
         streams.extend(read_spill(path, rendered) for path in self.spilled)
         return merge_blocks(streams)
 
-    def _merged(self) -> Iterator[Item]:
-        """Every event by time, then plugin, label, description and source."""
-        return itertools.chain.from_iterable(self.blocks())
-
     def sorted(self) -> Iterator[Event]:
         """Every event by time, then plugin, label, description and source."""
         merged = itertools.chain.from_iterable(self.blocks(rendered=True))

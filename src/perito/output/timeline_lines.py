@@ -29,13 +29,11 @@ try:  # the line dicts built in C (optional: see setup.py)
 except ImportError:  # a build without a C compiler
     _fasttimeline = None  # type: ignore[assignment]
 
-# An event's fields in `Event` order, then (once rendered) its CSV row and JSONL line as bytes,
-# each without what every row and line has around it (see `csv_text`, `jsonl_text`).
+# An event's fields in `Event` order, then (once rendered) its CSV row as bytes, without what
+# every row has around it (see `csv_text`).
 Item = tuple[Any, ...]
-Lines = tuple[list[bytes], list[bytes]]
 
 _FIELD, _ROW = "\x00", "\x01"  # placeholders, checked absent from the chunk's texts
-_OBJECT = b'{"message":'  # how every JSONL line starts
 _NEXT_OBJECT = b'},{"message":'  # only ever between two objects (quotes in strings are \")
 _NEXT_LINE = b'}\n{"message":'
 _FRAME = struct.Struct("<QQQ")  # sizes of a spilled chunk's events, ISO texts and CSV rows
@@ -48,11 +46,6 @@ def csv_row(fields: Iterable[str]) -> str:
                              for text in fields]) + '"\r\n'
 
 
-def render(events: Sequence[Item]) -> Lines:
-    """The `timeline.csv` rows and `timeline.jsonl` lines of `events` (see `Item`)."""
-    return render_rows(events), render_lines(events)
-
-
 def render_rows(events: Sequence[Item]) -> list[bytes]:
     """The `timeline.csv` rows of `events` (see `Item`)."""
     if not events:
@@ -62,18 +55,8 @@ def render_rows(events: Sequence[Item]) -> list[bytes]:
     return _csv_rows(times, plugins, labels, texts)
 
 
-def render_lines(events: Sequence[Item]) -> list[bytes]:
-    """The `timeline.jsonl` lines of `events` (see `Item`: fields past the event's are
-    ignored)."""
-    return _jsonl_lines(events) if events else []
-
-
 def csv_text(rows: Sequence[bytes]) -> bytes:
     return b'"' + b'"\r\n"'.join(rows) + b'"\r\n' if rows else b""
-
-
-def jsonl_text(lines: Sequence[bytes]) -> bytes:
-    return _OBJECT + b'}\n{"message":'.join(lines) + b"}\n" if lines else b""
 
 
 def _csv_rows(times: list[str], *columns: Sequence[str]) -> list[bytes]:
@@ -92,9 +75,10 @@ def _csv_rows(times: list[str], *columns: Sequence[str]) -> list[bytes]:
 
 
 def jsonl_block(events: Sequence[Item]) -> bytes:
-    """`jsonl_text(render_lines(events))`: the lines of `events` as one text, from one
-    orjson call (`},{"message":` only ever separates two objects: a string's quotes are
-    escaped), never cut into lines and joined again."""
+    """The `timeline.jsonl` lines of `events` (see `Item`: fields past the event's are
+    ignored) as one text, from one orjson call (`},{"message":` only ever separates two
+    objects: a string's quotes are escaped); what orjson refuses (lone surrogates, integers
+    beyond 64 bits) takes the standard library, line by line."""
     if not events:
         return b""
     objects = _jsonl_objects(events)
@@ -113,15 +97,6 @@ def _jsonl_objects(events: Sequence[Item]) -> list[dict[str, Any]]:
              "timestamp_desc": event[2], "artifact": event[5], "plugin": event[1],
              "source_file": event[4]}
             for event in events]
-
-
-def _jsonl_lines(events: Sequence[Item]) -> list[bytes]:
-    objects = _jsonl_objects(events)
-    try:
-        text = orjson.dumps(objects, default=str)
-    except (orjson.JSONEncodeError, TypeError):  # lone surrogates, integers beyond 64 bits
-        return [dumps_bytes(one)[len(_OBJECT):-1] for one in objects]
-    return text[1 + len(_OBJECT):-2].split(_NEXT_OBJECT)
 
 
 def with_rows(events: Sequence[Item], rows: Sequence[bytes]) -> list[Item]:

@@ -104,34 +104,45 @@ ref_at(const Blob *b, uint64_t refs, uint64_t index)
     return big_endian(b->data + refs + index * (uint64_t)b->ref_size, b->ref_size);
 }
 
-/* A short ASCII string (every MBFile key) at `pos`, as a new interned str; NULL without an
- * exception when it is anything else. */
-static PyObject *
-key_at(const Blob *b, uint64_t pos)
+/* Where the short ASCII string (every MBFile key) at `pos` lies: 1 with its bytes'
+ * position and length, 0 when it is anything else. */
+static int
+key_span(const Blob *b, uint64_t pos, uint64_t *start, uint64_t *length)
 {
-    uint64_t length, start;
     if (!need(b, pos, 1)) {
-        return NULL;
+        return 0;
     }
     int marker = b->data[pos];
     if (marker >= 0x50 && marker < 0x5F) {
-        length = (uint64_t)(marker & 0x0F);
-        start = pos + 1;
+        *length = (uint64_t)(marker & 0x0F);
+        *start = pos + 1;
     }
     else if (marker == 0x5F && need(b, pos, 3) && b->data[pos + 1] == 0x10) {
-        length = b->data[pos + 2];
-        start = pos + 3;
+        *length = b->data[pos + 2];
+        *start = pos + 3;
     }
     else {
-        return NULL;
+        return 0;
     }
-    if (!need(b, start, length)) {
-        return NULL;
+    if (!need(b, *start, *length)) {
+        return 0;
     }
-    for (uint64_t k = 0; k < length; k++) {
-        if (b->data[start + k] >= 0x80) {
-            return NULL;
+    for (uint64_t k = 0; k < *length; k++) {
+        if (b->data[*start + k] >= 0x80) {
+            return 0;
         }
+    }
+    return 1;
+}
+
+/* The key at `pos` as a new interned str; NULL without an exception when it is not a short
+ * ASCII string. */
+static PyObject *
+key_at(const Blob *b, uint64_t pos)
+{
+    uint64_t start, length;
+    if (!key_span(b, pos, &start, &length)) {
+        return NULL;
     }
     PyObject *text = PyUnicode_FromStringAndSize((const char *)b->data + start,
                                                  (Py_ssize_t)length);
@@ -141,17 +152,16 @@ key_at(const Blob *b, uint64_t pos)
     return text;
 }
 
-/* Whether the key at `pos` is the ASCII text `name` (-1: not a short ASCII string). */
+/* Whether the key at `pos` is the ASCII text `name` (-1: not a short ASCII string), compared
+ * in place. */
 static int
 key_is(const Blob *b, uint64_t pos, const char *name)
 {
-    PyObject *key = key_at(b, pos);
-    if (key == NULL) {
+    uint64_t start, length;
+    if (!key_span(b, pos, &start, &length)) {
         return -1;
     }
-    int same = PyUnicode_CompareWithASCIIString(key, name) == 0;
-    Py_DECREF(key);
-    return same;
+    return length == strlen(name) && memcmp(b->data + start, name, (size_t)length) == 0;
 }
 
 /* The position of the value of key `name` in the dict at `pos` (its last occurrence),

@@ -441,11 +441,9 @@ def _kept_list(times: Sequence[int], marks: Sequence[chart.Mark]) -> list[int]:
 def _kept_ranges(times: Sequence[int], marks: Sequence[chart.Mark]) -> _Ranges | None:
     """`_kept_positions` as runs, without a list of positions, for times in order (a check's
     own timeline) and no more events near detections than the table holds; else None."""
-    if not all(map(operator.le, times, itertools.islice(times, 1, None))):
+    if not _in_order(times):
         return None
-    near = [(bisect.bisect_left(times, w.start), bisect.bisect_right(times, w.end))
-            for w in chart.windows(marks, None, None)]
-    near = [(low, high) for low, high in near if high > low]
+    near = _runs(times, [(w.start, w.end) for w in chart.windows(marks, None, None)])
     count = sum(high - low for low, high in near)
     if count > TABLE_LIMIT:
         return None
@@ -473,14 +471,24 @@ def _kept_ranges(times: Sequence[int], marks: Sequence[chart.Mark]) -> _Ranges |
     return _Ranges(tuple(merged))
 
 
+def _in_order(times: Sequence[int]) -> bool:
+    return all(map(operator.le, times, itertools.islice(times, 1, None)))
+
+
+def _runs(times: Sequence[int], spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The non-empty runs of positions of sorted `times` within each of `spans`."""
+    found = [(bisect.bisect_left(times, start), bisect.bisect_right(times, end))
+             for start, end in spans]
+    return [(low, high) for low, high in found if high > low]
+
+
 def _near(times: Sequence[int], spans: Sequence[tuple[int, int]]) -> list[bool]:
     """Whether each time is in one of the windows `spans` (sorted, apart)."""
     if not spans:
         return [False] * len(times)
-    if all(map(operator.le, times, itertools.islice(times, 1, None))):  # by time: by ranges
+    if _in_order(times):  # by ranges
         flags = [False] * len(times)
-        for start, end in spans:
-            low, high = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
+        for low, high in _runs(times, spans):
             flags[low:high] = [True] * (high - low)
         return flags
     starts = [start for start, _end in spans]
